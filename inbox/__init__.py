@@ -1,0 +1,103 @@
+"""inbox: a self-hosted shared-inbox help desk.
+
+create_app() is a short list of init_* steps; everything it touches is local (no network work).
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+import pluggy
+from flask import Flask
+
+from .plugin_types import IncomingDecision, Job, Link, Panel, SettingSpec, Suggestion
+
+hookimpl = pluggy.HookimplMarker("inbox")
+
+__all__ = [
+    "IncomingDecision", "Job", "Link", "Panel", "SettingSpec", "Suggestion", "create_app", "hookimpl",
+]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=_instance_path(test_config), instance_relative_config=True)
+    init_config(app, test_config)
+    init_logging(app)
+    init_extensions(app)
+    init_plugins(app)
+    init_blueprints(app)
+    init_cli(app)
+    return app
+
+
+def _instance_path(test_config: dict | None) -> str:
+    path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("INBOX_INSTANCE_PATH") or "instance"
+    path = os.path.abspath(path)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def init_config(app: Flask, test_config: dict | None) -> None:
+    from . import config
+
+    config.load(app, test_config)
+
+
+def init_logging(app: Flask) -> None:
+    from .logging_setup import install_redaction
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    install_redaction(app)
+
+
+def init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers every table on db.metadata)
+    from .extensions import csrf, db, login_manager, migrate
+    from .migrations_setup import MIGRATIONS_DIR
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """WAL lets the web app read while the worker writes; busy_timeout waits instead of failing."""
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def init_plugins(app: Flask) -> None:
+    from .plugin_host import init_plugins as _init
+
+    _init(app)
+
+
+def init_blueprints(app: Flask) -> None:
+    from .web import init_web
+
+    init_web(app)
+
+
+def init_cli(app: Flask) -> None:
+    from .cli import init_cli as _init
+
+    _init(app)

@@ -1,0 +1,17 @@
+"""The ground floor: tables only, no web or mail imports."""
+from ._base import UTCDateTime, utcnow
+from .conversation import STATUSES, Conversation, Draft, Tag, conversation_tag
+from .customer import Customer, CustomerEmail
+from .mailbox import Mailbox
+from .outbox import OutboxMessage
+from .settings import PluginSetting, PluginState, Setting, get_setting, set_setting
+from .sync import FolderState
+from .thread import ITEM_TYPES, Attachment, MessageRef, RawMessage, ThreadItem
+from .user import ROLES, User, mailbox_access
+
+__all__ = [
+    "Attachment", "Conversation", "Customer", "CustomerEmail", "Draft", "FolderState", "ITEM_TYPES",
+    "Mailbox", "MessageRef", "OutboxMessage", "PluginSetting", "PluginState", "RawMessage", "ROLES",
+    "STATUSES", "Setting", "Tag", "ThreadItem", "User", "UTCDateTime", "conversation_tag",
+    "get_setting", "mailbox_access", "set_setting", "utcnow",
+]

@@ -1,0 +1,54 @@
+"""Install-wide settings and plugin state, kept in the database so every process sees changes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ._base import UTCDateTime, utcnow
+
+
+class Setting(db.Model):
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+
+
+class PluginState(db.Model):
+    __tablename__ = "plugin_state"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    broken: Mapped[str | None] = mapped_column(Text)  # why it failed to import or migrate
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PluginSetting(db.Model):
+    """A plugin's declared setting; mailbox_id NULL for global ones. Secrets stored encrypted."""
+
+    __tablename__ = "plugin_setting"
+    __table_args__ = (UniqueConstraint("plugin", "key", "mailbox_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100))
+    mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("mailbox.id", ondelete="CASCADE"))
+    value: Mapped[object] = mapped_column(JSON)
+
+
+def get_setting(key: str, default=None):
+    row = db.session.get(Setting, key)
+    return default if row is None else row.value
+
+
+def set_setting(key: str, value) -> None:
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

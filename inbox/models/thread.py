@@ -1,0 +1,126 @@
+"""What happens in a conversation: messages both ways, notes, auto-replies, system events."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import UTCDateTime, utcnow
+
+# customer: mail (or portal post) from the customer; reply: an agent's mail out;
+# note: internal, never sent; auto_reply: sent by the system; event: "assigned to", "status changed"...
+ITEM_TYPES = ("customer", "reply", "note", "auto_reply", "forward", "event")
+SEND_STATES = ("queued", "sending", "sent", "failed", "cancelled")
+
+
+class RawMessage(db.Model):
+    """The RFC 822 bytes of an incoming message exactly as fetched, so it can be parsed again.
+
+    The unique (mailbox_id, dedup_key) is what makes import exactly-once: the key hashes the
+    Message-ID together with the content (minus transport headers that differ per copy).
+    """
+
+    __tablename__ = "raw_message"
+    __table_args__ = (
+        UniqueConstraint("mailbox_id", "dedup_key"),
+        Index("ix_raw_message_uid", "mailbox_id", "folder", "uidvalidity", "uid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailbox.id", ondelete="CASCADE"))
+    folder: Mapped[str] = mapped_column(String(255))
+    uidvalidity: Mapped[int | None] = mapped_column(Integer)
+    uid: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    dedup_key: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ThreadItem(db.Model):
+    __tablename__ = "thread_item"
+    __table_args__ = (Index("ix_thread_item_conv", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(12))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    raw_message_id: Mapped[int | None] = mapped_column(ForeignKey("raw_message.id"))
+    source: Mapped[str] = mapped_column(String(20), default="email")  # email, portal, web, api, system
+
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)  # without <>
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    references: Mapped[list] = mapped_column(JSON, default=list)
+    from_name: Mapped[str | None] = mapped_column(String(300))
+    from_email: Mapped[str | None] = mapped_column(String(320))
+    to: Mapped[list] = mapped_column(JSON, default=list)  # [{"name":..., "email":...}]
+    cc: Mapped[list] = mapped_column(JSON, default=list)
+    bcc: Mapped[list] = mapped_column(JSON, default=list)
+    subject: Mapped[str | None] = mapped_column(String(998))
+    date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text, default="")  # the whole plain text
+    html: Mapped[str | None] = mapped_column(Text)  # raw as received/sent; sanitised only on display
+    new_text: Mapped[str | None] = mapped_column(Text)  # the reply without the quoted history
+    quoted_text: Mapped[str | None] = mapped_column(Text)
+
+    is_auto_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_bulk: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_bounce: Mapped[bool] = mapped_column(Boolean, default=False)
+    parse_error: Mapped[str | None] = mapped_column(Text)
+    # on our outgoing items: delivery state, and bounce when one comes back
+    send_status: Mapped[str | None] = mapped_column(String(10))
+    send_error: Mapped[str | None] = mapped_column(Text)
+    bounced: Mapped[bool] = mapped_column(Boolean, default=False)
+    bounce_reason: Mapped[str | None] = mapped_column(Text)
+    # on events: what happened, e.g. {"kind": "assigned", "to": 3, "by": 1}
+    event: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    conversation = relationship("Conversation", back_populates="items", foreign_keys=[conversation_id])
+    author = relationship("User", lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id"
+    )
+
+    @property
+    def is_outgoing(self) -> bool:
+        return self.type in ("reply", "auto_reply", "forward")
+
+
+class MessageRef(db.Model):
+    """Every Message-ID a stored item mentions (its own, In-Reply-To, References).
+
+    Threading looks both ways through this table, so replies that arrive before the message they
+    answer still end up in one conversation.
+    """
+
+    __tablename__ = "message_ref"
+    __table_args__ = (Index("ix_message_ref_lookup", "mailbox_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailbox.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("thread_item.id", ondelete="CASCADE"), index=True)
+    ref: Mapped[str] = mapped_column(String(998))
+    own: Mapped[bool] = mapped_column(Boolean, default=False)  # the item's own Message-ID
+
+
+class Attachment(db.Model):
+    """Metadata; the bytes live on disk under ATTACHMENTS_DIR by SHA-256 (inbox.storage)."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("thread_item.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(255), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_id: Mapped[str | None] = mapped_column(String(500))  # without <>, for cid: images
+    inline: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[ThreadItem | None] = relationship(back_populates="attachments")

@@ -1,0 +1,71 @@
+"""Agents and admins, and which mailboxes each may see."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ._base import UTCDateTime, utcnow
+from .mailbox import Mailbox
+
+ROLES = ("admin", "agent")
+
+mailbox_access = Table(
+    "mailbox_access",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("mailbox_id", ForeignKey("mailbox.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="agent")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    signature: Mapped[str | None] = mapped_column(Text)
+    preferences: Mapped[dict] = mapped_column(db.JSON, default=dict)  # e.g. thread order
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    mailboxes: Mapped[list[Mailbox]] = relationship(secondary=mailbox_access, lazy="selectin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    @property
+    def first_name(self) -> str:
+        return (self.name or "").split(" ")[0]
+
+    def set_password(self, password: str) -> None:
+        # werkzeug's default is scrypt, a memory-hard modern scheme
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def visible_mailbox_ids(self) -> set[int] | None:
+        """None means every mailbox (admins); otherwise the granted ids."""
+        if self.is_admin:
+            return None
+        return {m.id for m in self.mailboxes}
+
+    def can_see_mailbox(self, mailbox_id: int) -> bool:
+        ids = self.visible_mailbox_ids()
+        return ids is None or mailbox_id in ids
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

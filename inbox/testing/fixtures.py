@@ -1,0 +1,106 @@
+"""pytest fixtures: a migrated app on a throwaway SQLite file, Dovecot, an SMTP sink.
+
+Use from a plugin's tests with ``pytest -p inbox.testing.fixtures`` or
+``pytest_plugins = ["inbox.testing.fixtures"]`` in a conftest.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from .servers import DovecotServer, SmtpSink
+
+_users = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    server = DovecotServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def imap_account(dovecot):
+    """A fresh IMAP user on the shared Dovecot: (user, password)."""
+    user = f"u{os.getpid()}x{next(_users)}"
+    dovecot.add_user(user, "pw-" + user)
+    return user, "pw-" + user
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def _migrated_template():
+    """Run the migrations once per session; each test copies the resulting file."""
+    from .. import create_app
+    from ..migrations_setup import upgrade_all
+
+    folder = tempfile.mkdtemp(prefix="inbox-tpl-")
+    app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "test-secret", "TESTING": True})
+    upgrade_all(app)
+    with app.app_context():
+        from ..extensions import db
+
+        db.engine.dispose()
+    yield os.path.join(folder, "inbox.sqlite3")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_app(instance_path: str, template_db: str | None = None, **config):
+    from .. import create_app
+
+    os.makedirs(instance_path, exist_ok=True)
+    if template_db:
+        shutil.copy(template_db, os.path.join(instance_path, "inbox.sqlite3"))
+    settings = {"INSTANCE_PATH": instance_path, "SECRET_KEY": "test-secret", "TESTING": True,
+                "WTF_CSRF_ENABLED": False, "UNDO_SEND_SECONDS": 0}
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to give the app extra config."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, _migrated_template, app_config):
+    app = make_app(str(tmp_path / "instance"), _migrated_template, **app_config)
+    with app.app_context():
+        yield app
+        from ..extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def mailbox(app, dovecot, imap_account, smtp_sink):
+    """A Mailbox wired to a fresh Dovecot user and the SMTP sink."""
+    from ..extensions import db
+    from ..models import Mailbox
+
+    user, password = imap_account
+    mb = Mailbox(name=f"Support {user}", email=f"{user}@support.test", imap_host=dovecot.host,
+                 imap_port=dovecot.port, imap_user=user, imap_security="none", smtp_host=smtp_sink.host,
+                 smtp_port=smtp_sink.port, smtp_security="none", folders=["INBOX"], history_days=None)
+    mb.set_imap_password(password)
+    db.session.add(mb)
+    db.session.commit()
+    return mb
