@@ -1,9 +1,38 @@
-"""The agent and admin faces. Blueprints are registered here, then plugins' blueprints."""
+"""The agent and admin faces. Each module below that exists contributes a blueprint named `bp`;
+plugins' blueprints are registered after them."""
 from __future__ import annotations
+
+import importlib
+
+# modules are added as they are built; a missing one is skipped
+MODULES = ("auth", "inbox_list", "conversation", "compose", "attachments", "search", "admin",
+           "plugin_slots", "plugins_admin", "live")
 
 
 def init_web(app) -> None:
     from ..plugin_host import host
+    from . import access  # noqa: F401  (registers the user loader)
 
-    for blueprint in host(app).call_flat("register_blueprints", app=app):
-        app.register_blueprint(blueprint)
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+    try:
+        portal = importlib.import_module("inbox.portal")
+    except ModuleNotFoundError as exc:
+        if exc.name != "inbox.portal":
+            raise
+    else:
+        portal.init_portal(app)
+    for name, blueprints in host(app).call_each("register_blueprints", app=app):
+        for blueprint in blueprints if isinstance(blueprints, (list, tuple)) else [blueprints]:
+            try:
+                app.register_blueprint(blueprint)
+            except Exception as exc:
+                host(app).record_error(name, "register_blueprints", exc)
