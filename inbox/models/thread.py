@@ -38,6 +38,8 @@ class RawMessage(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set when a plugin (message_received) or the pipeline chose to keep the mail but not thread it
+    dropped_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ThreadItem(db.Model):
