@@ -1,1 +1,1 @@
-pytest_plugins = ["inbox.testing.fixtures"]
+# Shared fixtures come from the root conftest.py (inbox.testing.fixtures).
