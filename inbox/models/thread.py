@@ -84,6 +84,8 @@ class ThreadItem(db.Model):
 
     conversation = relationship("Conversation", back_populates="items", foreign_keys=[conversation_id])
     author = relationship("User", lazy="joined")
+    # lets the importer build message, raw bytes and refs as one object graph, flushed once per batch
+    raw_message = relationship("RawMessage", lazy="select")
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="item", cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id"
     )
@@ -108,6 +110,8 @@ class MessageRef(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("thread_item.id", ondelete="CASCADE"), index=True)
     ref: Mapped[str] = mapped_column(String(998))
     own: Mapped[bool] = mapped_column(Boolean, default=False)  # the item's own Message-ID
+
+    item = relationship("ThreadItem", lazy="select")
 
 
 class Attachment(db.Model):
