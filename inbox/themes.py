@@ -1,0 +1,166 @@
+"""Customer-portal themes: discovery, the active theme, and the sandboxed loader chain.
+
+Lookup order for a portal template: the active theme, then the default theme, then the core
+portal templates, then the current blueprint's own folder (so a plugin's portal page can be
+themed by a theme that ships the same name). ``"default:portal/base.html"`` names the default
+theme's copy explicitly, so a theme can extend the very template it replaces.
+
+Only portal templates are reachable: the agent and admin templates live in another folder that
+no loader here points at, and theme templates render in a sandbox.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from flask import current_app, g, request, url_for
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .models import get_setting
+
+DEFAULT_THEME = "default"
+CORE_PORTAL_TEMPLATES = os.path.join(os.path.dirname(__file__), "portal", "templates")
+THEME_SETTING = "portal.theme"
+BRANDING_SETTING = "portal.branding"
+BRANDING_DEFAULTS = {"name": "Help Center", "logo": None, "brand_color": "#2f6fed",
+                     "footer_text": "", "custom_css": ""}
+
+
+@dataclass
+class Theme:
+    name: str
+    path: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("name") or self.name
+
+    @property
+    def templates(self) -> str:
+        return os.path.join(self.path, "templates")
+
+    @property
+    def static(self) -> str:
+        return os.path.join(self.path, "static")
+
+
+def theme_dirs(app=None) -> list[str]:
+    """Folders that hold themes: instance/themes first (local ones win), then the bundled ones."""
+    app = app or current_app
+    configured = app.config.get("THEMES_DIRS")
+    if configured:
+        return list(configured)
+    bundled = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "themes")
+    return [os.path.join(app.instance_path, "themes"), bundled]
+
+
+def discover(app=None) -> dict[str, Theme]:
+    found: dict[str, Theme] = {}
+    for folder in theme_dirs(app):
+        if not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            meta_file = os.path.join(path, "theme.json")
+            if name in found or not os.path.isfile(meta_file):
+                continue
+            try:
+                with open(meta_file, encoding="utf-8") as f:
+                    meta = json.load(f)
+            except (OSError, ValueError) as exc:
+                meta = {"name": name, "error": f"theme.json unreadable: {exc}"}
+            found[name] = Theme(name, path, meta)
+    return found
+
+
+def active_theme_name() -> str:
+    """The database setting, so a switch needs no restart and every worker process agrees."""
+    name = get_setting(THEME_SETTING) or DEFAULT_THEME
+    return name if name in discover() else DEFAULT_THEME
+
+
+def branding() -> dict:
+    return {**BRANDING_DEFAULTS, **(get_setting(BRANDING_SETTING) or {})}
+
+
+class _BlueprintLoader(BaseLoader):
+    """The current request's blueprint folder, for plugin portal pages (last in the chain)."""
+
+    def get_source(self, environment, template):
+        bp = current_app.blueprints.get(request.blueprint or "") if request else None
+        if bp is None or bp.jinja_loader is None:
+            raise TemplateNotFound(template)
+        return bp.jinja_loader.get_source(environment, template)
+
+
+def _environment(theme_name: str) -> ImmutableSandboxedEnvironment:
+    cache = current_app.extensions.setdefault("inbox_theme_envs", {})
+    if theme_name in cache and not current_app.debug:
+        return cache[theme_name]
+    themes = discover()
+    chain = []
+    if theme_name in themes and theme_name != DEFAULT_THEME:
+        chain.append(FileSystemLoader(themes[theme_name].templates))
+    default = FileSystemLoader(themes[DEFAULT_THEME].templates) if DEFAULT_THEME in themes else None
+    if default:
+        chain.append(default)
+    core = FileSystemLoader(CORE_PORTAL_TEMPLATES)
+    chain += [core, _BlueprintLoader()]
+    explicit_default = ChoiceLoader([default, core]) if default else core
+    loader = ChoiceLoader([PrefixLoader({"default": explicit_default, "core": core}, delimiter=":"), *chain])
+    env = ImmutableSandboxedEnvironment(loader=loader, autoescape=True, auto_reload=current_app.debug)
+    env.globals.update(url_for=url_for, theme_static=theme_static)
+    env.filters.update(current_app.jinja_env.filters)
+    cache[theme_name] = env
+    return env
+
+
+def theme_static(filename: str) -> str:
+    return url_for("portal.theme_static", theme=getattr(g, "portal_theme", DEFAULT_THEME), filename=filename)
+
+
+def static_file_path(theme: str, filename: str) -> str | None:
+    """The file from the theme, else from the default theme (mirrors the template fallback)."""
+    themes = discover()
+    for name in (theme, DEFAULT_THEME):
+        if name in themes:
+            root = os.path.realpath(themes[name].static)
+            path = os.path.realpath(os.path.join(root, filename))
+            if path.startswith(root + os.sep) and os.path.isfile(path):
+                return path
+    return None
+
+
+def render_portal(template: str, theme: str | None = None, **context) -> str:
+    """Render a portal page with the active (or given) theme. Context is plain data where possible."""
+    from flask import get_flashed_messages
+    from flask_wtf.csrf import generate_csrf
+
+    name = theme or getattr(g, "portal_theme", None) or active_theme_name()
+    g.portal_theme = name
+    env = _environment(name)
+    base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf,
+            "get_flashed_messages": get_flashed_messages, "request_path": request.path}
+    return env.get_template(template).render({**base, **context})
+
+
+def scaffold(name: str, target_dir: str) -> str:
+    """Copy the default theme as a starting point for a new one."""
+    import re
+    import shutil
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,40}", name):
+        raise ValueError("a theme name is lower-case letters, digits, - and _")
+    themes = discover()
+    dest = os.path.join(target_dir, name)
+    if name in themes or os.path.exists(dest):
+        raise ValueError(f"a theme named {name} already exists")
+    shutil.copytree(themes[DEFAULT_THEME].path, dest)
+    meta = {**themes[DEFAULT_THEME].meta, "name": name.replace("-", " ").title(), "version": "0.1.0",
+            "description": f"A theme based on the default theme.", "author": ""}
+    with open(os.path.join(dest, "theme.json"), "w", encoding="utf-8") as f:
+        json.dump(meta, f, indent=2)
+    return dest
