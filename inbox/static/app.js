@@ -1,0 +1,157 @@
+/* inbox: the small amount of JavaScript the agent pages need.
+   - adds the CSRF token to every state-changing fetch() and htmx request
+   - keyboard shortcuts: elements with data-shortcut="k" are clicked (inputs focused) on that key;
+     pages add more with inbox.shortcut(key, label, fn); "?" lists them all
+   - flash dismissal, relative times refresh, confirm prompts (data-confirm) */
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var token = meta ? meta.getAttribute("content") : "";
+  var SAFE = /^(GET|HEAD|OPTIONS|TRACE)$/i;
+
+  function sameOrigin(url) {
+    try { return new URL(url, location.href).origin === location.origin; } catch (e) { return false; }
+  }
+
+  // fetch(): add X-CSRFToken to our own POST/PUT/PATCH/DELETE
+  var nativeFetch = window.fetch ? window.fetch.bind(window) : null;
+  if (nativeFetch) {
+    window.fetch = function (input, init) {
+      init = init || {};
+      var method = init.method || (input && input.method) || "GET";
+      var url = typeof input === "string" ? input : (input && input.url) || "";
+      if (!SAFE.test(method) && sameOrigin(url)) {
+        var headers = new Headers(init.headers || (input && input.headers) || {});
+        if (!headers.has("X-CSRFToken")) headers.set("X-CSRFToken", token);
+        init.headers = headers;
+        if (!init.credentials) init.credentials = "same-origin";
+      }
+      return nativeFetch(input, init);
+    };
+  }
+
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (!SAFE.test(evt.detail.verb)) evt.detail.headers["X-CSRFToken"] = token;
+  });
+  // a session that ran out shows the login page instead of swapping it into a fragment
+  document.addEventListener("htmx:responseError", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 401) location.reload();
+  });
+
+  // ---- keyboard shortcuts --------------------------------------------------------------
+  var handlers = {};
+  var list = document.getElementById("shortcut-list");
+  var overlay = document.getElementById("shortcut-help");
+
+  function describe(key, label) {
+    if (!list || !label) return;
+    var row = document.createElement("div");
+    var dt = document.createElement("dt");
+    var kbd = document.createElement("kbd");
+    kbd.textContent = key;
+    dt.appendChild(kbd);
+    var dd = document.createElement("dd");
+    dd.textContent = label;
+    row.appendChild(dt); row.appendChild(dd);
+    list.appendChild(row);
+  }
+
+  function shortcut(key, label, fn) {
+    handlers[key] = fn;
+    describe(key, label);
+  }
+
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return el.isContentEditable || tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
+  }
+
+  function showHelp(show) {
+    if (!overlay) return;
+    overlay.hidden = !show;
+    if (show) { var b = overlay.querySelector("[data-close-overlay]"); if (b) b.focus(); }
+  }
+
+  function scanDeclared(root) {
+    (root || document).querySelectorAll("[data-shortcut]").forEach(function (el) {
+      var key = el.getAttribute("data-shortcut");
+      if (handlers[key] && handlers[key]._el === el) return;
+      var fn = function () {
+        if (el.matches("input, textarea, select")) { el.focus(); if (el.select) el.select(); } else { el.click(); }
+      };
+      fn._el = el;
+      var known = key in handlers;
+      handlers[key] = fn;
+      if (!known) describe(key, el.getAttribute("data-shortcut-label") || el.getAttribute("aria-label") || el.textContent.trim());
+    });
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") {
+      if (overlay && !overlay.hidden) { showHelp(false); return; }
+      if (typing(document.activeElement)) { document.activeElement.blur(); return; }
+      document.querySelectorAll("details[open]").forEach(function (d) { d.open = false; });
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+    if (e.key === "?") { e.preventDefault(); showHelp(overlay && overlay.hidden); return; }
+    var fn = handlers[e.key];
+    if (fn) { e.preventDefault(); fn(e); }
+  });
+
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (t.closest("[data-show-shortcuts]")) { showHelp(true); return; }
+    if (t.closest("[data-close-overlay]") || t === overlay) { showHelp(false); return; }
+    var close = t.closest(".flash-close");
+    if (close) { close.closest(".flash").remove(); return; }
+    // clicking outside an open menu closes it
+    document.querySelectorAll("details.usermenu[open], details.dropdown[open]").forEach(function (d) {
+      if (!d.contains(t)) d.open = false;
+    });
+  });
+
+  // <form data-confirm="Really?"> and <button data-confirm="...">
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var btn = e.submitter;
+    var msg = (btn && btn.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  }, true);
+
+  // successful flashes fade after a while; errors stay until dismissed
+  setTimeout(function () {
+    document.querySelectorAll(".flash-success, .flash-info").forEach(function (f) { f.remove(); });
+  }, 6000);
+
+  // ---- relative times: <time data-relative datetime="ISO"> ----------------------------------
+  function relative(iso) {
+    var then = new Date(iso).getTime();
+    if (isNaN(then)) return null;
+    var s = Math.round((Date.now() - then) / 1000);
+    var future = s < 0; s = Math.abs(s);
+    var out;
+    if (s < 45) out = "just now";
+    else if (s < 3600) out = Math.round(s / 60) + " min";
+    else if (s < 86400) out = Math.round(s / 3600) + " h";
+    else if (s < 86400 * 7) out = Math.round(s / 86400) + " d";
+    else return new Date(then).toLocaleDateString(undefined, { month: "short", day: "numeric",
+      year: new Date(then).getFullYear() === new Date().getFullYear() ? undefined : "numeric" });
+    if (out === "just now") return out;
+    return future ? "in " + out : out + " ago";
+  }
+  function refreshTimes(root) {
+    (root || document).querySelectorAll("time[data-relative]").forEach(function (t) {
+      var r = relative(t.getAttribute("datetime"));
+      if (r) t.textContent = r;
+    });
+  }
+  setInterval(refreshTimes, 60000);
+
+  document.addEventListener("htmx:afterSwap", function (evt) { scanDeclared(evt.detail.target); refreshTimes(evt.detail.target); });
+  document.addEventListener("DOMContentLoaded", function () { scanDeclared(); });
+
+  window.inbox = { shortcut: shortcut, csrfToken: function () { return token; }, refreshTimes: refreshTimes,
+                   showShortcuts: function () { showHelp(true); } };
+})();
