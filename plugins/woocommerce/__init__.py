@@ -1,0 +1,70 @@
+"""WooCommerce: what the customer bought, beside each conversation.
+
+Hooks only; the work is in client (HTTP), orders (fetch and merge), cache, service, views.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import url_for
+
+from inbox import Link, Panel, hookimpl
+
+from . import cache  # noqa: F401  (registers the woocommerce_cache table)
+from .settings import SPECS
+
+PLUGIN_NAME = "woocommerce"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@hookimpl
+def register_settings():
+    return SPECS
+
+
+@hookimpl
+def register_migrations():
+    return os.path.join(HERE, "migrations")
+
+
+@hookimpl
+def register_blueprints(app):
+    from .views import bp
+
+    return bp
+
+
+def _has_customer(conversation) -> bool:
+    return getattr(conversation, "customer", None) is not None
+
+
+@hookimpl
+def sidebar_panels(conversation, user):
+    if not _has_customer(conversation):
+        return []
+    from .views import render_panel
+
+    return [Panel(id="orders", title="WooCommerce orders", render=render_panel, order=50)]
+
+
+@hookimpl
+def editor_buttons(conversation, user):
+    if conversation is None or not _has_customer(conversation):
+        return []
+    return [Link(label="Insert order", icon="cart", id="woocommerce-insert-order",
+                 url=url_for("woocommerce.popover", conversation_id=conversation.id))]
+
+
+@hookimpl
+def admin_sections(user):
+    return [Link(label="WooCommerce", url=url_for("woocommerce.admin"), id="woocommerce-admin")]
+
+
+@hookimpl
+def extra_css(view):
+    return [url_for("woocommerce.static", filename="woocommerce.css")]
+
+
+@hookimpl
+def extra_js(view):
+    return [url_for("woocommerce.static", filename="woocommerce.js")]

@@ -1,0 +1,56 @@
+"""Fetched orders kept in the database for the configured lifetime, so every gunicorn worker and the
+reply popover share one copy, and a page reload does not ask the store again.
+
+Rows are keyed by inbox customer id plus a digest of what the answer depends on (store URL, the
+addresses, how many orders); changing any of them simply misses. Errors are never cached.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inbox.extensions import db
+from inbox.models import UTCDateTime, utcnow
+
+
+class OrderCache(db.Model):
+    __tablename__ = "woocommerce_cache"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer, index=True)
+    value: Mapped[object] = mapped_column(db.JSON)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def cache_key(customer_id: int, store_url: str, emails: list[str], limit: int) -> str:
+    digest = hashlib.sha256(json.dumps([store_url.rstrip("/"), sorted(emails), limit]).encode()).hexdigest()[:32]
+    return f"c{customer_id}:{digest}"
+
+
+def get(key: str, lifetime_seconds: float) -> tuple[dict, datetime] | None:
+    with db.engine.connect() as conn:
+        row = conn.execute(db.select(OrderCache.value, OrderCache.fetched_at).where(OrderCache.key == key)).first()
+    if row is None or lifetime_seconds <= 0:
+        return None
+    value, fetched_at = row
+    if fetched_at + timedelta(seconds=lifetime_seconds) < utcnow():
+        return None
+    return value, fetched_at
+
+
+def put(key: str, customer_id: int, value: dict) -> datetime:
+    now = utcnow()
+    # own connection: the caller's session (the page's) is neither committed nor rolled back
+    with db.engine.begin() as conn:
+        conn.execute(db.delete(OrderCache).where(OrderCache.key == key))
+        conn.execute(db.insert(OrderCache).values(key=key, customer_id=customer_id, value=value, fetched_at=now))
+    return now
+
+
+def forget(customer_id: int) -> int:
+    with db.engine.begin() as conn:
+        return conn.execute(db.delete(OrderCache).where(OrderCache.customer_id == customer_id)).rowcount
