@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, request, template_rendered, url_for
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -144,7 +144,12 @@ def render_portal(template: str, theme: str | None = None, **context) -> str:
     env = _environment(name)
     base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf,
             "get_flashed_messages": get_flashed_messages, "request_path": request.path}
-    return env.get_template(template).render({**base, **context})
+    tmpl = env.get_template(template)
+    full = {**base, **context}
+    html = tmpl.render(full)
+    # Flask's own signal, so tests and debug tools see portal renders like any other template
+    template_rendered.send(current_app._get_current_object(), template=tmpl, context=full)
+    return html
 
 
 def scaffold(name: str, target_dir: str) -> str:

@@ -1,0 +1,62 @@
+"""`inbox themes list|set NAME|new NAME`."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.group("themes")
+def themes():
+    """Customer-portal themes."""
+
+
+@themes.command("list")
+@with_appcontext
+def list_themes():
+    """Every theme found, the active one marked."""
+    from ..themes import active_theme_name, discover
+
+    active = active_theme_name()
+    for name, theme in discover().items():
+        mark = "*" if name == active else " "
+        click.echo(f"{mark} {name:<16} {theme.meta.get('version', ''):<8} {theme.meta.get('description', '')}")
+
+
+@themes.command("set")
+@click.argument("name")
+@with_appcontext
+def set_theme(name):
+    """Make NAME the active theme (takes effect at once, in every process)."""
+    from ..extensions import db
+    from ..models import set_setting
+    from ..themes import THEME_SETTING, discover
+
+    if name not in discover():
+        raise click.ClickException(f"no theme named {name!r}; `inbox themes list` shows the installed ones")
+    set_setting(THEME_SETTING, name)
+    db.session.commit()
+    click.echo(f"active theme: {name}")
+
+
+@themes.command("new")
+@click.argument("name")
+@click.option("--dir", "target", type=click.Path(file_okay=False), help="where to create it (default: instance/themes)")
+@with_appcontext
+def new_theme(name, target):
+    """Scaffold a new theme from the default one."""
+    from ..themes import scaffold
+
+    target = target or os.path.join(current_app.instance_path, "themes")
+    os.makedirs(target, exist_ok=True)
+    try:
+        path = scaffold(name, target)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {path}; edit templates/portal/*.html and static/theme.css, then `inbox themes set {name}`")
+
+
+def register(cli) -> None:
+    cli.add_command(themes)
