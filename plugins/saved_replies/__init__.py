@@ -1,0 +1,69 @@
+"""Saved replies: a library of reusable answers with variables, inserted from the reply editor.
+
+The hooks below are the whole plugin; views.py and picker.py are its pages, service.py the rules,
+rendering.py the sandboxed template renderer (also used by the auto-responder).
+"""
+from __future__ import annotations
+
+import os
+
+from flask import url_for
+
+from inbox import Link, hookimpl
+
+from . import models  # noqa: F401  (registers the tables)
+
+PLUGIN_NAME = "saved_replies"
+HERE = os.path.dirname(__file__)
+
+
+@hookimpl
+def register_blueprints(app):
+    from . import picker  # noqa: F401  (adds its routes to bp)
+    from .views import bp
+
+    return bp
+
+
+@hookimpl
+def register_migrations():
+    return os.path.join(HERE, "migrations")
+
+
+@hookimpl
+def register_commands(cli):
+    from .cli import group
+
+    cli.add_command(group)
+
+
+@hookimpl
+def nav_items(user):
+    return [Link(label="Saved replies", url=url_for("saved_replies.index"), id="nav-saved-replies")]
+
+
+@hookimpl
+def editor_buttons(conversation, user):
+    return [Link(label="Saved replies", url=url_for("saved_replies.picker", conversation=conversation.id),
+                 icon="bookmark", shortcut="Ctrl+Shift+S", id="saved-replies-button")]
+
+
+@hookimpl
+def conversation_actions(conversation, user):
+    from .views import last_reply_of
+
+    item = last_reply_of(conversation, user)
+    if item is None:
+        return []
+    return [Link(label="Save last reply as saved reply", url=url_for("saved_replies.new", from_item=item.id),
+                 id="save-as-saved-reply")]
+
+
+@hookimpl
+def extra_js(view):
+    return [url_for("saved_replies.static", filename="picker.js")]
+
+
+@hookimpl
+def extra_css(view):
+    return [url_for("saved_replies.static", filename="saved_replies.css")]

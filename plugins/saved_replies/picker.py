@@ -1,0 +1,87 @@
+"""The picker the reply editor opens: search, preview, and each reply rendered with the
+conversation's variables in a ``data-insert`` attribute, which the editor puts at the cursor."""
+from __future__ import annotations
+
+from flask import abort, jsonify, render_template, request
+from flask_login import current_user, login_required
+
+from inbox.extensions import db
+from inbox.models import Conversation, ThreadItem
+
+from . import service
+from .rendering import RenderError, build_context, render, sample_context
+from .views import _reply_or_404, bp
+
+
+def _conversation_or_404(conversation_id: int | None) -> Conversation | None:
+    if conversation_id is None:
+        return None
+    conv = db.session.get(Conversation, conversation_id)
+    if conv is None or not current_user.can_see_mailbox(conv.mailbox_id):
+        abort(404)
+    return conv
+
+
+def _latest_customer_item(conv: Conversation | None) -> ThreadItem | None:
+    if conv is None:
+        return None
+    return db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id,
+                                                          ThreadItem.type == "customer")
+                              .order_by(ThreadItem.id.desc()).limit(1)).scalar()
+
+
+def _rendered(replies, conv):
+    user = current_user._get_current_object()
+    ctx = build_context(conv, user, _latest_customer_item(conv))
+    out = []
+    for reply in replies:
+        try:
+            out.append((reply, render(reply.body, reply.body_format, ctx), None))
+        except RenderError as exc:
+            out.append((reply, None, str(exc)))
+    return out
+
+
+@bp.get("/picker")
+@login_required
+def picker():
+    conv = _conversation_or_404(request.args.get("conversation", type=int))
+    q = request.args.get("q", "")
+    replies = service.search(current_user._get_current_object(), q,
+                             mailbox_id=conv.mailbox_id if conv else None, limit=30)
+    template = "saved_replies/_picker_list.html" if request.args.get("list") else "saved_replies/picker.html"
+    return render_template(template, items=_rendered(replies, conv), q=q, conversation=conv)
+
+
+@bp.get("/<int:reply_id>/render")
+@login_required
+def render_one(reply_id: int):
+    reply = _reply_or_404(reply_id)
+    conv = _conversation_or_404(request.args.get("conversation", type=int))
+    ((_, result, error),) = _rendered([reply], conv)
+    if error:
+        return jsonify(error=error), 422
+    return jsonify(text=result.text, html=result.html,
+                   attachments=[{"id": a.id, "filename": a.filename, "size": a.size} for a in reply.attachments])
+
+
+@bp.post("/<int:reply_id>/used")
+@login_required
+def used(reply_id: int):
+    service.record_use(current_user._get_current_object(), _reply_or_404(reply_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/preview")
+@login_required
+def preview():
+    """The edit form's live preview, with a conversation's variables when one is given."""
+    conv = _conversation_or_404(request.form.get("conversation", type=int))
+    user = current_user._get_current_object()
+    ctx = build_context(conv, user, _latest_customer_item(conv)) if conv else sample_context(user)
+    try:
+        result = render(request.form.get("body", ""), request.form.get("body_format", "markdown"), ctx)
+    except RenderError as exc:
+        return render_template("saved_replies/_preview.html", error=str(exc), result=None)
+    return render_template("saved_replies/_preview.html", error=None, result=result)
