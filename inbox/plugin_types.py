@@ -16,7 +16,11 @@ class SettingSpec:
     help: str = ""
     choices: list[str] = field(default_factory=list)
     scope: str = "global"  # global or mailbox
-    env: str | None = None  # a secret may come from this environment variable instead
+    env: str | None = None  # when this environment variable is set, it wins over stored values
+    required: bool = False  # text and secret: an empty value is refused
+    min: float | None = None  # number bounds, checked on input
+    max: float | None = None
+    placeholder: str = ""
 
 
 @dataclass

@@ -1,0 +1,59 @@
+"""The core's own hook implementations: features built the way a plugin would build them.
+
+Registered by the plugin host as the internal plugin ``core`` (always on, never listed), so the
+hooks are exercised by the product itself and a plugin author can read this module as a sample.
+"""
+from __future__ import annotations
+
+import pluggy
+from flask import url_for
+from markupsafe import Markup, escape
+
+from .plugin_types import Link, Panel
+
+hookimpl = pluggy.HookimplMarker("inbox")
+PREVIOUS_LIMIT = 5
+
+
+@hookimpl
+def admin_sections(user):
+    """The plugin admin page is reached through the same slot plugins use."""
+    return [Link(label="Plugins", url=url_for("plugins_admin.index"), id="admin-plugins")]
+
+
+@hookimpl
+def sidebar_panels(conversation, user):
+    if conversation is None or not getattr(conversation, "customer_id", None):
+        return []
+    return [Panel(id="previous", title="Previous conversations", render=_previous_conversations, order=10)]
+
+
+def _previous_conversations(conversation, user):
+    """The customer's other conversations the agent may see, newest first."""
+    from .extensions import db
+    from .models import Conversation
+
+    query = (db.select(Conversation)
+             .where(Conversation.customer_id == conversation.customer_id, Conversation.id != conversation.id,
+                    Conversation.merged_into_id.is_(None))
+             .order_by(Conversation.last_activity_at.desc()).limit(PREVIOUS_LIMIT))
+    ids = user.visible_mailbox_ids()
+    if ids is not None:
+        query = query.where(Conversation.mailbox_id.in_(ids or [-1]))
+    rows = db.session.execute(query).scalars().all()
+    if not rows:
+        return Markup('<p class="muted">No other conversations.</p>')
+    items = []
+    for conv in rows:
+        href = _conversation_url(conv)
+        label = f"#{conv.number} {conv.subject or '(no subject)'}"
+        items.append(Markup('<li><a href="{}">{}</a> <span class="badge badge-{}">{}</span></li>').format(
+            href, label, conv.status, conv.status))
+    return Markup('<ul class="previous-conversations">') + Markup("").join(items) + Markup("</ul>")
+
+
+def _conversation_url(conv) -> str:
+    try:
+        return url_for("conversation.show", number=conv.number)
+    except Exception:  # the conversation page may be named differently; a plain path still works
+        return f"/conversations/{escape(conv.number)}"
