@@ -11,11 +11,13 @@ import pluggy
 from flask import Flask
 
 from .plugin_types import IncomingDecision, Job, Link, Panel, SettingSpec, Suggestion
+from .plugin_settings import plugin_setting  # noqa: E402  (plugins' public settings API)
 
 hookimpl = pluggy.HookimplMarker("inbox")
 
 __all__ = [
     "IncomingDecision", "Job", "Link", "Panel", "SettingSpec", "Suggestion", "create_app", "hookimpl",
+    "plugin_setting",
 ]
 
 
