@@ -5,6 +5,7 @@ from .customer import Customer, CustomerEmail
 from .mailbox import Mailbox
 from .outbox import OutboxMessage
 from .portal import PortalToken, RateEvent
+from .presence import PRESENCE_STATES, Presence
 from .settings import PluginSetting, PluginState, Setting, get_setting, set_setting
 from .sync import FolderState
 from .thread import ITEM_TYPES, Attachment, MessageRef, RawMessage, ThreadItem
@@ -12,7 +13,7 @@ from .user import ROLES, User, mailbox_access
 
 __all__ = [
     "Attachment", "Conversation", "Customer", "CustomerEmail", "Draft", "FolderState", "ITEM_TYPES",
-    "Mailbox", "MessageRef", "OutboxMessage", "PluginSetting", "PortalToken", "RateEvent", "PluginState", "RawMessage", "ROLES",
+    "Mailbox", "MessageRef", "OutboxMessage", "PluginSetting", "PortalToken", "Presence", "PRESENCE_STATES", "RateEvent", "PluginState", "RawMessage", "ROLES",
     "STATUSES", "Setting", "Tag", "ThreadItem", "User", "UTCDateTime", "conversation_tag",
     "get_setting", "mailbox_access", "set_setting", "utcnow",
 ]
