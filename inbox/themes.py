@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from flask import current_app, g, request, template_rendered, url_for
+from flask import current_app, request, template_rendered, url_for
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -24,6 +24,7 @@ DEFAULT_THEME = "default"
 CORE_PORTAL_TEMPLATES = os.path.join(os.path.dirname(__file__), "portal", "templates")
 THEME_SETTING = "portal.theme"
 BRANDING_SETTING = "portal.branding"
+_REQUEST_KEY = "inbox.portal_theme"
 BRANDING_DEFAULTS = {"name": "Help Center", "logo": None, "brand_color": "#2f6fed",
                      "footer_text": "", "custom_css": ""}
 
@@ -119,7 +120,7 @@ def _environment(theme_name: str) -> ImmutableSandboxedEnvironment:
 
 
 def theme_static(filename: str) -> str:
-    return url_for("portal.theme_static", theme=getattr(g, "portal_theme", DEFAULT_THEME), filename=filename)
+    return url_for("portal.theme_static", theme=request.environ.get(_REQUEST_KEY, DEFAULT_THEME), filename=filename)
 
 
 def static_file_path(theme: str, filename: str) -> str | None:
@@ -139,8 +140,9 @@ def render_portal(template: str, theme: str | None = None, **context) -> str:
     from flask import get_flashed_messages
     from flask_wtf.csrf import generate_csrf
 
-    name = theme or getattr(g, "portal_theme", None) or active_theme_name()
-    g.portal_theme = name
+    # kept on the request, not on g: an app context can outlive one request (tests, CLI)
+    name = theme or active_theme_name()
+    request.environ[_REQUEST_KEY] = name
     env = _environment(name)
     base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf,
             "get_flashed_messages": get_flashed_messages, "request_path": request.path}

@@ -13,11 +13,11 @@ from flask import abort, current_app, redirect, request, send_file, session, url
 
 from ..extensions import db
 from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem
-from ..plugin_host import host
-from ..themes import render_portal, static_file_path
+from ..themes import static_file_path
 from . import bp
 from .delivery import deliver_from_customer
 from .ratelimit import allow
+from .render import page
 from .signin import current_customer_id
 
 VISIBLE_TYPES = ("customer", "reply", "forward")
@@ -49,27 +49,6 @@ def _conversation_or_404(customer: Customer, number: int) -> Conversation:
     return conv
 
 
-def nav(customer: Customer | None) -> list[dict]:
-    links = [{"label": "My requests", "url": url_for("portal.requests")},
-             {"label": "New request", "url": url_for("portal.new_request")}] if customer else []
-    for _plugin, result in host().call_each("portal_nav_items", customer=customer):
-        for link in result if isinstance(result, (list, tuple)) else [result]:
-            if getattr(link, "label", None) and getattr(link, "url", None):
-                links.append({"label": link.label, "url": link.url})
-    return links
-
-
-def _page(template: str, customer: Customer | None, **context):
-    return render_portal(template, customer=_customer_view(customer), nav=nav(customer), **context)
-
-
-def _customer_view(customer: Customer | None) -> dict | None:
-    if customer is None:
-        return None
-    return {"name": customer.name or "", "email": session.get("portal_email") or customer.email,
-            "emails": [e.email for e in customer.emails]}
-
-
 @bp.get("/requests")
 def requests():
     customer = _customer_or_signin()
@@ -82,7 +61,7 @@ def requests():
     items = [{"number": c.number, "subject": c.subject or "(no subject)", "status": _status_label(c.status),
               "status_key": c.status, "updated_at": c.last_activity_at, "mailbox": c.mailbox.name,
               "url": url_for("portal.request_page", number=c.number)} for c in rows]
-    return _page("portal/requests.html", customer, requests=items)
+    return page("portal/requests.html", customer, requests=items)
 
 
 def _status_label(status: str) -> str:
@@ -113,7 +92,7 @@ def _messages(conv: Conversation) -> list[dict]:
 def request_page(number: int):
     customer = _customer_or_signin()
     conv = _conversation_or_404(customer, number)
-    return _page("portal/request.html", customer, request_info=_request_info(conv), messages=_messages(conv),
+    return page("portal/request.html", customer, request_info=_request_info(conv), messages=_messages(conv),
                  error=None, body="")
 
 
@@ -145,7 +124,7 @@ def reply(number: int):
     if not body and not error:
         error = "Write a message before sending."
     if error:
-        return _page("portal/request.html", customer, request_info=_request_info(conv),
+        return page("portal/request.html", customer, request_info=_request_info(conv),
                      messages=_messages(conv), error=error, body=body), 400
     deliver_from_customer(conv.mailbox, customer, session.get("portal_email") or customer.email,
                           subject=conv.subject, text=body, attachments=files, conversation=conv)
@@ -162,7 +141,7 @@ def new_request():
     choices = [{"id": m.id, "name": m.name} for m in mailboxes]
     if request.method == "GET":
         session["portal_form_at"] = time.time()
-        return _page("portal/new.html", customer, mailboxes=choices, form=form, errors={})
+        return page("portal/new.html", customer, mailboxes=choices, form=form, errors={})
     errors = _spam_checks(customer)
     mailbox = next((m for m in mailboxes if str(m.id) == form["mailbox"]), None)
     if mailbox is None and len(mailboxes) == 1:
@@ -180,7 +159,7 @@ def new_request():
         db.session.commit()  # keep the rate-limit record
         session["portal_form_at"] = time.time()
         status = 429 if "rate" in errors else 400
-        return _page("portal/new.html", customer, mailboxes=choices, form=form, errors=errors), status
+        return page("portal/new.html", customer, mailboxes=choices, form=form, errors=errors), status
     conv = deliver_from_customer(mailbox, customer, session.get("portal_email") or customer.email,
                                  subject=form["subject"], text=form["body"], attachments=files)
     db.session.commit()

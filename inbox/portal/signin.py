@@ -16,10 +16,10 @@ from flask import abort, current_app, redirect, request, session, url_for
 from ..customers import find_customer
 from ..extensions import db
 from ..models import Conversation, PortalToken, utcnow
-from ..themes import render_portal
 from . import bp
 from .mailer import send_system_mail
 from .ratelimit import allow
+from .render import page
 
 
 def _hash(token: str) -> str:
@@ -34,20 +34,20 @@ def current_customer_id() -> int | None:
 def home():
     if current_customer_id():
         return redirect(url_for("portal.requests"))
-    return render_portal("portal/sign_in.html", email="", error=None)
+    return page("portal/sign_in.html", None, email="", error=None)
 
 
 @bp.post("/sign-in")
 def request_link():
     email = (request.form.get("email") or "").strip().lower()
     if "@" not in email or len(email) > 320:
-        return render_portal("portal/sign_in.html", email=email, error="Enter the email address you write to us from."), 400
+        return page("portal/sign_in.html", None, email=email, error="Enter the email address you write to us from."), 400
     per_hour = current_app.config.get("PORTAL_SIGNIN_PER_HOUR", 5)
     ok_ip = allow("portal-signin-ip", request.remote_addr or "?", per_hour * 4, timedelta(hours=1))
     ok_addr = allow("portal-signin-addr", email, per_hour, timedelta(hours=1))
     if not (ok_ip and ok_addr):
         db.session.commit()
-        return render_portal("portal/sign_in.html", email=email,
+        return page("portal/sign_in.html", None, email=email,
                              error="Too many sign-in requests. Please wait an hour and try again."), 429
     customer = find_customer(email)
     if customer is not None and _has_portal_conversations(customer.id):
@@ -62,7 +62,7 @@ def request_link():
                          "ignore this message.")
     db.session.commit()
     # the same page whether or not we know the address
-    return render_portal("portal/check_mail.html", email=email)
+    return page("portal/check_mail.html", None, email=email)
 
 
 def _has_portal_conversations(customer_id: int) -> bool:
@@ -84,7 +84,7 @@ def _valid_token(token: str) -> PortalToken | None:
 @bp.get("/sign-in/<token>")
 def confirm(token: str):
     row = _valid_token(token)
-    return render_portal("portal/confirm.html", valid=row is not None, token=token), (200 if row else 410)
+    return page("portal/confirm.html", None, valid=row is not None, token=token), (200 if row else 410)
 
 
 @bp.post("/sign-in/<token>")
@@ -97,7 +97,7 @@ def consume(token: str):
     ).rowcount
     if not won:
         db.session.rollback()
-        return render_portal("portal/confirm.html", valid=False, token=""), 410
+        return page("portal/confirm.html", None, valid=False, token=""), 410
     row = db.session.execute(db.select(PortalToken).where(PortalToken.token_hash == _hash(token))).scalar_one()
     customer = find_customer(row.email)
     db.session.commit()
