@@ -6,12 +6,16 @@ import email.policy
 
 import pytest
 
+from inbox.customers import customer_for
 from inbox.extensions import db
 from inbox.mail import compose, outbox
-from inbox.models import Conversation, Customer, CustomerEmail, RawMessage, ThreadItem, User
+from inbox.models import Conversation, RawMessage, ThreadItem, User
 
 
 def make_user(name="Ann Agent", email_="ann@agents.test", role="agent", signature=None):
+    existing = db.session.execute(db.select(User).where(User.email == email_)).scalar_one_or_none()
+    if existing is not None:
+        return existing
     user = User(email=email_, name=name, role=role, signature=signature)
     user.set_password("pw")
     db.session.add(user)
@@ -21,9 +25,7 @@ def make_user(name="Ann Agent", email_="ann@agents.test", role="agent", signatur
 
 def make_conversation(mailbox, subject="Printer on fire", from_name="Carl Customer", from_email="carl@cust.test",
                       message_id="m1@cust.test", references=(), raw_headers=""):
-    customer = Customer(name=from_name)
-    customer.emails.append(CustomerEmail(email=from_email))
-    db.session.add(customer)
+    customer = customer_for(from_email, from_name)
     db.session.flush()
     conv = Conversation(number=(db.session.query(db.func.max(Conversation.number)).scalar() or 0) + 1,
                         mailbox_id=mailbox.id, subject=subject, customer_id=customer.id)
