@@ -105,3 +105,10 @@ def parse_message(raw: bytes) -> ParsedMessage:
             parsed.text = raw.decode("utf-8", "replace")
             parsed.new_text = parsed.text
     return parsed
+
+
+def auto_reply_suppressed(parsed: ParsedMessage) -> bool:
+    """True when nothing automatic (autoresponder, notification) should answer this message."""
+    from .classify import auto_reply_suppressed as check
+
+    return check(parsed)

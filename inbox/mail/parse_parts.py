@@ -30,6 +30,8 @@ _EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/jpg": ".jpg", "image/g
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
         "application/vnd.ms-excel": ".xls", "audio/mpeg": ".mp3", "video/mp4": ".mp4"}
 _BODY_TYPES = ("text/plain", "text/html")
+_STEMS = {"message/delivery-status": "delivery-status", "text/rfc822-headers": "original-headers",
+          "message/disposition-notification": "disposition-notification", "text/calendar": "invite"}
 
 
 def params(part: Message, header: str) -> dict[str, object]:
@@ -63,7 +65,7 @@ def params(part: Message, header: str) -> dict[str, object]:
 def _param_text(value: object) -> str:
     if isinstance(value, tuple):
         cs, _lang, text = (list(value) + ["", "", ""])[:3]
-        text = str(text)
+        text = email.utils.unquote(str(text))
         try:
             data = text.encode("latin-1")
         except UnicodeEncodeError:  # raw 8-bit already decoded: it is text
@@ -73,9 +75,9 @@ def _param_text(value: object) -> str:
 
 
 def safe_filename(name: str, ctype: str, stem: str = "attachment") -> str:
-    name = charsets.strip_controls(name.replace("\r", "").replace("\n", " "))
-    name = re.split(r"[\\/]", name)[-1].strip().strip(".").strip()
-    name = re.sub(r"\s+", " ", name)
+    name = charsets.strip_controls(re.sub(r"[\r\n\t]+", " ", name))
+    name = re.split(r"[\\/]", name)[-1].strip().strip("\"'").strip().strip(".").strip()
+    name = re.sub(r"\s+", " ", re.sub(r'[<>:"|?*]', "_", name))
     if not name:
         return stem + _EXT.get(ctype, "." + ctype.split("/")[-1][:10] if "/" in ctype else ".bin")
     if len(name) > MAX_NAME:
@@ -265,7 +267,7 @@ class BodyWalker:
                 data = part.get_payload(decode=True)
                 data = data if isinstance(data, bytes) else b""
             cids = parse_ids(charsets.decode_header(part.get("content-id"))) if part.get("content-id") else []
-            stem = "image" if ctype.startswith("image/") else "attachment"
+            stem = _STEMS.get(ctype, "image" if ctype.startswith("image/") else "attachment")
             att = ParsedAttachment(filename=safe_filename(filename, ctype, stem), content_type=ctype, data=data,
                                    content_id=(cids[0][:500] or None) if cids else None)
         except Exception as exc:  # one broken attachment must not lose the others or the text
