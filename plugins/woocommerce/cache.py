@@ -10,20 +10,22 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Column, Integer, String, Table
 
 from inbox.extensions import db
 from inbox.models import UTCDateTime, utcnow
 
-
-class OrderCache(db.Model):
-    __tablename__ = "woocommerce_cache"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    customer_id: Mapped[int] = mapped_column(Integer, index=True)
-    value: Mapped[object] = mapped_column(db.JSON)
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+# A Core table rather than a model: importing the plugin a second time under another name (pytest
+# does, for package set-up) must find the same table instead of failing to redefine it.
+OrderCache = db.metadata.tables.get("woocommerce_cache")
+if OrderCache is None:
+    OrderCache = Table(
+        "woocommerce_cache", db.metadata,
+        Column("key", String(200), primary_key=True),
+        Column("customer_id", Integer, nullable=False, index=True),
+        Column("value", JSON),
+        Column("fetched_at", UTCDateTime),
+    )
 
 
 def cache_key(customer_id: int, store_url: str, emails: list[str], limit: int) -> str:
@@ -33,7 +35,7 @@ def cache_key(customer_id: int, store_url: str, emails: list[str], limit: int) -
 
 def get(key: str, lifetime_seconds: float) -> tuple[dict, datetime] | None:
     with db.engine.connect() as conn:
-        row = conn.execute(db.select(OrderCache.value, OrderCache.fetched_at).where(OrderCache.key == key)).first()
+        row = conn.execute(db.select(OrderCache.c.value, OrderCache.c.fetched_at).where(OrderCache.c.key == key)).first()
     if row is None or lifetime_seconds <= 0:
         return None
     value, fetched_at = row
@@ -46,11 +48,11 @@ def put(key: str, customer_id: int, value: dict) -> datetime:
     now = utcnow()
     # own connection: the caller's session (the page's) is neither committed nor rolled back
     with db.engine.begin() as conn:
-        conn.execute(db.delete(OrderCache).where(OrderCache.key == key))
+        conn.execute(db.delete(OrderCache).where(OrderCache.c.key == key))
         conn.execute(db.insert(OrderCache).values(key=key, customer_id=customer_id, value=value, fetched_at=now))
     return now
 
 
 def forget(customer_id: int) -> int:
     with db.engine.begin() as conn:
-        return conn.execute(db.delete(OrderCache).where(OrderCache.customer_id == customer_id)).rowcount
+        return conn.execute(db.delete(OrderCache).where(OrderCache.c.customer_id == customer_id)).rowcount
