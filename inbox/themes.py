@@ -135,13 +135,23 @@ def static_file_path(theme: str, filename: str) -> str | None:
     return None
 
 
+def _admin_preview() -> str | None:
+    """Admins may look at any installed theme with ?preview_theme=NAME before switching to it."""
+    from flask_login import current_user
+
+    name = request.args.get("preview_theme")
+    if name and current_user.is_authenticated and current_user.is_admin and name in discover():
+        return name
+    return None
+
+
 def render_portal(template: str, theme: str | None = None, **context) -> str:
     """Render a portal page with the active (or given) theme. Context is plain data where possible."""
     from flask import get_flashed_messages
     from flask_wtf.csrf import generate_csrf
 
     # kept on the request, not on g: an app context can outlive one request (tests, CLI)
-    name = theme or active_theme_name()
+    name = theme or _admin_preview() or active_theme_name()
     request.environ[_REQUEST_KEY] = name
     env = _environment(name)
     base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf,

@@ -179,3 +179,54 @@ def test_documented_template_context_matches_the_real_one(app, client, mailbox, 
     assert set(documented) == set(seen), "every portal page is documented, and nothing else"
     for name, keys in seen.items():
         assert documented[name] == keys, name
+
+
+def _login(client, role):
+    from inbox.models import User
+
+    user = User(email=f"{role}@support.test", name=f"{role.title()} User", role=role)
+    db.session.add(user)
+    db.session.commit()
+    with client.session_transaction() as s:
+        s["_user_id"] = str(user.id)
+        s["_fresh"] = True
+    return user
+
+
+def test_admin_switches_and_previews_themes_in_the_web_ui(app, client):
+    _login(client, "admin")
+    page = client.get("/admin/themes/").get_data(as_text=True)
+    assert "Harbor" in page and "Default" in page and "Use this theme" in page
+    assert "harbor-hero" in client.get("/portal/?preview_theme=harbor").get_data(as_text=True)
+    assert client.post("/admin/themes/active", data={"theme": "harbor"}).status_code == 302
+    assert "harbor-hero" in client.get("/portal/").get_data(as_text=True)
+    assert client.post("/admin/themes/active", data={"theme": "../etc"}).status_code == 404
+
+
+def test_agents_cannot_reach_theme_admin_or_preview(app, client):
+    _login(client, "agent")
+    assert client.get("/admin/themes/").status_code == 404
+    assert client.post("/admin/themes/active", data={"theme": "harbor"}).status_code == 404
+    assert "harbor-hero" not in client.get("/portal/?preview_theme=harbor").get_data(as_text=True)
+
+
+def test_branding_form_validates_and_refuses_svg_logos(app, client):
+    import io
+
+    _login(client, "admin")
+    bad = client.post("/admin/themes/branding", data={"name": "", "brand_color": "red;}body{x"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "The portal needs a name." in text and "Use a colour like" in text
+    svg = client.post("/admin/themes/branding", data={
+        "name": "Acme", "brand_color": "#123456",
+        "logo": (io.BytesIO(b"<svg onload=alert(1)></svg>"), "logo.svg", "image/svg+xml")},
+        content_type="multipart/form-data")
+    assert svg.status_code == 400 and "PNG, JPEG, GIF or WebP" in svg.get_data(as_text=True)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    ok = client.post("/admin/themes/branding", data={
+        "name": "Acme", "brand_color": "#123456", "footer_text": "Hi",
+        "logo": (io.BytesIO(png), "logo.png", "image/png")}, content_type="multipart/form-data")
+    assert ok.status_code == 302
+    logo = client.get("/portal/branding/logo")
+    assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == png
+    assert "/portal/branding/logo" in client.get("/portal/").get_data(as_text=True)
