@@ -1,0 +1,123 @@
+"""The inbox: mailboxes and folders on the left, a list of conversations, and bulk actions."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import conversations as convs
+from ..extensions import db
+from ..models import STATUSES, Mailbox, Tag, User
+from . import listing
+from .access import conversation_or_404, mailbox_or_404, visible
+
+bp = Blueprint("inbox_list", __name__)
+
+
+def view_from_request(args=None) -> listing.View:
+    args = args if args is not None else request.args
+    folder = args.get("folder") or "unassigned"
+    if folder not in listing.FOLDER_KEYS:
+        abort(404)
+    mailbox_id = args.get("mailbox", type=int)
+    if mailbox_id:
+        mailbox_or_404(mailbox_id)
+    sort = args.get("sort") if args.get("sort") in listing.SORTS else "newest"
+    status = args.get("status") if args.get("status") in STATUSES else None
+    return listing.View(user=current_user._get_current_object(), folder=folder, mailbox_id=mailbox_id, sort=sort,
+                        status=status, assignee=args.get("assignee") or None, tag=args.get("tag") or None,
+                        after=args.get("after") or None)
+
+
+def visible_mailboxes() -> list[Mailbox]:
+    return list(db.session.execute(visible(db.select(Mailbox), Mailbox.id).order_by(Mailbox.name)).scalars())
+
+
+def assignable_users(mailbox_ids: list[int]) -> list[User]:
+    """Active people who can see every one of these mailboxes (admins see all)."""
+    query = db.select(User).where(User.active.is_(True)).order_by(User.name)
+    users = list(db.session.execute(query).scalars())
+    wanted = set(mailbox_ids)
+    return [u for u in users if u.is_admin or wanted <= {m.id for m in u.mailboxes}]
+
+
+@bp.get("/")
+@login_required
+def home():
+    return redirect(url_for("inbox_list.index"))
+
+
+@bp.get("/inbox")
+@login_required
+def index():
+    view = view_from_request()
+    rows, next_cursor = listing.page(view)
+    if request.headers.get("HX-Request") and view.after:
+        return render_template("inbox/_rows.html", rows=rows, view=view, next_cursor=next_cursor,
+                               show_mailbox=not view.mailbox_id)
+    mailboxes = visible_mailboxes()
+    per_mailbox = listing.counts(view.user)
+    tags = list(db.session.execute(db.select(Tag).order_by(Tag.name).limit(200)).scalars())
+    people = assignable_users([view.mailbox_id] if view.mailbox_id else [])
+    return render_template(
+        "inbox/index.html", view=view, rows=rows, next_cursor=next_cursor, mailboxes=mailboxes,
+        per_mailbox=per_mailbox, totals=listing.totals(per_mailbox), folders=listing.FOLDERS, sorts=listing.SORTS,
+        statuses=STATUSES, tags=tags, people=people, show_mailbox=not view.mailbox_id and len(mailboxes) > 1,
+        title=_title(view, mailboxes))
+
+
+def _title(view: listing.View, mailboxes: list[Mailbox]) -> str:
+    label = dict((k, l) for k, l, _c in listing.FOLDERS)[view.folder]
+    box = next((m.name for m in mailboxes if m.id == view.mailbox_id), None)
+    return f"{label} · {box}" if box else label
+
+
+@bp.post("/inbox/bulk")
+@login_required
+def bulk():
+    user = current_user._get_current_object()
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    action = request.form.get("action", "")
+    back = request.form.get("back") or url_for("inbox_list.index")
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("inbox_list.index")
+    if not ids:
+        flash("Select at least one conversation first.", "warning")
+        return redirect(back)
+    targets = [conversation_or_404(i) for i in ids]  # a hidden id anywhere fails the whole request
+    changed = 0
+    try:
+        if action in ("close", "spam", "active", "pending", "status"):
+            status = request.form.get("status") if action == "status" else {"close": "closed"}.get(action, action)
+            if status not in STATUSES:
+                abort(400)
+            changed = sum(convs.set_status(c, status, by=user) for c in targets)
+            message = {"closed": "Closed {n}.", "spam": "Marked {n} as spam.", "active": "Reopened {n}.",
+                       "pending": "Set {n} to pending."}[status]
+        elif action == "assign":
+            raw = request.form.get("assignee", "")
+            assignee = None
+            if raw == "me":
+                assignee = user
+            elif raw.isdigit():
+                assignee = db.session.get(User, int(raw))
+                if assignee is None or not assignee.active:
+                    abort(400)
+            changed = sum(convs.assign(c, assignee, by=user) for c in targets)
+            message = f"Assigned {{n}} to {assignee.name}." if assignee else "Unassigned {n}."
+        elif action == "tag":
+            name = (request.form.get("tag") or "").strip()
+            if not name:
+                flash("Type a tag name to add.", "warning")
+                return redirect(back)
+            changed = sum(convs.add_tag(c, name, by=user) for c in targets)
+            message = f"Tagged {{n}} “{name.strip().lower()}”."
+        else:
+            abort(400)
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    noun = "1 conversation" if changed == 1 else f"{changed} conversations"
+    flash(message.format(n=noun) if changed else "Nothing needed changing.", "success")
+    return redirect(back)
