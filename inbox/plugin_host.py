@@ -42,6 +42,7 @@ class PluginHost:
         self.blueprint_owner: dict[str, str] = {}  # blueprint name -> plugin
         self._state: dict[str, tuple[bool, str | None]] = {}  # name -> (enabled, broken) from the DB
         self._state_at = 0.0
+        self._pending_errors: dict[str, tuple[str, object]] = {}
         self._lock = threading.Lock()
         self.app = None
         if app is not None:
@@ -52,6 +53,7 @@ class PluginHost:
     def init_app(self, app) -> None:
         self.app = app
         app.extensions["inbox_plugins"] = self
+        app.teardown_appcontext(self.flush_errors)  # runs before the session is removed
         from . import core_plugin
 
         self.pm.register(core_plugin, name=CORE)
@@ -156,6 +158,9 @@ class PluginHost:
         from .extensions import db
         from .models import PluginState
 
+        if self._pending_errors:
+            self.flush_errors()
+
         try:
             with self.app_context():
                 with db.engine.connect() as conn:
@@ -168,7 +173,7 @@ class PluginHost:
     def forget_state(self) -> None:
         self._state_at = 0.0
 
-    def set_state(self, name: str, **values) -> None:
+    def set_state(self, name: str, _busy_ms: int | None = None, **values) -> None:
         """Write enabled / broken / last_error for a plugin, on its own connection."""
         from .extensions import db
         from .models import PluginState
@@ -176,9 +181,13 @@ class PluginHost:
         values["updated_at"] = utcnow()
         with self.app_context():
             with db.engine.begin() as conn:
+                if _busy_ms is not None and conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(_busy_ms)}")
                 updated = conn.execute(db.update(PluginState).where(PluginState.name == name).values(**values)).rowcount
                 if not updated:
                     conn.execute(db.insert(PluginState).values(name=name, **{"enabled": True, **values}))
+                if _busy_ms is not None and conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("PRAGMA busy_timeout=30000")  # back to the pool's setting
         self.forget_state()
 
     @contextlib.contextmanager
@@ -231,10 +240,25 @@ class PluginHost:
     def record_error(self, plugin: str, where: str, exc: BaseException) -> None:
         message = f"{where}: {type(exc).__name__}: {exc}"
         log.error("plugin %s failed in %s\n%s", plugin, where, "".join(traceback.format_exception(exc)))
-        try:  # its own connection: the caller's transaction must not be committed or rolled back
-            self.set_state(plugin, last_error=message[:2000], last_error_at=utcnow())
-        except Exception:
-            log.warning("could not record the error of plugin %s", plugin)
+        with self._lock:
+            self._pending_errors[plugin] = (message[:2000], utcnow())
+        self.flush_errors()
+
+    def flush_errors(self, *_args) -> None:
+        """Write recorded errors on their own connection, never waiting long for a lock.
+
+        The caller's transaction must not be committed or rolled back, and on SQLite it may hold
+        the write lock (an event hook runs inside it): then the error stays pending and is
+        written at the end of the request or at the next state refresh.
+        """
+        with self._lock:
+            pending, self._pending_errors = self._pending_errors, {}
+        for plugin, (message, at) in pending.items():
+            try:
+                self.set_state(plugin, _busy_ms=200, last_error=message, last_error_at=at)
+            except Exception:
+                with self._lock:
+                    self._pending_errors.setdefault(plugin, (message, at))
 
     # --- start-up registrations -------------------------------------------------------------
 
@@ -291,6 +315,9 @@ class PluginHost:
                 try:
                     return job.func(*args, **kwargs)
                 except Exception as exc:
+                    from .extensions import db
+
+                    db.session.rollback()  # the job's half-done work, and its locks
                     self.record_error(name, f"job {job.id}", exc)
                     return None
         return run

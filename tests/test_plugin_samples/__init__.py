@@ -1,0 +1,1 @@
+"""Sample plugins for the plugin host's tests, loaded through EXTRA_PLUGINS (not test modules)."""
