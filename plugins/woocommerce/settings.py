@@ -1,16 +1,14 @@
-"""The plugin's settings: what an admin fills in, and how the plugin reads them.
-
-Values come from ``inbox.plugin_setting`` (the host's reader, which decrypts secrets). Until the host
-provides it, ``_read_row`` reads the PluginSetting table directly the same way.
+"""The plugin's settings: what an admin fills in (the host generates the form at
+/admin/plugins/woocommerce/settings and ``inbox plugins config woocommerce KEY=VALUE``), and how the
+plugin reads them (``inbox.plugin_setting``, which decrypts the secret).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from flask import current_app
 
-from inbox import SettingSpec
+from inbox import SettingSpec, plugin_setting
 
 from .client import Store
 
@@ -18,13 +16,15 @@ PLUGIN = "woocommerce"
 SECRET_ENV = "WOOCOMMERCE_CONSUMER_SECRET"
 
 SPECS = [
-    SettingSpec("store_url", "Store URL", help="The shop's address, e.g. https://shop.example.com (no /wp-json)."),
-    SettingSpec("consumer_key", "REST API consumer key",
+    SettingSpec("store_url", "Store URL", placeholder="https://shop.example.com",
+                help="The shop's address, e.g. https://shop.example.com (no /wp-json)."),
+    SettingSpec("consumer_key", "REST API consumer key", placeholder="ck_…",
                 help="WooCommerce > Settings > Advanced > REST API > Add key, with Read permission. Starts with ck_."),
     SettingSpec("consumer_secret", "REST API consumer secret", type="secret", env=SECRET_ENV,
                 help="Starts with cs_. Stored encrypted; may come from the environment variable instead."),
-    SettingSpec("order_count", "Orders to show", type="number", default=5, help="Newest first, 1 to 50."),
-    SettingSpec("cache_minutes", "Cache lifetime (minutes)", type="number", default=10,
+    SettingSpec("order_count", "Orders to show", type="number", default=5, min=1, max=50,
+                help="Newest first, 1 to 50."),
+    SettingSpec("cache_minutes", "Cache lifetime (minutes)", type="number", default=10, min=0, max=1440,
                 help="How long fetched orders are reused before the store is asked again. 0 turns the cache off."),
     SettingSpec("verify_tls", "Verify the store's TLS certificate", type="boolean", default=True,
                 help="Turn off only for a store with a self-signed certificate you trust."),
@@ -58,32 +58,8 @@ class Config:
 
 
 def value(key: str):
-    spec = _SPEC[key]
-    try:
-        from inbox import plugin_setting  # the host's reader, once it exists
-    except ImportError:
-        plugin_setting = None
-    raw = plugin_setting(PLUGIN, key) if plugin_setting is not None else _read_row(spec)
-    return spec.default if raw is None or raw == "" else raw
-
-
-def _read_row(spec: SettingSpec):
-    from inbox.extensions import db
-    from inbox.models import PluginSetting
-
-    if spec.type == "secret" and spec.env and os.environ.get(spec.env):
-        return os.environ[spec.env]
-    row = db.session.execute(db.select(PluginSetting.value).where(
-        PluginSetting.plugin == PLUGIN, PluginSetting.key == spec.key, PluginSetting.mailbox_id.is_(None))).first()
-    if row is None:
-        return None
-    stored = row[0]
-    if spec.type == "secret" and stored:
-        from inbox.crypto import decrypt
-
-        token = stored.get("encrypted") if isinstance(stored, dict) else stored
-        return decrypt(str(token))
-    return stored
+    raw = plugin_setting(PLUGIN, key)
+    return _SPEC[key].default if raw is None or raw == "" else raw
 
 
 def _bool(v) -> bool:

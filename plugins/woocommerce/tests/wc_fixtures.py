@@ -10,26 +10,11 @@ from inbox.extensions import db
 
 
 def configure(**values) -> None:
-    """Store plugin settings the way the admin page does (secret encrypted), in the current app."""
-    from inbox import crypto
-    from inbox.models import PluginSetting
+    """Store plugin settings as the admin page and `inbox plugins config` do (secret encrypted)."""
+    from inbox.plugin_settings import set_value
 
-    try:  # the host's writer, once it exists
-        from inbox.plugin_settings import set_plugin_setting
-    except ImportError:
-        set_plugin_setting = None
     for key, value in values.items():
-        if set_plugin_setting is not None:
-            set_plugin_setting("woocommerce", key, value)
-            continue
-        stored = crypto.encrypt(value) if key == "consumer_secret" and value else value
-        row = db.session.execute(db.select(PluginSetting).where(
-            PluginSetting.plugin == "woocommerce", PluginSetting.key == key,
-            PluginSetting.mailbox_id.is_(None))).scalar_one_or_none()
-        if row is None:
-            db.session.add(PluginSetting(plugin="woocommerce", key=key, mailbox_id=None, value=stored))
-        else:
-            row.value = stored
+        set_value("woocommerce", key, value)
     db.session.commit()
 
 
