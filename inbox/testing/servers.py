@@ -74,7 +74,7 @@ service imap-login {{
 }}
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {d}/users
+  args = scheme=PLAIN username_format=%u {d}/passwd.d/%u
 }}
 userdb {{
   driver = static
@@ -86,9 +86,16 @@ protocol imap {{
 """
 
     def write_users(self) -> None:
-        with open(os.path.join(self.dir, "users"), "w") as f:
-            for user, password in self.users.items():
-                f.write(f"{user}:{{PLAIN}}{password}\n")
+        # One passwd-file per user: Dovecot re-checks a passwd-file at most once a second, so a user
+        # added to a shared file could not log in during the second after the previous login.
+        folder = os.path.join(self.dir, "passwd.d")
+        os.makedirs(folder, exist_ok=True)
+        for user, password in self.users.items():
+            path = os.path.join(folder, user)
+            if not os.path.exists(path):
+                with open(path + ".tmp", "w") as f:
+                    f.write(f"{user}:{{PLAIN}}{password}\n")
+                os.replace(path + ".tmp", path)
 
     def add_user(self, user: str, password: str) -> None:
         """Dovecot re-reads the passwd-file when it changes, so users can be added while running."""
