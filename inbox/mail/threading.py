@@ -1,0 +1,115 @@
+"""Which conversation an incoming message belongs to.
+
+In order of trust: a Message-ID it names (In-Reply-To, References) that we already hold in this
+mailbox; a stored message that names *it* (replies arriving before their original); our signed
+token in one of the ids it names (clients that drop In-Reply-To); the conversation number in the
+subject. Never the subject text alone: "Invoice" from two customers is two conversations.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Conversation, MessageRef, ThreadItem
+from .parse import ParsedMessage
+from .tokens import conversation_id_from
+
+_LOOKUP_CHUNK = 400  # ids per IN (...) query, well under SQLite's variable limit
+
+
+@dataclass
+class Match:
+    conversation: int | Conversation
+    how: str  # "refs", "referenced_by", "token", "subject_number"
+
+
+@dataclass
+class ThreadIndex:
+    """ref -> conversation ids for one mailbox, loaded per batch and updated as items are added.
+
+    Loading all ids a batch mentions in one query (instead of one per message) is what keeps a
+    large history import fast.
+    """
+
+    mailbox_id: int
+    own: dict[str, int | Conversation] = field(default_factory=dict)  # an item's own Message-ID -> conversation
+    mentioned: dict[str, int | Conversation] = field(default_factory=dict)  # an id some item refers to -> conv
+    numbers: dict[int, Conversation] = field(default_factory=dict)  # conversations created in this batch
+    loaded: set[str] = field(default_factory=set)
+
+    def prefetch(self, ids: set[str]) -> None:
+        wanted = [i for i in ids if i and i not in self.loaded]
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            chunk = wanted[start:start + _LOOKUP_CHUNK]
+            rows = db.session.execute(
+                select(MessageRef.ref, MessageRef.own, ThreadItem.conversation_id)
+                .join(ThreadItem, ThreadItem.id == MessageRef.item_id)
+                .where(MessageRef.mailbox_id == self.mailbox_id, MessageRef.ref.in_(chunk))
+                .order_by(MessageRef.id)
+            ).all()
+            for ref, own, conv_id in rows:  # later rows win: the newest conversation for an id
+                (self.own if own else self.mentioned)[ref] = conv_id
+            self.loaded.update(chunk)
+
+    def add(self, conversation: int | Conversation, own_id: str | None, refs: list[str]) -> None:
+        if own_id:
+            self.own[own_id] = conversation
+        for ref in refs:
+            self.mentioned[ref] = conversation
+
+
+def subject_number(subject: str) -> int | None:
+    fmt = current_app.config.get("SUBJECT_NUMBER_FORMAT") or "[#{number}]"
+    pattern = re.escape(fmt).replace(re.escape("{number}"), r"(\d{1,12})")
+    m = re.search(pattern, subject or "")
+    return int(m.group(1)) if m else None
+
+
+def find(parsed: ParsedMessage, mailbox_id: int, index: ThreadIndex) -> Match | None:
+    refs = parsed.all_refs
+    index.prefetch({*refs, parsed.message_id or ""})
+    # the direct parent first (In-Reply-To), then References from the newest back
+    ordered = [*parsed.in_reply_to, *reversed(parsed.references)]
+    for ref in ordered:
+        if ref in index.own:
+            return Match(index.own[ref], "refs")
+    for ref in ordered:  # a sibling: another stored message answers the same original
+        if ref in index.mentioned:
+            return Match(index.mentioned[ref], "refs")
+    if parsed.message_id:
+        if parsed.message_id in index.mentioned:
+            return Match(index.mentioned[parsed.message_id], "referenced_by")
+        if parsed.message_id in index.own:  # the same id stored before (e.g. a copy with other content)
+            return Match(index.own[parsed.message_id], "refs")
+    for ref in ordered:
+        conv_id = conversation_id_from(ref)
+        if conv_id is not None and _in_mailbox(conv_id, mailbox_id):
+            return Match(conv_id, "token")
+    number = subject_number(parsed.subject)
+    if number is not None and number in index.numbers:
+        return Match(index.numbers[number], "subject_number")
+    if number is not None:
+        conv_id = db.session.execute(
+            select(Conversation.id).where(Conversation.number == number, Conversation.mailbox_id == mailbox_id)
+        ).scalar_one_or_none()
+        if conv_id is not None:
+            return Match(conv_id, "subject_number")
+    return None
+
+
+def _in_mailbox(conversation_id: int, mailbox_id: int) -> bool:
+    return db.session.execute(
+        select(Conversation.id).where(Conversation.id == conversation_id, Conversation.mailbox_id == mailbox_id)
+    ).scalar_one_or_none() is not None
+
+
+def follow_merges(conv: Conversation) -> Conversation:
+    seen = set()
+    while conv.merged_into_id and conv.id not in seen:
+        seen.add(conv.id)
+        conv = db.session.get(Conversation, conv.merged_into_id)
+    return conv
