@@ -11,8 +11,8 @@ from flask import url_for
 
 from inbox import Link, hookimpl
 
-from . import models  # noqa: F401  (registers the tables)
-
+# Nothing from this package is imported at module level: pytest also imports this folder as
+# ``plugins.saved_replies`` (package set-up), and a second copy of the models would clash.
 PLUGIN_NAME = "saved_replies"
 HERE = os.path.dirname(__file__)
 
