@@ -134,15 +134,14 @@ def decode_bytes(data: bytes, label: str | None = None) -> str:
 
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
     """Drop NULs/control characters that databases and browsers choke on; keep tabs and newlines."""
-    if _CTRL.search(text):
-        text = _CTRL.sub("", text)
-    if _SURROGATE.search(text):
-        text = _SURROGATE.sub("\ufffd", text)
-    return text
+    if _BAD.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", _CTRL.sub("", text))
 
 
 # --- headers -----------------------------------------------------------------------------------

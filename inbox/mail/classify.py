@@ -12,6 +12,8 @@ from email.parser import HeaderParser
 from email import policy as _policy
 from typing import TYPE_CHECKING, Iterator
 
+from .parse_parts import content_type
+
 if TYPE_CHECKING:  # parse.py imports us at call time; avoid an import cycle at module load
     from .parse import ParsedMessage
 
@@ -64,7 +66,7 @@ def _walk(msg: Message, depth: int = 0) -> Iterator[Message]:
 def _ids_from_report(msg: Message) -> list[str]:
     found: list[str] = []
     for part in _walk(msg):
-        ctype = part.get_content_type()
+        ctype = content_type(part)
         if ctype in ("message/rfc822", "message/global"):
             payload = part.get_payload()
             inner = payload[0] if isinstance(payload, list) and payload else None
@@ -105,9 +107,9 @@ def _is_report(msg: Message | None, headers: dict[str, str]) -> bool:
     ctype = headers.get("content-type", "").lower()
     if "multipart/report" in ctype and "delivery-status" in ctype:
         return True
-    if msg is None:
+    if msg is None or not msg.is_multipart():
         return False
-    return any(p.get_content_type() in ("message/delivery-status", "message/global-delivery-status")
+    return any(content_type(p) in ("message/delivery-status", "message/global-delivery-status")
                for p in _walk(msg))
 
 

@@ -8,6 +8,7 @@ all it would add is the decoding we do ourselves, more leniently.
 from __future__ import annotations
 
 import email.utils
+import re
 from datetime import datetime, timezone
 from email import policy as _policy
 from email.message import Message
@@ -37,17 +38,44 @@ def _raw_headers(msg: Message) -> tuple[dict[str, str], dict[str, list[str]]]:
     return first, addresses
 
 
+_EMAIL = re.compile(r"[^@\s<>]{1,256}@[^@\s<>,;\"()\[\]\\]{1,255}")
+
+
 def _valid_email(addr: str) -> bool:
-    if not addr or len(addr) > 320 or addr.count("@") != 1:
-        return False
-    local, domain = addr.split("@")
-    return bool(local and domain) and not any(ch.isspace() or ch in "<>,;\"()[]\\" for ch in domain) \
-        and not any(ch.isspace() or ch in "<>" for ch in local)
+    return bool(addr) and _EMAIL.fullmatch(addr) is not None
+
+
+_SIMPLE = re.compile(r"\s*(?:([^<>@,\"]*?)\s*<([^<>\s,@]+@[^<>\s,@]+)>|([^<>\s,@]+@[^<>\s,@]+))\s*")
+_COMPLEX = re.compile(r"[\"();:\\]|=\?")
+
+
+def _simple_addresses(text: str) -> list[tuple[str, str]] | None:
+    """The common case (no quotes, comments, groups or encoded words) without the slow full parser."""
+    if _COMPLEX.search(text):
+        return None
+    out = []
+    for piece in text.split(","):
+        if not piece.strip():
+            continue
+        m = _SIMPLE.fullmatch(piece)
+        if m is None:
+            return None
+        addr = (m.group(2) or m.group(3)).lower()
+        if not _valid_email(addr):
+            return None
+        if all(addr != a for _, a in out):
+            out.append((charsets.decode_header(m.group(1)) if m.group(1) else "", addr))
+    return out
 
 
 def addresses(values: list[str], hint: str | None) -> list[tuple[str, str]]:
     """(decoded name, lower-cased email) pairs; unparseable entries are skipped."""
+    if not values:
+        return []
     text = ", ".join(charsets.raw_header_to_str(v, hint) for v in values)
+    simple = _simple_addresses(text) if len(text) < 2000 else None
+    if simple is not None:
+        return simple
     words: list[str] = []
 
     def protect(m) -> str:  # encoded words may hide commas and quotes that would split the list

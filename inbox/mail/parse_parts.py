@@ -6,6 +6,7 @@ import email.utils
 import io
 import quopri
 import re
+from functools import lru_cache
 from email import message as _message
 from email.generator import BytesGenerator
 from email.message import Message
@@ -34,18 +35,44 @@ _STEMS = {"message/delivery-status": "delivery-status", "text/rfc822-headers": "
           "message/disposition-notification": "disposition-notification", "text/calendar": "invite"}
 
 
+def raw_header(part: Message, header: str) -> str | None:
+    """First raw value of a header (8-bit bytes as surrogate escapes), or None."""
+    for name, value in getattr(part, "_headers", ()):
+        if name.lower() == header:
+            return value if isinstance(value, str) else str(value)
+    return None
+
+
+def content_type(part: Message) -> str:
+    """Like compat32's get_content_type (missing -> default, invalid -> text/plain), but cached."""
+    raw = raw_header(part, "content-type")
+    return part.get_default_type() if raw is None else _content_type(raw)
+
+
+@lru_cache(maxsize=4096)
+def _content_type(raw: str) -> str:
+    value = re.sub(r"\s+", "", raw.split(";", 1)[0]).strip("\"'").lower()
+    main, slash, sub = value.partition("/")
+    return value if slash and main and sub and "/" not in sub else "text/plain"
+
+
+def disposition(part: Message) -> str:
+    raw = raw_header(part, "content-disposition")
+    return raw.split(";", 1)[0].strip().strip("\"'").lower() if raw else ""
+
+
 def params(part: Message, header: str) -> dict[str, object]:
     """Parameters of a header, RFC 2231-decoded; values are str or (charset, lang, raw) tuples.
 
     Works on the raw value so 8-bit parameter bytes survive (compat32's get_param mangles them).
+    The returned dict is shared (cached): do not modify it.
     """
-    raw = None
-    for name, value in part.raw_items():
-        if name.lower() == header:
-            raw = value
-            break
-    if raw is None:
-        return {}
+    raw = raw_header(part, header)
+    return _params(raw) if raw else {}
+
+
+@lru_cache(maxsize=4096)
+def _params(raw: str) -> dict[str, object]:
     text = charsets.raw_header_to_str(raw, "utf-8")
     pairs = []
     try:
@@ -172,10 +199,7 @@ class BodyWalker:
         if depth > MAX_DEPTH or self.count > MAX_PARTS:
             self.errors.append("MIME structure too deep or too large; rest skipped")
             return
-        try:
-            ctype = part.get_content_type()
-        except Exception:
-            ctype = "text/plain"
+        ctype = content_type(part)
         payload = part.get_payload()
         if ctype.startswith("message/") or (isinstance(payload, list) and not ctype.startswith("multipart/")):
             self._attach(part, ctype, related)
@@ -186,7 +210,7 @@ class BodyWalker:
                 self._alternative(children, depth, related)
             elif sub == "related":
                 start = parse_ids(str(params(part, "content-type").get("start", "")))
-                root = next((c for c in children if start and parse_ids(str(c.get("content-id", ""))) == start),
+                root = next((c for c in children if start and parse_ids(raw_header(c, "content-id")) == start),
                             children[0] if children else None)
                 for child in children:
                     self.walk(child, depth + 1, related=child is not root)
@@ -203,7 +227,7 @@ class BodyWalker:
         for child in children:
             sub = BodyWalker()
             sub.attachments, sub._related, sub.count = self.attachments, self._related, self.count
-            ctype = child.get_content_type()
+            ctype = content_type(child)
             if not child.is_multipart() and ctype.startswith("text/") and ctype not in _BODY_TYPES \
                     and ctype != "text/calendar":
                 continue  # text/enriched, text/watch-html ...: a worse copy of the same content
@@ -220,9 +244,9 @@ class BodyWalker:
             self.segments.append((text, html))
 
     def _leaf(self, part: Message, ctype: str, related: bool) -> None:
-        disposition = (part.get_content_disposition() or "").lower()
+        disp = disposition(part)
         filename = self._filename(part)
-        if ctype in _BODY_TYPES and disposition != "attachment" and not (filename and disposition):
+        if ctype in _BODY_TYPES and disp != "attachment" and not (filename and disp):
             data = part.get_payload(decode=True)
             data = data if isinstance(data, bytes) else b""
             ct = params(part, "content-type")
