@@ -42,7 +42,11 @@ def _has_customer(conversation) -> bool:
 def sidebar_panels(conversation, user):
     if not _has_customer(conversation):
         return []
+    from .settings import load
     from .views import render_panel
+
+    if not load().configured and not getattr(user, "is_admin", False):
+        return []  # agents see nothing until an admin sets the store up; admins see how to
 
     return [Panel(id="orders", title="WooCommerce orders", render=render_panel, order=50)]
 

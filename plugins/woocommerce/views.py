@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -30,7 +30,8 @@ def _conversation(conversation_id: int) -> Conversation:
 
 def render_panel(conversation, user) -> Markup:
     """The sidebar panel (called by the host off the request thread, within its time limit)."""
-    result = orders_for(conversation, budget=panel_budget(), refresh=request.args.get("refresh") == "1")
+    refresh = has_request_context() and request.args.get("refresh") == "1"
+    result = orders_for(conversation, budget=panel_budget(), refresh=refresh)
     return Markup(render_template("woocommerce/panel.html", r=result, conversation=conversation, user=user))
 
 

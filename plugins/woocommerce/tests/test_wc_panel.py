@@ -249,3 +249,21 @@ def test_agents_without_access_get_404(app, client, configured, conversation):
     assert client.post(f"/plugins/woocommerce/conversations/{conversation.id}/refresh").status_code == 404
     assert client.get("/plugins/woocommerce/admin").status_code == 404
     assert configured.log == []
+
+
+def test_agents_see_the_panel_only_once_configured(app, store, conversation):
+    from inbox.extensions import db
+    from inbox.models import User
+    from inbox.plugin_host import host
+
+    agent = User(email="agent2@support.test", name="Al Agent", role="agent")
+    agent.mailboxes.append(conversation.mailbox)
+    db.session.add(agent)
+    db.session.commit()
+
+    def titles():
+        return [p.title for p in host().call_flat("sidebar_panels", conversation=conversation, user=agent)]
+
+    assert "WooCommerce orders" not in titles()
+    configure(store_url=store.url, consumer_key=KEY, consumer_secret=SECRET)
+    assert "WooCommerce orders" in titles()
