@@ -1,0 +1,234 @@
+"""The long-running worker: one thread per mailbox folder (IMAP IDLE, or polling where the server
+has no IDLE), and an APScheduler for periodic jobs (outbox, snooze wake-ups, plugin jobs).
+
+Several workers may run at once: a folder is only synced by the holder of its FolderState lease;
+the others wait and take over if the holder dies (its lease runs out). `start_in_thread(app)` runs
+one beside a web app or a test; `Worker(app).run_forever()` is `inbox worker`.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from sqlalchemy import select
+
+from . import conversations
+from .extensions import db
+from .mail import imap
+from .models import Conversation, Mailbox, utcnow
+from .plugin_host import host
+
+log = logging.getLogger("inbox.worker")
+OUTBOX_SECONDS = 3
+SNOOZE_SECONDS = 30
+REFRESH_SECONDS = 30
+MAX_BACKOFF = 300
+
+
+class Worker:
+    def __init__(self, app: Flask, owner: str | None = None):
+        self.app = app
+        self.owner = owner or imap.make_owner()
+        self.stopping = threading.Event()
+        self.threads: dict[tuple[int, str], threading.Thread] = {}
+        self.clients: dict[tuple[int, str], object] = {}  # the live IMAP connection per folder
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc)
+        self._lock = threading.Lock()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> Worker:
+        self._schedule()
+        self.scheduler.start()
+        self.refresh_folders()
+        log.info("worker %s started", self.owner)
+        return self
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stopping.set()
+        try:
+            self.scheduler.shutdown(wait=False)
+        except Exception:
+            pass
+        for thread in list(self.threads.values()):
+            thread.join(timeout)
+        log.info("worker %s stopped", self.owner)
+
+    def run_forever(self) -> None:
+        def on_signal(signum, _frame):
+            log.info("signal %s: shutting down", signum)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        while not self.stopping.wait(1):
+            pass
+        self.stop()
+
+    # --- scheduled jobs ---------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        opts = {"max_instances": 1, "coalesce": True}
+        self.scheduler.add_job(self._in_app(self.send_outbox), "interval", seconds=OUTBOX_SECONDS, id="outbox", **opts)
+        self.scheduler.add_job(self._in_app(wake_snoozed), "interval", seconds=SNOOZE_SECONDS, id="snooze", **opts)
+        self.scheduler.add_job(self.refresh_folders, "interval", seconds=REFRESH_SECONDS, id="folders", **opts)
+        with self.app.app_context():
+            for plugin, jobs in host().call_each("register_jobs"):
+                for job in (jobs if isinstance(jobs, (list, tuple)) else [jobs] if jobs else []):
+                    try:
+                        self.scheduler.add_job(self._plugin_job(plugin, job), job.trigger,
+                                               id=f"plugin:{plugin}:{job.id}", **job.trigger_args, **opts)
+                    except Exception as exc:  # a bad trigger must not stop the worker
+                        host().record_error(plugin, f"register_jobs {job.id}", exc)
+
+    def _in_app(self, func):
+        def run():
+            with self.app.app_context():
+                try:
+                    func()
+                except Exception:
+                    log.exception("job %s failed", getattr(func, "__name__", func))
+                    db.session.rollback()
+        return run
+
+    def _plugin_job(self, plugin: str, job):
+        def run():
+            with self.app.app_context():
+                try:
+                    job.func()
+                except Exception as exc:
+                    db.session.rollback()
+                    host().record_error(plugin, f"job {job.id}", exc)
+        return run
+
+    def send_outbox(self) -> None:
+        try:
+            from .mail.outbox import send_due
+        except ImportError:
+            return
+        send_due(None, worker_id=self.owner)
+
+    # --- folders ----------------------------------------------------------------------------
+
+    def refresh_folders(self) -> None:
+        """Start a thread for every active mailbox folder that has none (new mailboxes, dead threads)."""
+        if self.stopping.is_set():
+            return
+        with self.app.app_context():
+            rows = db.session.execute(select(Mailbox.id, Mailbox.folders).where(
+                Mailbox.active.is_(True), Mailbox.imap_host.is_not(None))).all()
+            db.session.remove()
+        with self._lock:
+            for mailbox_id, folders in rows:
+                for folder in folders or ["INBOX"]:
+                    key = (mailbox_id, folder)
+                    thread = self.threads.get(key)
+                    if thread is None or not thread.is_alive():
+                        thread = threading.Thread(target=self._folder_loop, args=key, daemon=True,
+                                                  name=f"imap-{mailbox_id}-{folder}")
+                        self.threads[key] = thread
+                        thread.start()
+
+    def _folder_loop(self, mailbox_id: int, folder: str) -> None:
+        backoff = 1.0
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            try:
+                with self.app.app_context():
+                    if not self._watch(mailbox_id, folder):
+                        return  # mailbox gone or deactivated
+            except Exception as exc:  # network errors above all: reconnect, slower each time
+                if self.stopping.is_set():
+                    return
+                log.warning("mailbox %s/%s: %s; retrying in %.0f s", mailbox_id, folder, exc, backoff)
+            if time.monotonic() - started > 60:
+                backoff = 1.0  # it worked for a while: this is a fresh failure
+            self.stopping.wait(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+    def _watch(self, mailbox_id: int, folder: str) -> bool:
+        cfg = self.app.config
+        mailbox = db.session.get(Mailbox, mailbox_id)
+        if mailbox is None or not mailbox.active:
+            return False
+        client = imap.connect(mailbox)
+        self.clients[(mailbox_id, folder)] = client
+        state_id = None
+        try:
+            use_idle = bool(cfg.get("IMAP_IDLE", True)) and imap.supports_idle(client)
+            while not self.stopping.is_set():
+                mailbox = db.session.get(Mailbox, mailbox_id)
+                if mailbox is None or not mailbox.active:
+                    return False
+                stats = imap.sync_folder(client, mailbox, folder, self.owner, keep_lease=True)
+                if stats is None:  # another worker has it: wait and see whether its lease lapses
+                    self.stopping.wait(min(float(cfg.get("POLL_INTERVAL") or 60), 5))
+                    continue
+                if stats.fetched:
+                    log.info("%s/%s: %s", mailbox.name, folder, stats.line())
+                state_id = imap.acquire(mailbox_id, folder, self.owner)
+                db.session.remove()  # a fresh session per pass: no stale objects across hours
+                if use_idle:
+                    self._idle(client, mailbox_id, folder)
+                else:
+                    self._poll_wait(mailbox_id, folder)
+            return True
+        finally:
+            self.clients.pop((mailbox_id, folder), None)
+            if state_id is not None:
+                try:
+                    imap.release(state_id, self.owner)
+                except Exception:
+                    db.session.rollback()
+            imap.close(client)
+
+    def _renew(self, mailbox_id: int, folder: str, last: float) -> float:
+        lease = float(self.app.config.get("LEASE_SECONDS") or 120)
+        if time.monotonic() - last < lease / 3:
+            return last
+        imap.acquire(mailbox_id, folder, self.owner)
+        db.session.remove()
+        return time.monotonic()
+
+    def _idle(self, client, mailbox_id: int, folder: str) -> None:
+        """Wait for the server to announce new mail (or IDLE_TIMEOUT); then the caller syncs."""
+        timeout = float(self.app.config.get("IDLE_TIMEOUT") or 300)
+        client.idle()
+        try:
+            deadline, renewed = time.monotonic() + timeout, time.monotonic()
+            while not self.stopping.is_set() and time.monotonic() < deadline:
+                responses = client.idle_check(timeout=0.5)
+                if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                    return
+                renewed = self._renew(mailbox_id, folder, renewed)
+        finally:
+            client.idle_done()
+
+    def _poll_wait(self, mailbox_id: int, folder: str) -> None:
+        interval = float(self.app.config.get("POLL_INTERVAL") or 60)
+        deadline, renewed = time.monotonic() + interval, time.monotonic()
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            self.stopping.wait(min(1.0, max(deadline - time.monotonic(), 0)))
+            renewed = self._renew(mailbox_id, folder, renewed)
+
+
+def wake_snoozed() -> int:
+    """Pending conversations whose snooze has passed become active again."""
+    due = db.session.execute(select(Conversation).where(
+        Conversation.status == "pending", Conversation.snoozed_until.is_not(None),
+        Conversation.snoozed_until <= utcnow())).scalars().all()
+    for conv in due:
+        conversations.set_status(conv, "active", by=None)
+    db.session.commit()
+    return len(due)
+
+
+def start_in_thread(app: Flask, owner: str | None = None) -> Worker:
+    """A worker running in background threads of this process (tests, `inbox run --worker`); call .stop()."""
+    return Worker(app, owner).start()
