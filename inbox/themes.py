@@ -135,6 +135,39 @@ def static_file_path(theme: str, filename: str) -> str | None:
     return None
 
 
+def signed_in_customer():
+    """The portal's signed-in customer (session["portal_customer_id"]), or None."""
+    from flask import session
+
+    from .extensions import db
+    from .models import Customer
+
+    customer_id = session.get("portal_customer_id")
+    return db.session.get(Customer, customer_id) if customer_id else None
+
+
+def customer_view(customer) -> dict | None:
+    from flask import session
+
+    if customer is None:
+        return None
+    return {"name": customer.name or "", "email": session.get("portal_email") or customer.email,
+            "emails": [e.email for e in customer.emails]}
+
+
+def portal_nav(customer) -> list[dict]:
+    """Core portal links for a signed-in customer, then every plugin's portal_nav_items."""
+    from .plugin_host import host
+
+    links = [{"label": "My requests", "url": url_for("portal.requests")},
+             {"label": "New request", "url": url_for("portal.new_request")}] if customer else []
+    for _plugin, result in host().call_each("portal_nav_items", customer=customer):
+        for link in result if isinstance(result, (list, tuple)) else [result]:
+            if getattr(link, "label", None) and getattr(link, "url", None):
+                links.append({"label": link.label, "url": link.url})
+    return links
+
+
 def _admin_preview() -> str | None:
     """Admins may look at any installed theme with ?preview_theme=NAME before switching to it."""
     from flask_login import current_user
@@ -156,6 +189,9 @@ def render_portal(template: str, theme: str | None = None, **context) -> str:
     env = _environment(name)
     base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf,
             "get_flashed_messages": get_flashed_messages, "request_path": request.path}
+    if "customer" not in context:
+        customer = signed_in_customer()
+        base.update(customer=customer_view(customer), nav=portal_nav(customer))
     tmpl = env.get_template(template)
     full = {**base, **context}
     html = tmpl.render(full)

@@ -77,6 +77,15 @@ def app_config():
 @pytest.fixture
 def app(tmp_path, _migrated_template, app_config):
     app = make_app(str(tmp_path / "instance"), _migrated_template, **app_config)
+
+    @app.before_request
+    def _forget_cached_login():
+        # The test keeps one app context open (so it can use db.session), and requests reuse it;
+        # flask-login caches the user on g, so without this a second client would be the first.
+        from flask import g
+
+        g.pop("_login_user", None)
+
     with app.app_context():
         yield app
         from ..extensions import db

@@ -1,0 +1,83 @@
+"""Knowledge base: articles in Markdown, full-text search (English and CJK), article suggestions
+beside each conversation, and public help pages in the customer portal.
+
+Uses only the public plugin API: hooks from ``inbox.hookspecs``, ``inbox.models`` for reading,
+``inbox.extensions.db`` for its own tables (migrations in ``migrations/``).
+"""
+from __future__ import annotations
+
+import os
+
+from flask import url_for
+from markupsafe import Markup
+
+from inbox import Link, Panel, Suggestion, hookimpl
+
+PLUGIN_NAME = "kb"
+HERE = os.path.dirname(__file__)
+
+
+@hookimpl
+def register_migrations():
+    return os.path.join(HERE, "migrations")
+
+
+@hookimpl
+def register_blueprints(app):
+    from . import models  # noqa: F401  (tables on the shared metadata)
+    from .views import admin_bp, agent_bp
+    from .portal import portal_bp
+
+    return [admin_bp, agent_bp, portal_bp]
+
+
+@hookimpl
+def register_commands(cli):
+    from .cli import kb
+
+    cli.add_command(kb)
+
+
+@hookimpl
+def nav_items(user):
+    return [Link(label="Knowledge base", url=url_for("kb_admin.index"), id="nav-kb")]
+
+
+@hookimpl
+def portal_nav_items(customer):
+    return [Link(label="Help articles", url=url_for("kb_portal.index"))]
+
+
+@hookimpl
+def extra_js(view):
+    return [url_for("kb_admin.static", filename="kb.js")] if view and view.startswith("conversation") else []
+
+
+@hookimpl
+def suggestions(conversation, item, limit):
+    from .suggest import for_conversation
+
+    return [Suggestion(title=h.article.title, url=_article_url(h.article.slug),
+                       snippet=str(h.snippet), insert=h.article.body, score=h.score, key=str(h.article.id))
+            for h in for_conversation(conversation, item, limit=limit or 3)]
+
+
+def _article_url(slug: str) -> str:
+    try:
+        return url_for("kb_portal.article", slug=slug, _external=True)
+    except RuntimeError:  # the worker has no request; without SERVER_NAME a path is the best we have
+        return f"/portal/kb/a/{slug}"
+
+
+@hookimpl
+def sidebar_panels(conversation, user):
+    return [Panel(id="suggestions", title="Suggested articles", render=_render_panel, order=50)]
+
+
+def _render_panel(conversation, user) -> Markup:
+    from flask import render_template
+
+    from .suggest import for_conversation
+
+    hits = for_conversation(conversation, limit=3)
+    return Markup(render_template("kb/panel.html", hits=hits, conversation=conversation))
