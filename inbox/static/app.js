@@ -120,6 +120,16 @@
     if (msg && !window.confirm(msg)) e.preventDefault();
   }, true);
 
+  // <input type=checkbox data-toggles="#sel">: the target shows only while the box is unticked
+  function syncToggles() {
+    document.querySelectorAll("input[data-toggles]").forEach(function (box) {
+      var target = document.querySelector(box.getAttribute("data-toggles"));
+      if (target) target.hidden = box.checked;
+    });
+  }
+  document.addEventListener("change", function (e) { if (e.target.matches("input[data-toggles]")) syncToggles(); });
+  document.addEventListener("DOMContentLoaded", syncToggles);
+
   // successful flashes fade after a while; errors stay until dismissed
   setTimeout(function () {
     document.querySelectorAll(".flash-success, .flash-info").forEach(function (f) { f.remove(); });
