@@ -58,11 +58,11 @@ class PluginHost:
 
         self.pm.register(core_plugin, name=CORE)
         disabled = str(app.config.get("DISABLE_PLUGINS") or "").strip()
-        if disabled.lower() == "all":
-            return
+        skip_all = disabled.lower() == "all"  # every discovered plugin; EXTRA_PLUGINS are explicit
         skip = {n.strip() for n in disabled.split(",") if n.strip()}
         for name, loader, origin, version in self._candidates(app.config.get("EXTRA_PLUGINS") or []):
-            if name in skip or name in self.modules or name in self.broken or name == CORE:
+            if (skip_all and origin != "extra") or name in skip or name in self.modules or name in self.broken \
+                    or name == CORE:
                 continue
             try:
                 module = loader()
