@@ -188,7 +188,7 @@ def test_sent_copy_appended_to_imap(app, mailbox, smtp_sink, dovecot, imap_accou
     db.session.commit()
     item = queue(mailbox, "Copy me")
     counts = outbox.send_due()
-    assert counts["sent"] == 1 and counts["appended"] == 1
+    assert counts["sent"] == 1 and counts["appended"] == 1, dovecot.log()[-3000:]
     assert row_of(item).appended_at is not None
     with dovecot.client(imap_account[0]) as c:
         c.select_folder("Sent", readonly=True)

@@ -22,7 +22,7 @@ import logging
 import os
 import socket
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 
@@ -36,7 +36,7 @@ log = logging.getLogger("inbox.outbox")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 __all__ = ["queue_reply", "queue_forward", "start_conversation", "queue_auto_reply", "cancel", "retry",
-           "send_due", "outbox_for", "backoff_after"]
+           "send_due", "outbox_for"]
 
 
 # --- queueing -------------------------------------------------------------------------------------
@@ -269,9 +269,3 @@ def send_due(app=None, now: datetime | None = None, limit: int = 50, worker_id: 
 
     with (app.app_context() if app is not None else nullcontext()):
         return run_once(now or utcnow(), limit, worker_id or WORKER_ID)
-
-
-def backoff_after(attempts: int) -> timedelta:
-    steps = _cfg("OUTBOX_BACKOFF") or [60]
-    return timedelta(seconds=float(steps[min(max(attempts, 1), len(steps)) - 1]))
-

@@ -29,14 +29,6 @@ class Recipients:
     def of(cls, to, cc, bcc) -> Recipients:
         return cls(compose.addresses(to), compose.addresses(cc), compose.addresses(bcc))
 
-    def envelope(self) -> list[str]:
-        seen, out = set(), []
-        for a in [*self.to, *self.cc, *self.bcc]:
-            if a.addr_spec.lower() not in seen:
-                seen.add(a.addr_spec.lower())
-                out.append(a.addr_spec)
-        return out
-
 
 def _as_json(addrs: list[Address]) -> list[dict]:
     return [{"name": a.display_name, "email": a.addr_spec} for a in addrs]
