@@ -194,3 +194,15 @@ def test_admin_page_refuses_agents_and_needs_csrf(tmp_path, _migrated_template):
         login(client, boss)
         assert client.post("/admin/plugins/greeter/enabled", data={"enabled": "0"}).status_code == 400
         assert host(app).is_enabled("greeter")
+
+
+def test_scaffold_refuses_bad_names_and_existing_folders(app, tmp_path):
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["plugins", "new", "tracker", "--dir", str(tmp_path)])
+    assert made.exit_code == 0 and (tmp_path / "inbox-tracker" / "inbox_tracker" / "__init__.py").exists()
+    pyproject = (tmp_path / "inbox-tracker" / "pyproject.toml").read_text()
+    assert '[project.entry-points."inbox.plugins"]\ntracker = "inbox_tracker"' in pyproject
+    again = runner.invoke(args=["plugins", "new", "tracker", "--dir", str(tmp_path)])
+    assert again.exit_code != 0 and "already exists" in again.output
+    bad = runner.invoke(args=["plugins", "new", "Bad-Name", "--dir", str(tmp_path)])
+    assert bad.exit_code != 0 and "use lower-case letters" in bad.output
