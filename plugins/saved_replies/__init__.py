@@ -61,7 +61,9 @@ def conversation_actions(conversation, user):
 
 @hookimpl
 def extra_js(view):
-    return [url_for("saved_replies.static", filename="picker.js")]
+    if view and view.startswith("conversation."):
+        return [url_for("saved_replies.static", filename="picker.js")]
+    return []
 
 
 @hookimpl

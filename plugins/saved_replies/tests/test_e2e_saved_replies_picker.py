@@ -1,0 +1,111 @@
+"""The picker in a real browser (Debian chromium through Playwright) on the real conversation
+page: open it from the editor toolbar and with Ctrl+Shift+S, type to search, insert at the cursor."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sr_helpers import World
+
+from inbox.extensions import db
+from inbox_plugins.saved_replies import service
+from inbox_plugins.saved_replies.models import SavedReply
+from inbox_plugins.saved_replies.service import ReplyData
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def app_config():
+    return {"WTF_CSRF_ENABLED": True}  # the browser goes through the real forms
+
+
+@pytest.fixture
+def live_url(app):
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def browser_page():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def world(app):
+    w = World()
+    w.ann.set_password("secret-pw")
+    service.create(w.ann, ReplyData(title="Shipping delay", folder="Orders",
+                                    body="Hi {{ customer.first_name }}, your order for #{{ conversation.number }} "
+                                         "ships tomorrow. {{ agent.first_name }}"))
+    service.create(w.ann, ReplyData(title="Refund", body="Refunds take 5 days, {{ customer.first_name | default('friend') }}."))
+    service.create(w.bob, ReplyData(title="Bob only", body="private to Bob"))
+    db.session.commit()
+    return w
+
+
+def _login(page, base, email, password):
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_picker_inserts_at_the_cursor(world, live_url, browser_page, tmp_path):
+    expect = playwright_api.expect
+    page = browser_page
+    _login(page, live_url, "ann@shop.test", "secret-pw")
+    page.goto(f"{live_url}/conversations/{world.conv.number}")
+    editor = page.locator("#reply-text")
+    editor.fill("Dear customer,\n\n\n\nThanks!")
+    editor.evaluate("ta => { ta.focus(); ta.setSelectionRange(16, 16); }")  # after the blank line
+
+    page.locator("#reply-form [data-plugin='saved_replies']").click()
+    picker = page.locator("[data-editor-popover] [data-sr-picker]")
+    expect(picker).to_be_visible()
+    expect(picker.locator(".sr-insert")).to_have_count(2)  # Bob's personal reply is not offered
+    expect(picker).not_to_contain_text("Bob only")
+    search = picker.locator("[data-sr-search]")
+    expect(search).to_be_focused()
+    search.type("ships tomor")  # matches the body, not the title
+    expect(picker.locator(".sr-insert")).to_have_count(1)
+    expect(picker.locator(".sr-insert")).to_contain_text("Shipping delay")
+    expect(picker.locator(".sr-item-preview")).to_contain_text("Hi Ann, your order for #101 ships tomorrow.")
+    page.screenshot(path=str(tmp_path / "picker.png"))
+    picker.locator(".sr-insert").click()
+
+    expect(page.locator("[data-editor-popover]")).to_be_hidden()
+    expected = "Dear customer,\n\nHi Ann, your order for #101 ships tomorrow. Ann\n\nThanks!"
+    expect(editor).to_have_value(expected)
+    # the use was counted, so this reply now comes first
+    reply = db.session.execute(db.select(SavedReply).where(SavedReply.title == "Shipping delay")).scalar_one()
+    for _ in range(50):
+        db.session.refresh(reply)
+        if reply.usage_count:
+            break
+        page.wait_for_timeout(100)
+    assert reply.usage_count == 1 and reply.last_used_at is not None
+
+    # keyboard only: Ctrl+Shift+S opens the picker, typing filters, Enter inserts the first match
+    editor.evaluate("ta => { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); }")
+    page.keyboard.press("Control+Shift+S")
+    expect(picker).to_be_visible()
+    expect(search).to_be_focused()
+    page.keyboard.type("refund")
+    expect(picker.locator(".sr-insert")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(editor).to_have_value(expected + "Refunds take 5 days, Ann.")
