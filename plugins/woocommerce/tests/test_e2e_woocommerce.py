@@ -111,3 +111,18 @@ def test_hung_store_never_delays_the_conversation(app, admin, configured, conver
     assert delivered < 2.5  # well under the 2.6 s the panel spends on a hung store, let alone its 60 s
     panel = page.locator('.plugin-panel[data-plugin="woocommerce"]')
     expect(panel.locator('[data-wc-error="timeout"]')).to_contain_text("did not answer within", timeout=6000)
+
+
+def test_admin_tests_the_connection(app, admin, configured, live, browser_page, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    sign_in(page, live)
+    page.goto(live + "/plugins/woocommerce/admin")
+    expect(page.locator(".wc-warning").first).to_contain_text("travel in clear")
+    page.locator("[data-wc-test]").click()
+    expect(page.locator('[data-wc-result="ok"]')).to_contain_text("Works.")
+    configured.mode = "no_route"
+    page.locator("[data-wc-test]").click()
+    expect(page.locator('[data-wc-result="no_route"]')).to_contain_text("rest_no_route")
+    page.screenshot(path=str(tmp_path / "admin.png"), full_page=True)
