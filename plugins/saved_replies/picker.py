@@ -2,7 +2,7 @@
 conversation's variables in a ``data-insert`` attribute, which the editor puts at the cursor."""
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request
+from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from inbox.extensions import db
@@ -35,10 +35,12 @@ def _rendered(replies, conv):
     ctx = build_context(conv, user, _latest_customer_item(conv))
     out = []
     for reply in replies:
+        files = [{"url": url_for(".attachment", reply_id=reply.id, att_id=a.id), "name": a.filename,
+                  "type": a.content_type} for a in reply.attachments]
         try:
-            out.append((reply, render(reply.body, reply.body_format, ctx), None))
+            out.append((reply, render(reply.body, reply.body_format, ctx), None, files))
         except RenderError as exc:
-            out.append((reply, None, str(exc)))
+            out.append((reply, None, str(exc), files))
     return out
 
 
@@ -58,7 +60,7 @@ def picker():
 def render_one(reply_id: int):
     reply = _reply_or_404(reply_id)
     conv = _conversation_or_404(request.args.get("conversation", type=int))
-    ((_, result, error),) = _rendered([reply], conv)
+    ((_, result, error, _files),) = _rendered([reply], conv)
     if error:
         return jsonify(error=error), 422
     return jsonify(text=result.text, html=result.html,

@@ -48,6 +48,7 @@ def test_only_admins(people, client):
     _login(client, admin)
     page = client.get("/admin/autoresponder/")
     assert page.status_code == 200 and "Support" in page.get_data(as_text=True)
+    assert "/admin/autoresponder/" in client.get("/admin/").get_data(as_text=True)  # linked from the admin menu
 
 
 def test_save_and_preview(people, client):

@@ -51,10 +51,34 @@
     }
   });
 
-  // counted on click; the editor's own handler does the inserting
+  // A reply's attachments join the files of the form being written (the editor's own file input).
+  function attach(item) {
+    var files = JSON.parse(item.getAttribute("data-sr-attachments") || "[]");
+    if (!files.length) return;
+    var pop = item.closest("[data-editor-popover]");
+    var target = (pop && pop._target) || document.querySelector(".editor-form:not([hidden]) textarea");
+    var input = target && target.form && target.form.querySelector("input[type=file][name=attachments]");
+    if (!input || typeof DataTransfer === "undefined") return;
+    Promise.all(files.map(function (f) {
+      return fetch(f.url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error(r.status);
+        return r.blob();
+      }).then(function (blob) { return new File([blob], f.name, { type: f.type || blob.type }); });
+    })).then(function (fetched) {
+      var dt = new DataTransfer();
+      Array.prototype.forEach.call(input.files, function (f) { dt.items.add(f); });
+      fetched.forEach(function (f) { dt.items.add(f); });
+      input.files = dt.files;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }).catch(function () { /* the text is in; the files could not be fetched, the agent can attach them */ });
+  }
+
+  // counted on click, attachments added; the editor's own handler does the inserting
   document.addEventListener("click", function (e) {
     var item = e.target.closest && e.target.closest(".sr-insert[data-sr-used]");
-    if (item) fetch(item.getAttribute("data-sr-used"), { method: "POST", credentials: "same-origin" });
+    if (!item) return;
+    fetch(item.getAttribute("data-sr-used"), { method: "POST", credentials: "same-origin" });
+    attach(item);
   }, true);
 
   if (window.inbox && window.inbox.shortcut && button()) {

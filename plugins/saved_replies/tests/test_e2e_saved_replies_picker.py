@@ -51,7 +51,9 @@ def world(app):
     service.create(w.ann, ReplyData(title="Shipping delay", folder="Orders",
                                     body="Hi {{ customer.first_name }}, your order for #{{ conversation.number }} "
                                          "ships tomorrow. {{ agent.first_name }}"))
-    service.create(w.ann, ReplyData(title="Refund", body="Refunds take 5 days, {{ customer.first_name | default('friend') }}."))
+    refund = service.create(w.ann, ReplyData(title="Refund",
+                                             body="Refunds take 5 days, {{ customer.first_name | default('friend') }}."))
+    service.add_attachment(w.ann, refund, "refund-form.pdf", "application/pdf", b"%PDF-1.4 refund form")
     service.create(w.bob, ReplyData(title="Bob only", body="private to Bob"))
     db.session.commit()
     return w
@@ -109,3 +111,23 @@ def test_picker_inserts_at_the_cursor(world, live_url, browser_page, tmp_path):
     expect(picker.locator(".sr-insert")).to_have_count(1)
     page.keyboard.press("Enter")
     expect(editor).to_have_value(expected + "Refunds take 5 days, Ann.")
+    # its attachment joined the reply's files, byte for byte
+    files = page.locator("#reply-form input[type=file][name=attachments]")
+    page.wait_for_function("() => document.querySelector('#reply-form input[name=attachments]').files.length === 1")
+    assert files.evaluate("i => [i.files[0].name, i.files[0].type, i.files[0].size]") == [
+        "refund-form.pdf", "application/pdf", 20]
+
+    # and sending the reply sends the text and the file
+    page.locator("#reply-form .send-group button[type=submit]").first.click()
+    page.wait_for_load_state()
+    from inbox.models import ThreadItem
+
+    sent = None
+    for _ in range(50):
+        db.session.rollback()
+        sent = db.session.execute(db.select(ThreadItem).where(ThreadItem.type == "reply")).scalar()
+        if sent is not None:
+            break
+        page.wait_for_timeout(100)
+    assert sent is not None and "Hi Ann, your order for #101 ships tomorrow." in sent.text
+    assert [(a.filename, a.size) for a in sent.attachments] == [("refund-form.pdf", 20)]

@@ -106,6 +106,8 @@ def test_create_edit_duplicate_delete_through_pages(world, client):
     assert resp.status_code == 302
     db.session.refresh(reply)
     assert reply.body == "Ships in 3 days."
+    edit_page = client.get(f"/saved-replies/{reply.id}/edit").get_data(as_text=True)
+    assert "Ships in 3 days." in edit_page and 'name="csrf_token"' in edit_page
     resp = client.post(f"/saved-replies/{reply.id}/duplicate")
     assert resp.status_code == 302
     copy = db.session.execute(db.select(SavedReply).where(SavedReply.title == "Shipping times (copy)")).scalar_one()
@@ -157,6 +159,8 @@ def test_save_sent_reply_as_saved_reply(world, client):
     db.session.add(item)
     db.session.commit()
     login(client, world.ann)
+    page = client.get(f"/conversations/{world.conv.number}").get_data(as_text=True)
+    assert f"/saved-replies/new?from_item={item.id}" in page  # offered in the conversation's actions
     form = client.get(f"/saved-replies/new?from_item={item.id}").get_data(as_text=True)
     assert "Your parcel left today." in form and "quoted" not in form
     login(client, world.cid)  # no access to mailbox A
