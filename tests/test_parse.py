@@ -242,3 +242,19 @@ def test_dedup_key_ignores_transport_headers() -> None:
     raw = (CORPUS / "plain_human.eml").read_bytes()
     again = b"Received: from mx2 by mx3; Tue, 04 Jun 2024\r\n" + raw
     assert dedup_key(raw, "human@example.com") == dedup_key(again, "human@example.com")
+
+
+def test_big_base64_attachment_bytes_exact_and_text_untouched() -> None:
+    import base64
+    import random
+
+    blob = random.Random(7).randbytes(150_000)
+    armored = "\r\n".join(base64.b64encode(random.Random(8).randbytes(48)).decode() for _ in range(100))
+    raw = (b"From: a@example.com\r\nSubject: big\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain\r\n\r\n" + armored.encode() + b"\r\n"
+           b"--b\r\nContent-Type: application/octet-stream; name=x.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           + base64.encodebytes(blob).replace(b"\n", b"\r\n") + b"--b--\r\n")
+    for variant in (raw, raw.replace(b"\r\n", b"\n")):
+        p = parse_message(variant)
+        assert p.attachments[0].data == blob and p.attachments[0].filename == "x.bin"
+        assert p.text == armored.replace("\r\n", "\n")  # base64-looking text lines keep their breaks

@@ -48,6 +48,9 @@ _FORWARD = re.compile(
     r"전달된 메시지|转发的邮件|轉寄的郵件|пересылаемое сообщение", re.I)
 
 
+_ANY_QUOTED = re.compile(r"^ *>", re.M)
+
+
 def _is_quoted(line: str) -> bool:
     return line.lstrip(" ").startswith(">")
 
@@ -60,6 +63,10 @@ def _attribution(lines: list[str], i: int) -> int:
     for span in (1, 2, 3):
         if i + span > len(lines):
             break
+        if not lines[i + span - 1].rstrip().endswith((":", "：", "-")):
+            if span > 1 and not lines[i + span - 1].strip():
+                break
+            continue
         chunk = " ".join(line.strip() for line in lines[i:i + span])
         if span > 1 and (not lines[i + span - 1].strip() or _is_quoted(lines[i + span - 1])):
             break
@@ -138,7 +145,7 @@ def split_quotes(text: str) -> tuple[str, str]:
             quoted = lines[start:start + span] + [line for line in after if _is_quoted(line)]
         else:
             new, quoted = lines[:start], lines[start:]
-    elif any(_is_quoted(line) for line in lines[:MAX_SCAN_LINES]):
+    elif _ANY_QUOTED.search(text):
         new = [line for line in lines if not _is_quoted(line)]
         quoted = [line for line in lines if _is_quoted(line)]
     else:
