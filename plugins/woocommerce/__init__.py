@@ -72,3 +72,17 @@ def extra_css(view):
 @hookimpl
 def extra_js(view):
     return [url_for("woocommerce.static", filename="woocommerce.js")]
+
+
+@hookimpl
+def template_variables(conversation, user):
+    """``woocommerce.orders`` and ``woocommerce.last_order`` for saved replies, from the cache only:
+    a reply template never waits for the store."""
+    if conversation is None or not _has_customer(conversation):
+        return None
+    from .service import cached_orders
+
+    orders = cached_orders(conversation)
+    if orders is None:
+        return None
+    return {"woocommerce": {"orders": orders, "last_order": orders[0] if orders else None}}

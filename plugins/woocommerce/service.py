@@ -68,3 +68,14 @@ def _with_links(result: Result) -> Result:
     for order in result.orders:
         order["edit_url"] = result.config.edit_url(order["id"])
     return result
+
+
+def cached_orders(conversation) -> list[dict] | None:
+    """The orders already fetched for this conversation's customer, without asking the store."""
+    config = load()
+    emails = customer_emails(conversation)
+    if not config.configured or not emails:
+        return None
+    key = cache.cache_key(conversation.customer.id, config.store.url, emails, config.order_count)
+    hit = cache.get(key, config.cache_seconds)
+    return hit[0]["orders"] if hit is not None else None

@@ -267,3 +267,22 @@ def test_agents_see_the_panel_only_once_configured(app, store, conversation):
     assert "WooCommerce orders" not in titles()
     configure(store_url=store.url, consumer_key=KEY, consumer_secret=SECRET)
     assert "WooCommerce orders" in titles()
+
+
+def test_template_variables_come_from_the_cache_only(signed_in, configured, conversation):
+    from inbox.plugin_host import host
+
+    def variables():
+        merged = {}
+        for result in host().call("template_variables", conversation=conversation, user=None):
+            merged.update(result)
+        return merged.get("woocommerce")
+
+    configured.customers = [make_customer(7, "john@example.com")]
+    configured.orders = [make_order(1234, "john@example.com", customer_id=7)]
+    assert variables() is None and configured.log == []  # nothing fetched yet, and nothing asked
+    panel_html(signed_in, conversation)
+    seen = len(configured.log)
+    woo = variables()
+    assert woo["last_order"]["number"] == "1234" and [o["id"] for o in woo["orders"]] == [1234]
+    assert len(configured.log) == seen
