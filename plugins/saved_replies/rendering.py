@@ -195,9 +195,12 @@ def check(template: str) -> str | None:
         ast = _ENVS[False].parse(template or "")
     except TemplateSyntaxError as exc:
         return f"template error on line {exc.lineno}: {exc.message}"
-    for node in ast.find_all((nodes.Getattr, nodes.Name)):
-        name = node.attr if isinstance(node, nodes.Getattr) else node.name
-        if name.startswith("_"):
+    for node in ast.find_all((nodes.Getattr, nodes.Name, nodes.Const)):
+        if isinstance(node, nodes.Const):  # customer['__class__'], attr('__class__'), '{0.__class__}'.format
+            name = node.value if isinstance(node.value, str) and "__" in node.value else ""
+        else:
+            name = node.attr if isinstance(node, nodes.Getattr) else node.name
+        if name.startswith("_") or "__" in name:
             return f"not allowed: '{name}' is not available in templates"
     return None
 

@@ -131,3 +131,26 @@ def test_picker_inserts_at_the_cursor(world, live_url, browser_page, tmp_path):
         page.wait_for_timeout(100)
     assert sent is not None and "Hi Ann, your order for #101 ships tomorrow." in sent.text
     assert [(a.filename, a.size) for a in sent.attachments] == [("refund-form.pdf", 20)]
+
+
+def test_management_page_previews_and_saves(world, live_url, browser_page):
+    expect = playwright_api.expect
+    page = browser_page
+    _login(page, live_url, "ann@shop.test", "secret-pw")
+    page.goto(live_url + "/saved-replies/")
+    expect(page.locator(".sr-table")).to_contain_text("Shipping delay")
+    expect(page.locator(".sr-table")).not_to_contain_text("Bob only")
+    page.click("text=New saved reply")
+    page.fill("#sr-title", "Welcome")
+    page.fill("#sr-folder", "Greetings")
+    page.fill("#sr-body", "**Welcome**, {{ customer.first_name }}! I am {{ agent.first_name }}.")
+    preview = page.locator("#sr-preview")
+    expect(preview.locator("strong")).to_have_text("Welcome")
+    expect(preview).to_contain_text("Welcome, Jane! I am Ann.")
+    page.fill("#sr-body", "{{ ''.__class__ }}")
+    expect(preview).to_contain_text("not allowed: '__class__'")
+    page.fill("#sr-body", "Welcome, {{ customer.first_name | default('there') }}.")
+    page.click("#sr-form button[type=submit]")
+    expect(page.locator(".flash-success")).to_contain_text("Welcome")
+    expect(page.locator(".sr-folders")).to_contain_text("Greetings")
+    expect(page.locator(".sr-table")).to_contain_text("Welcome")

@@ -42,8 +42,10 @@ def test_create_rules(world):
         service.create(world.ann, ReplyData(title="  ", body="y"))
     with pytest.raises(ReplyError, match="line 1"):
         service.create(world.ann, ReplyData(title="bad", body="{% if %}"))
-    with pytest.raises(ReplyError, match="not allowed"):
-        service.create(world.ann, ReplyData(title="evil", body="{{ ''.__class__ }}"))
+    for evil in ("{{ ''.__class__ }}", "{{ customer['__class__'] }}", "{{ x|attr('__globals__') }}",
+                 "{{ '{0.__class__}'.format(customer) }}", "{{ _private }}"):
+        with pytest.raises(ReplyError, match="not allowed"):
+            service.create(world.ann, ReplyData(title="evil", body=evil))
     reply = service.create(world.ann, ReplyData(title="ok", body="y", folder="/Shipping/"))
     assert (reply.owner_id, reply.folder) == (world.ann.id, "Shipping")
 
