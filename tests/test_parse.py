@@ -258,3 +258,12 @@ def test_big_base64_attachment_bytes_exact_and_text_untouched() -> None:
         p = parse_message(variant)
         assert p.attachments[0].data == blob and p.attachments[0].filename == "x.bin"
         assert p.text == armored.replace("\r\n", "\n")  # base64-looking text lines keep their breaks
+
+
+def test_html_to_text_structure() -> None:
+    from inbox.mail.html_text import html_to_text
+
+    doc = ("<DIV><div>a</div><div>b</div></DIV><p>one<br><br>two</p><table><tr><td>x</td><td>y</td></tr>"
+           "<tr><td>z</td></tr></table><ul><li>i1<li>i2</ul><blockquote><p>q</p><blockquote>qq</blockquote></blockquote>"
+           "<!-- hidden --><Style>p{}</Style>&lt;b&gt; &eacute;<script>never shown")
+    assert html_to_text(doc) == "a\nb\n\none\n\ntwo\n\nx y\nz\n\n- i1\n- i2\n\n> q\n\n>> qq\n\n<b> é"

@@ -20,20 +20,25 @@ _SKIP_TAGS = ("script", "style", "head", "title", "template", "noscript", "svg",
 _SKIP = re.compile("|".join(rf"<{_ci(t)}\b.*?(?:</{_ci(t)}\s*>|\Z)" for t in _SKIP_TAGS)
                    + r"|<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)", re.S)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
+# Inline tags are most of a newsletter's markup and map to nothing: drop them in C, not in the loop.
+_INLINE = re.compile(r"</?(?:" + "|".join(_ci(t) for t in ("span", "font", "strong", "img", "em", "a", "b", "i", "u",
+                                                          "small", "sup", "sub", "o:p", "wbr"))
+                     + r")(?=[\s/>])[^>]*>")
 _OTHER_MARKUP = re.compile(r"<[!?][^>]*>")
 _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 _BLANKS = re.compile(r"\n{3,}")
+_SOFT = re.compile(r"[ \x03]*\x03[ \x03]*")
 _BQ_OPEN, _BQ_CLOSE = "\x01", "\x02"
 
 _PARA = "\n\n"
-_LINE = "\n"
+_LINE = "\x03"  # soft break: several in a row (nested divs, table rows) are one line break
 # (on open, on close) per tag; tags not listed vanish without a trace.
 _TAGS: dict[str, tuple[str, str]] = {
     **{t: (_PARA, _PARA) for t in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "table")},
     **{t: (_LINE, _LINE) for t in ("div", "tr", "ul", "ol", "pre", "section", "article", "header", "footer",
                                    "dl", "dd", "dt", "address", "center", "form", "main", "nav", "aside",
                                    "figure", "figcaption", "tbody", "thead", "tfoot", "body")},
-    "br": (_LINE, _LINE), "hr": (_LINE, _LINE), "li": ("\n- ", ""), "td": ("", " "), "th": ("", " "),
+    "br": ("\n", "\n"), "hr": (_LINE, _LINE), "li": ("\n- ", ""), "td": ("", " "), "th": ("", " "),
     "blockquote": (f"\n{_BQ_OPEN}\n", f"\n{_BQ_CLOSE}\n"),
 }
 
@@ -43,6 +48,7 @@ def html_to_text(doc: str | None) -> str:
         return ""
     doc = _SKIP.sub(" ", doc)
     doc = _OTHER_MARKUP.sub("", doc)
+    doc = _INLINE.sub("", doc)
     doc = _WS.sub(" ", doc)
     parts = _TAG.split(doc)  # text, slash, name, text, slash, name, ..., text
     out = [parts[0]]
@@ -52,7 +58,8 @@ def html_to_text(doc: str | None) -> str:
         if rule is not None:
             out.append(rule[1] if parts[i] else rule[0])
         out.append(parts[i + 2])
-    return _finish(htmllib.unescape("".join(out)))
+    text = _SOFT.sub("\n", "".join(out))
+    return _finish(htmllib.unescape(text))
 
 
 def _finish(text: str) -> str:

@@ -136,6 +136,7 @@ def _ids(value: str | None) -> list[str]:
 
 
 _B64_RUN = re.compile(rb"(?:^[A-Za-z0-9+/=]{16,}\r?\n){64,}", re.M)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _B64_CTE = re.compile(rb"content-transfer-encoding:[ \t]*\"?base64", re.I)
 
 
@@ -148,17 +149,19 @@ def _fold_base64(raw: bytes) -> bytes:
     """
     if len(raw) < 8192:
         return raw
-    out, pos = [], 0
-    for m in _B64_RUN.finditer(raw):
-        start = m.start()
-        if not (raw.endswith(b"\n\n", 0, start) or raw.endswith(b"\n\r\n", 0, start)):
-            continue  # not the first line of a body
-        head_start = max(raw.rfind(b"\n\n", 0, start - 2), raw.rfind(b"\n\r\n", 0, start - 3), start - 4096)
-        if not _B64_CTE.search(raw, max(0, head_start), start):
+    out: list[bytes] = []
+    pos = 0
+    for cte in _B64_CTE.finditer(raw):
+        if cte.start() < pos:
             continue
-        run = m.group(0)
-        out += [raw[pos:start], run.replace(b"\r\n", b"").replace(b"\n", b""), b"\r\n"]
-        pos = m.end()
+        blank = _BLANK_LINE.search(raw, cte.end(), cte.end() + 4096)  # end of this header block
+        if blank is None:
+            continue
+        run = _B64_RUN.match(raw, blank.end())
+        if run is None:
+            continue
+        out += [raw[pos:run.start()], run.group(0).replace(b"\r\n", b"").replace(b"\n", b""), b"\r\n"]
+        pos = run.end()
     if not out:
         return raw
     out.append(raw[pos:])

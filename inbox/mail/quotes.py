@@ -63,15 +63,12 @@ def _attribution(lines: list[str], i: int) -> int:
     for span in (1, 2, 3):
         if i + span > len(lines):
             break
-        if not lines[i + span - 1].rstrip().endswith((":", "：", "-")):
-            if span > 1 and not lines[i + span - 1].strip():
-                break
+        last = lines[i + span - 1]
+        if span > 1 and (len(last) > 600 or not last.strip() or _is_quoted(last)):
+            break
+        if not last.rstrip().endswith((":", "：", "-")):
             continue
         chunk = " ".join(line.strip() for line in lines[i:i + span])
-        if span > 1 and (not lines[i + span - 1].strip() or _is_quoted(lines[i + span - 1])):
-            break
-        if not chunk.endswith((":", "：", "-")):
-            continue
         if _ATTRIB[0].search(chunk) or _ATTRIB[2].search(chunk) or _ATTRIB[3].search(chunk) \
                 or _ATTRIB[4].search(chunk):
             return span
