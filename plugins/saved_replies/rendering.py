@@ -11,7 +11,9 @@ Other plugins reuse it: ``from inbox_plugins.saved_replies.rendering import rend
 from __future__ import annotations
 
 import operator
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import html2text
@@ -81,6 +83,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
 
 _ENVS = {True: _Sandbox(autoescape=True), False: _Sandbox(autoescape=False)}
+_md = threading.local()  # a Markdown instance is not thread-safe; building one per call is slow
+
+
+@lru_cache(maxsize=1024)
+def _compiled(template: str, autoescape: bool):
+    """Compiling is most of the cost of a render; a picker renders the same replies again and again."""
+    return _ENVS[autoescape].from_string(template)
+
+
+def _markdown(text: str) -> str:
+    md = getattr(_md, "instance", None)
+    if md is None:
+        md = _md.instance = markdown_lib.Markdown(extensions=["nl2br", "sane_lists"])
+    return md.reset().convert(text)
 
 
 def plain(value: Any, depth: int = 0) -> Any:
@@ -173,9 +189,8 @@ class Rendered:
 
 def render_string(template: str, context: dict, autoescape: bool = False) -> str:
     """Render one template string; RenderError on syntax errors, refused access or runaway output."""
-    env = _ENVS[bool(autoescape)]
     try:
-        out = env.from_string(template or "").render(plain(context))
+        out = _compiled(template or "", bool(autoescape)).render(plain(context))
     except TemplateSyntaxError as exc:
         raise RenderError(f"template error on line {exc.lineno}: {exc.message}") from None
     except SecurityError as exc:
@@ -224,5 +239,5 @@ def render(body: str, body_format: str, context: dict) -> Rendered:
         return Rendered(text=html_to_text(html), html=html)
     text = render_string(body, context, autoescape=False).strip()
     escaped = render_string(body, context, autoescape=True)
-    html = sanitize_html(markdown_lib.markdown(escaped, extensions=["nl2br", "sane_lists"]))
+    html = sanitize_html(_markdown(escaped))
     return Rendered(text=text, html=html)
