@@ -5,6 +5,7 @@ never set \\Seen, delete or move anything on the server.
 """
 from __future__ import annotations
 
+import ast
 import errno
 import logging
 import os
@@ -69,6 +70,11 @@ def connect(mailbox, timeout: float = 30) -> IMAPClient:
     except LoginError as exc:
         _close(client)
         detail = exc.args[0] if exc.args else exc
+        if isinstance(detail, str) and detail[:2] in ("b'", 'b"'):  # imapclient wraps str(bytes)
+            try:
+                detail = ast.literal_eval(detail)
+            except (ValueError, SyntaxError):
+                pass
         if isinstance(detail, bytes):
             detail = detail.decode("utf-8", "replace")
         raise ImapError(f"IMAP login failed for {mailbox.imap_user or mailbox.email}: {detail}") from None
