@@ -177,7 +177,12 @@
     others.forEach(function (o) {
       var chip = document.createElement("span");
       chip.className = "presence-chip presence-" + o.state;
-      chip.textContent = o.name + " is " + o.state;
+      var av = document.createElement("span");
+      av.className = "avatar avatar-sm";
+      av.setAttribute("aria-hidden", "true");
+      av.textContent = o.name.split(/\s+/).filter(Boolean).map(function (w, i, a) { return i === 0 || i === a.length - 1 ? w[0] : ""; }).join("").toUpperCase();
+      chip.appendChild(av);
+      chip.appendChild(document.createTextNode(" " + o.name + " is " + o.state));
       box.appendChild(chip);
     });
   }
@@ -230,7 +235,7 @@
     var b = e.target.closest("[data-show-images], [data-show-quoted], [data-frame-grow]");
     if (!b) return;
     var body = b.closest(".item-body"), box = $(".mail-frame", body), frame = $("iframe", body);
-    if (b.hasAttribute("data-frame-grow")) { box.style.height = (box.offsetHeight + 400) + "px"; return; }
+    if (b.hasAttribute("data-frame-grow")) { box._manual = true; box.style.height = (box.offsetHeight + 400) + "px"; return; }
     if (b.hasAttribute("data-show-images")) {
       frame.setAttribute("data-images", "1");
       var bar = b.closest("[data-images-bar]"); if (bar) bar.remove();
@@ -239,10 +244,26 @@
       frame.setAttribute("data-quoted", on ? "1" : "0");
       b.textContent = on ? "Hide quoted text" : "Show quoted text";
       b.setAttribute("aria-pressed", String(on));
-      if (on) box.style.height = (box.offsetHeight + 300) + "px";
+      if (on) { box._manual = true; box.style.height = (box.offsetHeight + 300) + "px"; }
     }
     frame.src = frameUrl(frame);
   });
+
+  // the sandboxed frame cannot tell us its height: estimate it from the text for the real width
+  function fitFrames() {
+    $$(".mail-frame[data-parts]").forEach(function (box) {
+      if (box._manual) return;
+      var parts; try { parts = JSON.parse(box.getAttribute("data-parts")); } catch (e) { return; }
+      var perLine = Math.max(20, (box.clientWidth - 8) / 7.8), lines = 0;
+      parts.forEach(function (n) { lines += Math.max(1, Math.ceil(n / perLine)); });
+      var h = (parseInt(box.getAttribute("data-fixed"), 10) || 0) + lines * 22 + 24;
+      box.style.height = Math.max(90, Math.min(h, 1400)) + "px";
+    });
+  }
+  fitFrames();
+  var fitTimer = null;
+  window.addEventListener("resize", function () { clearTimeout(fitTimer); fitTimer = setTimeout(fitFrames, 150); });
+  document.addEventListener("mouseup", function (e) { var box = e.target.closest && e.target.closest(".mail-frame"); if (box) box._manual = true; });
 
   // ---- undo countdown -----------------------------------------------------------------------------
   $$("[data-undo-seconds]").forEach(function (bar) {

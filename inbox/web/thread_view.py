@@ -95,9 +95,13 @@ def frame_info(item: ThreadItem) -> dict:
 
     result = clean_email_html(item.html or "", cid_url=lambda cid: "cid", strip_quotes=bool(item.quoted_text))
     html = result.html
-    text = re.sub(r"<[^>]+>", "", html)
-    blocks = len(re.findall(r"<(?:br|p|div|tr|li|h\d|hr)\b", html, re.I))
-    lines = sum(max(1, len(part) // 95 + 1) for part in text.split("\n") if part.strip()) + blocks
+    text = re.sub(r"<(?:br|/p|/tr|/li|/h\d|hr|/div)\b[^>]*>", "\n", html, flags=re.I)
+    text = re.sub(r"<[^>]+>", "", text)
+    parts = [len(part) for part in re.split(r"\n+", text.strip()) if part.strip()][:400]
+    paragraphs = len(re.findall(r"<(?:p|tr|h\d)\b", html, re.I))
     images = len(re.findall(r"<img\b[^>]*\bsrc=", html, re.I))
-    height = 24 + lines * 21 + images * 160
-    return {"remote": result.remote_images, "folded": result.quotes_removed, "height": max(90, min(height, 1100))}
+    fixed = 16 + paragraphs * 10 + images * 140
+    # a first guess for a ~700 px wide frame; conversation.js redoes it for the real width
+    height = fixed + sum(n // 100 + 1 for n in parts) * 22
+    return {"remote": result.remote_images, "folded": result.quotes_removed, "height": max(90, min(height, 1100)),
+            "parts": parts, "fixed": fixed}
