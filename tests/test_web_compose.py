@@ -216,3 +216,15 @@ def test_compose_draft(client, world):
     page = client.get("/compose").get_data(as_text=True)
     assert ">Dear Dana</textarea>" in page and 'value="Quote"' in page and 'value="dana@example.org"' in page
     assert client.post("/compose/draft", json={"kind": "new", "body": "x", "mailbox_id": str(world["other_mb"].id)}).status_code == 404
+
+
+def test_names_with_commas_survive_the_to_field(client, world):
+    conv = make_conversation(world["mb"], customer_name="Jensen, Carla", customer_email="cj@example.net")
+    login(client, world["anna"])
+    page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
+    assert 'value="&#34;Jensen, Carla&#34; &lt;cj@example.net&gt;"' in page
+    resp = client.post(f"/conversations/{conv.number}/reply", data={
+        "text": "Hello", "to": '"Jensen, Carla" <cj@example.net>; extra@example.net', "last_item_id": _last_id(conv)})
+    assert resp.status_code == 302
+    row = db.session.execute(db.select(OutboxMessage)).scalar_one()
+    assert row.recipients == ["cj@example.net", "extra@example.net"]

@@ -7,6 +7,8 @@ first and the agent's text kept, and "Send anyway" re-posts with ``force``.
 """
 from __future__ import annotations
 
+from email.utils import formataddr, getaddresses
+
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user, login_required
@@ -31,13 +33,18 @@ class UploadError(ValueError):
 
 
 def _addresses(raw: str | None) -> list[str]:
-    return [a.strip() for a in (raw or "").replace(";", ",").split(",") if a.strip()]
+    """'Jensen, Carla <c@x>; b@y' -> ['"Jensen, Carla" <c@x>', 'b@y'] (quoted names keep their commas)."""
+    out = []
+    for name, addr in getaddresses([(raw or "").replace(";", ",")]):
+        if addr or name:
+            out.append(formataddr((name, addr)) if name and addr else (addr or name))
+    return out
 
 
 def _bad_address(addrs: list[str]) -> str | None:
     for a in addrs:
-        email = a.rsplit("<", 1)[-1].rstrip(">").strip()
-        if "@" not in email or any(c.isspace() for c in email) or len(email) > 320:
+        email = getaddresses([a])[0][1] if getaddresses([a]) else ""
+        if "@" not in email or any(c.isspace() for c in email) or len(email) > 320 or email.count("@") != 1:
             return a
     return None
 
@@ -81,7 +88,9 @@ def reply(number: int):
     if not text.strip():
         errors["text"] = "Write something before sending."
     if bad := _bad_address(to + cc + bcc):
-        errors["to"] = f"“{bad}” is not an email address."
+        errors["to"] = f"Check the recipients: “{bad}” is not an email address."
+    elif any((request.form.get(k) or "").strip() and not parsed for k, parsed in (("to", to), ("cc", cc), ("bcc", bcc))):
+        errors["to"] = "Check the recipients: an address could not be read."
     if status_after not in STATUS_AFTER:
         errors["status_after"] = "Choose a valid status."
     try:
