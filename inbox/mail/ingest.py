@@ -207,7 +207,17 @@ class Ingestor:
                 f = Fetched(f.uid, f.raw, _unreadable(f.raw, exc, f.parsed.message_id), f.key)
         raise RuntimeError(f"message uid {f.uid} in {self.folder} could not be stored after retries")
 
+    def _settle(self) -> None:
+        """After a commit: keep ids, not objects, so a long import does not hold every message in memory."""
+        for table in (self.index.own, self.index.mentioned):
+            for ref, conv in table.items():
+                if isinstance(conv, Conversation):
+                    table[ref] = conv.id
+        self.index.numbers.clear()
+        self.convs.clear()
+
     def _fire_after(self) -> None:
+        self._settle()
         pending, self.after = self.after, []
         for hook, conv, item in pending:
             host().call(hook, conversation=conv, item=item, history=self.history)
