@@ -3,6 +3,7 @@ checks. Kept apart from the views so templates stay declarative."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -89,11 +90,18 @@ def frame_info(item: ThreadItem) -> dict:
     """What the page needs to know about an HTML body before the iframe loads: whether remote
     images were held back, whether quoted history was folded, and a height to start from
     (the sandboxed frame cannot report its own height)."""
+    html, fold = item.html or "", bool(item.quoted_text)
+    # the cache keeps ordinary mails only, so a few huge newsletters cannot pin memory
+    return _frame_info(html, fold) if len(html) < 100_000 else _frame_info.__wrapped__(html, fold)
+
+
+@lru_cache(maxsize=512)  # stored mail does not change; a long thread re-renders without re-sanitising
+def _frame_info(html: str, fold: bool) -> dict:
     import re
 
     from ..sanitize import clean_email_html
 
-    result = clean_email_html(item.html or "", cid_url=lambda cid: "cid", strip_quotes=bool(item.quoted_text))
+    result = clean_email_html(html, cid_url=lambda cid: "cid", strip_quotes=fold)
     html = result.html
     text = re.sub(r"<(?:br|/p|/tr|/li|/h\d|hr|/div)\b[^>]*>", "\n", html, flags=re.I)
     text = re.sub(r"<[^>]+>", "", text)
