@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .models import DAYS
@@ -74,5 +74,3 @@ def is_open(schedule: dict, holidays: list, tz_name: str, now: datetime) -> bool
 def local_time(tz_name: str, now: datetime) -> str:
     return now.astimezone(zone(tz_name)).strftime("%a %Y-%m-%d %H:%M %Z")
 
-
-__all__ = ["format_ranges", "is_open", "local_time", "parse_holidays", "parse_ranges", "time", "zone"]

@@ -13,7 +13,7 @@ from inbox.extensions import db
 from inbox.models import Mailbox, User
 
 from . import service
-from .models import SavedReply, SavedReplyAttachment
+from .models import SavedReply
 
 FORMAT = "inbox-saved-replies"
 VERSION = 1
@@ -90,7 +90,3 @@ def _entry(raw: Any) -> dict:
             "body_format": str(raw.get("body_format") or "markdown"), "scope": str(raw.get("scope") or "personal"),
             "folder": str(raw.get("folder") or "").strip().strip("/"), "mailbox": raw.get("mailbox"),
             "attachments": atts}
-
-
-def attachment_rows(reply: SavedReply) -> list[SavedReplyAttachment]:
-    return list(reply.attachments)
