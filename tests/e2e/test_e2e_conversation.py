@@ -72,6 +72,13 @@ def test_reply_undo_note_assign_close(page: Page, live, dovecot, imap_account, s
     expect(page.locator(".item-customer")).to_contain_text("My kettle stopped working after two days.")
     expect(page.locator("h1")).to_have_text("Kettle broken")
 
+    # "?" lists this page's shortcuts
+    page.keyboard.press("?")
+    expect(page.locator("#shortcut-list")).to_contain_text("Add a note")
+    expect(page.locator("#shortcut-list")).to_contain_text("Close the conversation")
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcut-help")).to_be_hidden()
+
     # "r" focuses the reply editor; a first reply is sent and undone
     page.keyboard.press("r")
     expect(page.locator("#reply-text")).to_be_focused()
