@@ -1,12 +1,14 @@
 """Search across conversations: a small query language parsed once, and a backend per database.
 
-Query syntax: words and "quoted phrases" (a trailing * makes a word a prefix), plus
+Query syntax: words and "quoted phrases" (a trailing * makes a word a prefix), OR between
+alternatives (`refund OR chargeback`; all other words must all match), plus
   from: to: subject:          matched in the full-text index (addresses, names, subject)
   tag: status: mailbox:       conversation filters (mailbox by name or email)
   assignee:me|none|<name or email>
   before:/after:YYYY-MM-DD    message date when there are words, else last activity
 
-SqliteFtsSearch reads the FTS5 table that migration 0005 keeps in sync with triggers;
+SqliteFtsSearch reads the FTS5 table that migration 0005 keeps in sync with triggers (English
+stemming: "refund" also finds "refunded");
 SqlSearch is the portable fallback (LIKE) that a PostgreSQL tsvector backend would replace.
 Both return the same SearchPage, newest activity first, already limited to what the user may see.
 """
@@ -32,7 +34,8 @@ HL_OPEN, HL_CLOSE = "\ue000", "\ue001"  # private-use markers: cannot occur in e
 
 @dataclass
 class Query:
-    terms: list[tuple[str | None, str, bool]] = field(default_factory=list)  # (column, text, prefix)
+    # alternatives joined by OR; each is a list of (column, text, prefix) terms that must all match
+    groups: list[list[tuple[str | None, str, bool]]] = field(default_factory=lambda: [[]])
     tags: list[str] = field(default_factory=list)
     status: str | None = None
     assignee: str | None = None
@@ -40,6 +43,10 @@ class Query:
     before: datetime | None = None
     after: datetime | None = None
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def terms(self) -> list[tuple[str | None, str, bool]]:
+        return [term for group in self.groups for term in group]
 
     @property
     def empty(self) -> bool:
@@ -81,11 +88,15 @@ def _date(value: str) -> datetime | None:
 def parse(raw: str) -> Query:
     query = Query()
     for token in _split(raw or ""):
+        if token == "OR":
+            if query.groups[-1]:
+                query.groups.append([])
+            continue
         name, sep, value = token.partition(":")
         name = name.lower()
         if sep and value and (name in TEXT_FIELDS or name in FILTER_FIELDS):
             if name in TEXT_FIELDS:
-                query.terms.append((TEXT_FIELDS[name], value, False))
+                query.groups[-1].append((TEXT_FIELDS[name], value, False))
             elif name == "tag":
                 query.tags.append(value.lower())
             elif name == "status":
@@ -107,17 +118,21 @@ def parse(raw: str) -> Query:
             prefix = token.endswith("*") and len(token) > 1
             word = token.rstrip("*") if prefix else token
             if word.strip():
-                query.terms.append((None, word, prefix))
+                query.groups[-1].append((None, word, prefix))
+    query.groups = [g for g in query.groups if g] or [[]]
     return query
 
 
-def fts_expression(terms: list[tuple[str | None, str, bool]]) -> str:
+def fts_expression(groups: list[list[tuple[str | None, str, bool]]]) -> str:
     """Every user term becomes a quoted FTS5 string, so no input is ever read as FTS syntax."""
-    parts = []
-    for column, value, prefix in terms:
-        quoted = '"' + value.replace('"', '""') + '"' + ("*" if prefix else "")
-        parts.append(f"{column} : {quoted}" if column else quoted)
-    return " AND ".join(parts)
+    alternatives = []
+    for group in groups:
+        parts = []
+        for column, value, prefix in group:
+            quoted = '"' + value.replace('"', '""') + '"' + ("*" if prefix else "")
+            parts.append(f"{column} : {quoted}" if column else quoted)
+        alternatives.append("(" + " AND ".join(parts) + ")")
+    return " OR ".join(alternatives)
 
 
 def mark(fragment: str | None) -> Markup:
@@ -209,7 +224,7 @@ class SqliteFtsSearch(SearchBackend):
     def search(self, query: Query, user: User, limit: int = 25, offset: int = 0) -> SearchPage:
         if not query.terms:
             return self.filters_only(query, user, limit, offset)
-        expr = fts_expression(query.terms)
+        expr = fts_expression(query.groups)
         seen: dict[int, tuple[int, str, str]] = {}
         wanted = offset + limit + 1
         start = 0
@@ -253,13 +268,16 @@ class SqlSearch(SearchBackend):
     def search(self, query: Query, user: User, limit: int = 25, offset: int = 0) -> SearchPage:
         if not query.terms:
             return self.filters_only(query, user, limit, offset)
-        conds = []
-        for column, value, _prefix in query.terms:
-            pattern = f"%{_like(value.lower())}%"
-            conds.append(or_(*[func.lower(c).like(pattern, escape="\\") for c in self.COLUMNS[column]]))
+        alternatives = []
+        for group in query.groups:
+            conds = []
+            for column, value, _prefix in group:
+                pattern = f"%{_like(value.lower())}%"
+                conds.append(or_(*[func.lower(c).like(pattern, escape="\\") for c in self.COLUMNS[column]]))
+            alternatives.append(and_(*conds))
         stmt = (select(ThreadItem.conversation_id, func.max(ThreadItem.id).label("item_id"))
                 .join(Conversation, Conversation.id == ThreadItem.conversation_id)
-                .where(and_(*conds), ThreadItem.type != "event").group_by(ThreadItem.conversation_id))
+                .where(or_(*alternatives), ThreadItem.type != "event").group_by(ThreadItem.conversation_id))
         stmt = self.conversation_filters(stmt, query, user, ThreadItem.date)
         if not query.status:
             stmt = stmt.where(Conversation.status != "spam")

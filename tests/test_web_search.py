@@ -45,6 +45,7 @@ def test_finds_words_phrases_prefixes_and_fields(app):
         return [h.conversation.number for h in search_service.search(raw, admin)[1].hits]
 
     assert numbers("charged") == [a.number]
+    assert numbers("charging") == [a.number]  # stemmed: charge, charged, charging
     assert numbers('"dark mode"') == [b.number]
     assert numbers('"mode dark"') == []
     assert numbers("dupli*") == [a.number]
@@ -53,6 +54,9 @@ def test_finds_words_phrases_prefixes_and_fields(app):
     assert numbers("to:support@acme.test") == [b.number, a.number]
     assert numbers("subject:dark") == [b.number]
     assert numbers("subject:eyes") == []
+    assert numbers("twice OR night") == [b.number, a.number]
+    assert numbers("twice OR subject:dark annual") == [a.number]  # OR binds alternatives of AND-ed words
+    assert numbers("OR OR") == [] and numbers("or") == []
 
 
 def test_index_follows_inserts_updates_and_deletes(app):
@@ -145,7 +149,7 @@ def test_sql_backend_agrees_with_fts(app):
                       tags=["billing"])
     make_conversation(box, "Dark mode", text="dark mode please", customer_email="bob@example.com")
     fts, sql = search_service.SqliteFtsSearch(), search_service.SqlSearch()
-    for raw in ["charged", '"dark mode"', "from:anna@example.com", "subject:dark", "tag:billing", "refund tag:billing"]:
+    for raw in ["charged", "twice OR night", '"dark mode"', "from:anna@example.com", "subject:dark", "tag:billing", "refund tag:billing"]:
         q = search_service.parse(raw)
         assert [h.conversation.id for h in fts.search(q, admin).hits] == \
                [h.conversation.id for h in sql.search(q, admin).hits], raw

@@ -37,7 +37,7 @@ def upgrade():
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute("CREATE VIRTUAL TABLE item_fts USING fts5(subject, body, sender, recipients, "
-               "tokenize = 'unicode61 remove_diacritics 2')")
+               "tokenize = 'porter unicode61 remove_diacritics 2')")
     op.execute(f"INSERT INTO item_fts(rowid, subject, body, sender, recipients) "
                f"SELECT {_values('thread_item')} FROM thread_item WHERE type != 'event'")
     op.execute(f"""CREATE TRIGGER thread_item_fts_insert AFTER INSERT ON thread_item WHEN new.type != 'event'
