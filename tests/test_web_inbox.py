@@ -203,3 +203,24 @@ def test_home_redirects_to_inbox(app, client):
     _support, _billing, _admin, agent = _setup(app)
     login(client, agent)
     assert client.get("/").headers["Location"].endswith("/inbox")
+
+
+def test_demo_command_fills_a_believable_inbox(app, client):
+    from inbox.models import Mailbox, User
+
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "40 conversations in 2 mailboxes" in result.output and "demo-password" in result.output
+    assert db.session.query(Conversation).count() == 40 and db.session.query(Mailbox).count() == 2
+    statuses = {s for (s,) in db.session.execute(db.select(Conversation.status).distinct())}
+    assert statuses == {"active", "pending", "closed", "spam"}
+    kinds = {k for (k,) in db.session.execute(db.select(ThreadItem.type).distinct())}
+    assert {"customer", "reply", "note"} <= kinds
+    html = db.session.execute(db.select(ThreadItem.html).where(ThreadItem.html.is_not(None))).scalars().all()
+    assert any('src="https://' in h for h in html)  # the newsletter with remote images
+    maya = db.session.execute(db.select(User).where(User.email == "maya@acme.test")).scalar_one()
+    login(client, maya, password="demo-password")
+    page = client.get("/inbox?folder=all").get_data(as_text=True)
+    assert len(_numbers(page)) == 38  # "All" leaves out the two spam conversations
+    again = app.test_cli_runner().invoke(args=["demo"])
+    assert again.exit_code != 0 and "already has conversations" in again.output
