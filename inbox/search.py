@@ -217,42 +217,43 @@ def _like(value: str) -> str:
 
 
 class SqliteFtsSearch(SearchBackend):
-    # matches are walked newest item first (FTS5 rowid order), so LIMIT stops early even for
-    # common words; a conversation appears once, at its newest matching item
+    # matches are walked newest item first (FTS5 rowid order); a conversation appears once, at its
+    # newest matching item. Snippets are made afterwards for the shown page only: snippet() on
+    # every match would cost time in proportion to how common the word is.
     BATCH = 400
 
     def search(self, query: Query, user: User, limit: int = 25, offset: int = 0) -> SearchPage:
         if not query.terms:
             return self.filters_only(query, user, limit, offset)
         expr = fts_expression(query.groups)
-        seen: dict[int, tuple[int, str, str]] = {}
+        match = text("item_fts MATCH :expr").bindparams(expr=expr)
+        seen: dict[int, int] = {}  # conversation id -> newest matching item id
         wanted = offset + limit + 1
         start = 0
         while len(seen) < wanted:
-            stmt = (
-                select(ThreadItem.id, ThreadItem.conversation_id,
-                       text(f"highlight(item_fts, 0, '{HL_OPEN}', '{HL_CLOSE}')"),
-                       text(f"snippet(item_fts, 1, '{HL_OPEN}', '{HL_CLOSE}', '…', 24)"))
-                .select_from(ITEM_FTS.join(ThreadItem, ThreadItem.id == ITEM_FTS.c.rowid))
-                .join(Conversation, Conversation.id == ThreadItem.conversation_id)
-                .where(text("item_fts MATCH :expr").bindparams(expr=expr), ThreadItem.type != "event")
-            )
+            stmt = (select(ThreadItem.id, ThreadItem.conversation_id)
+                    .select_from(ITEM_FTS.join(ThreadItem, ThreadItem.id == ITEM_FTS.c.rowid))
+                    .join(Conversation, Conversation.id == ThreadItem.conversation_id)
+                    .where(match, ThreadItem.type != "event"))
             stmt = self.conversation_filters(stmt, query, user, ThreadItem.date)
             if not query.status:
                 stmt = stmt.where(Conversation.status != "spam")
-            stmt = stmt.order_by(ITEM_FTS.c.rowid.desc()).offset(start).limit(self.BATCH)
-            rows = db.session.execute(stmt).all()
-            for item_id, conv_id, subject, snippet in rows:
-                seen.setdefault(conv_id, (item_id, subject, snippet))
+            rows = db.session.execute(stmt.order_by(ITEM_FTS.c.rowid.desc()).offset(start).limit(self.BATCH)).all()
+            for item_id, conv_id in rows:
+                seen.setdefault(conv_id, item_id)
             if len(rows) < self.BATCH:
                 break
             start += self.BATCH
         ordered = list(seen.items())[offset:offset + limit]
+        item_ids = [item_id for _cid, item_id in ordered]
+        snippets = dict(db.session.execute(
+            select(ITEM_FTS.c.rowid, text(f"snippet(item_fts, 1, '{HL_OPEN}', '{HL_CLOSE}', '…', 24)"))
+            .select_from(ITEM_FTS).where(match, ITEM_FTS.c.rowid.in_(item_ids or [-1]))).all())
         convs = {c.id: c for c in db.session.execute(
             select(Conversation).where(Conversation.id.in_([cid for cid, _ in ordered]))).unique().scalars()}
         hits = []
-        for cid, (item_id, subject, snippet) in ordered:
-            conv = convs[cid]
+        for cid, item_id in ordered:
+            conv, snippet = convs[cid], snippets.get(item_id)
             hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", _subject_terms(query), 300),
                             mark(snippet) if snippet and snippet.strip() else Markup(escape(conv.preview or "")), item_id))
         return SearchPage(hits, offset + limit if len(seen) > offset + limit else None)
