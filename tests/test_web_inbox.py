@@ -197,6 +197,11 @@ def test_live_poll_returns_new_rows_and_counts(app, client):
     # the poll respects the folder: a new conversation is not "mine"
     data = client.get("/live/inbox", query_string={"since": since, "folder": "mine"}).json
     assert data["new"] == 0
+    # rows that left the view (closed elsewhere) are reported so the list can drop them
+    fresh.status = "closed"
+    db.session.commit()
+    data = client.get("/live/inbox", query_string={"since": since, "shown": f"{fresh.id},999999,x"}).json
+    assert data["gone"] == [fresh.id, 999999]
 
 
 def test_home_redirects_to_inbox(app, client):

@@ -54,7 +54,9 @@
   var since = newest();
   function poll() {
     if (document.hidden) return;
-    var url = endpoint + (endpoint.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(since);
+    var shown = rows().slice(0, 200).map(function (r) { return r.getAttribute("data-id"); }).join(",");
+    var url = endpoint + (endpoint.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(since) +
+              "&shown=" + shown;
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (r) { if (r.status === 401) { location.reload(); } return r.ok ? r.json() : null; })
       .then(function (data) {
@@ -64,6 +66,11 @@
           if (el) el.textContent = data.counts[key] || "";
         });
         if (data.latest) since = data.latest;
+        (data.gone || []).forEach(function (id) {
+          var row = list.querySelector('.conv-row[data-id="' + id + '"]');
+          // a row the agent has ticked stays until they act on it
+          if (row && !row.querySelector('input[name="ids"]').checked) row.remove();
+        });
         if (!data.html || !firstPage || list.getAttribute("data-sort") !== "newest") return;
         var tpl = document.createElement("template");
         tpl.innerHTML = data.html;

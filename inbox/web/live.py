@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
 
+from ..extensions import db
+from ..models import Conversation
 from . import listing
 from .inbox_list import view_from_request
 
@@ -36,4 +38,15 @@ def inbox():
     html = render_template("inbox/_rows.html", rows=rows, view=view, next_cursor=None,
                            show_mailbox=request.args.get("multi") == "1") if rows else ""
     latest = max((r.last_activity_at for r in rows), default=since)
-    return jsonify(counts=counts, html=html, latest=latest.isoformat(), new=len(rows))
+    return jsonify(counts=counts, html=html, latest=latest.isoformat(), new=len(rows), gone=_gone(view))
+
+
+def _gone(view) -> list[int]:
+    """Of the rows the client shows (?shown=1,2,3), those that left this view (closed, assigned
+    away, moved...) since the page loaded, so the list can drop them."""
+    shown = [int(i) for i in (request.args.get("shown") or "").split(",")[:200] if i.isdigit()]
+    if not shown:
+        return []
+    still = set(db.session.execute(
+        listing.base_query(view).with_only_columns(Conversation.id).where(Conversation.id.in_(shown))).scalars())
+    return [i for i in shown if i not in still]

@@ -69,6 +69,12 @@ def test_new_mail_appears_without_reload(page: Page, live_server, log_in, team):
     make_conversation(team["mailbox"], "Brand new: site is down", text="Nothing loads", customer_name="Noah Rossi")
     expect(page.locator(".conv-row").first).to_contain_text("Brand new: site is down", timeout=10_000)
     expect(page.locator('[data-count="all:unassigned"]')).to_have_text("4")
+    # closed by a colleague: the row leaves without a reload
+    conv = team["convs"][1]
+    db.session.get(Conversation, conv.id).status = "closed"
+    db.session.commit()
+    expect(page.locator(f'.conv-row[data-id="{conv.id}"]')).to_have_count(0, timeout=10_000)
+    expect(page.locator('[data-count="all:unassigned"]')).to_have_text("3")
     assert page.evaluate("window.__marker") == "same page"  # no reload happened
 
 
