@@ -5,7 +5,7 @@ Every query starts from access.visible(), so an agent only ever counts and lists
 they were granted."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, case, func, or_, select
@@ -42,7 +42,6 @@ class View:
     assignee: str | None = None  # "me", "none", or a user id
     tag: str | None = None
     after: str | None = None  # keyset cursor
-    extra: dict = field(default_factory=dict)
 
     def params(self, **override) -> dict:
         out = {"folder": self.folder, "mailbox": self.mailbox_id, "sort": self.sort, "status": self.status,

@@ -1,0 +1,116 @@
+"""Admin: people: invite by email or set a password, role, mailbox access, deactivation."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Mailbox, User
+from .access import admin_required
+from .admin import EMAIL, _get, bp
+
+
+# ---- people ------------------------------------------------------------------------------------
+
+@bp.get("/users")
+@admin_required
+def users():
+    people = list(db.session.execute(db.select(User).order_by(User.active.desc(), User.name)).scalars())
+    return render_template("admin/users.html", users=people)
+
+
+def _admins_left(excluding: User) -> int:
+    return db.session.query(User).filter(User.role == "admin", User.active.is_(True), User.id != excluding.id).count()
+
+
+def fill_user(user: User, errors: dict) -> None:
+    user.name = _get("name")
+    user.email = _get("email").lower()
+    if not user.name:
+        errors["name"] = "Enter a name."
+    if not EMAIL.match(user.email or ""):
+        errors["email"] = "An email address like sam@example.com."
+    elif db.session.execute(db.select(User.id).where(User.email == user.email, User.id != (user.id or -1))).first():
+        errors["email"] = "Someone already has this email."
+    role = _get("role")
+    if role not in ("admin", "agent"):
+        errors["role"] = "Choose a role."
+    else:
+        if user.id and user.role == "admin" and role != "admin" and not _admins_left(user):
+            errors["role"] = "This is the last active admin; make someone else admin first."
+        else:
+            user.role = role
+    ids = {int(i) for i in request.form.getlist("mailboxes") if i.isdigit()}
+    user.mailboxes = list(db.session.execute(db.select(Mailbox).where(Mailbox.id.in_(ids))).scalars()) if ids else []
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    from .auth import MIN_PASSWORD, send_reset_mail
+
+    user = User(role="agent", active=True, preferences={})
+    errors: dict[str, str] = {}
+    boxes = list(db.session.execute(db.select(Mailbox).order_by(Mailbox.name)).scalars())
+    if request.method == "POST":
+        with db.session.no_autoflush:
+            fill_user(user, errors)
+        password = request.form.get("password") or ""
+        invite = bool(request.form.get("invite"))
+        if not invite and len(password) < MIN_PASSWORD:
+            errors["password"] = f"Set a password of at least {MIN_PASSWORD} characters, or send an invitation."
+        if not errors:
+            if password:
+                user.set_password(password)
+            db.session.add(user)
+            db.session.commit()
+            if invite:
+                try:
+                    send_reset_mail(user, invited=True)
+                    flash(f"{user.name} added; an invitation is on its way to {user.email}.", "success")
+                except Exception as exc:
+                    flash(f"{user.name} added, but the invitation could not be sent: {exc}", "error")
+            else:
+                flash(f"{user.name} added.", "success")
+            return redirect(url_for("admin.users"))
+        if user in db.session:
+            db.session.expunge(user)
+    return render_template("admin/user_form.html", user=user, errors=errors, mailboxes=boxes), 400 if errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    errors: dict[str, str] = {}
+    boxes = list(db.session.execute(db.select(Mailbox).order_by(Mailbox.name)).scalars())
+    if request.method == "POST":
+        with db.session.no_autoflush:
+            fill_user(user, errors)
+            active = bool(request.form.get("active"))
+            if not active and user.id == current_user.id:
+                errors["active"] = "You cannot deactivate yourself."
+            elif not active and user.role == "admin" and not _admins_left(user):
+                errors["active"] = "This is the last active admin."
+            else:
+                user.active = active
+        if not errors:
+            db.session.commit()
+            flash(f"{user.name} saved.", "success")
+            return redirect(url_for("admin.users"))
+        db.session.rollback()
+    return render_template("admin/user_form.html", user=user, errors=errors, mailboxes=boxes), 400 if errors else 200
+
+
+@bp.post("/users/<int:user_id>/reset")
+@admin_required
+def user_reset(user_id: int):
+    from .auth import send_reset_mail
+
+    user = db.get_or_404(User, user_id)
+    try:
+        send_reset_mail(user, invited=not user.password_hash)
+        flash(f"A link to set a password was sent to {user.email}.", "success")
+    except Exception as exc:
+        flash(f"Could not send the email: {exc}", "error")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
