@@ -82,7 +82,7 @@ def seed(app, n: int, rng: random.Random) -> dict:
                     item_id += 1
                     kind = "customer" if k % 2 == 0 else rng.choice(["reply", "note"])
                     body = sentence(rng, rng.randint(20, 80))
-                    if rng.random() < 0.005:
+                    if k == 0 and cid % max(n // 60, 1) == 0:  # 60 conversations at any size: a full page
                         body += " The zeppelin arrived broken."
                     items.append({"id": item_id, "conversation_id": cid, "type": kind, "source": "email",
                                   "from_name": f"Customer {cust}", "from_email": f"c{cust}@example.org",
