@@ -48,6 +48,8 @@ def admin_sections(user):
 
 @hookimpl
 def conversation_created(conversation, item, history):
+    if history:  # a history import never answers; return before any import or query (10k+ calls)
+        return
     from .responder import handle
 
     handle(conversation, item, bool(history), is_new=True)
@@ -55,6 +57,8 @@ def conversation_created(conversation, item, history):
 
 @hookimpl
 def customer_replied(conversation, item, history):
+    if history:
+        return
     from .responder import handle
 
     handle(conversation, item, bool(history), is_new=False)
