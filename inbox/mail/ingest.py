@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from .. import conversations
 from ..customers import customer_for
 from ..extensions import db
-from ..models import (Attachment, Conversation, Customer, CustomerEmail, Mailbox, MessageRef, RawMessage,
-                      ThreadItem, User, utcnow)
+from ..models import Conversation, Customer, CustomerEmail, Mailbox, RawMessage, ThreadItem, User, utcnow
 from ..plugin_host import host
 from ..plugin_types import IncomingDecision
 from ..storage import store
 from . import threading
+from .ingest_rows import Pending, RowBuffer, hook_item
 from .parse import ParsedMessage, dedup_key, parse_message
 
 log = logging.getLogger("inbox.ingest")
@@ -112,6 +112,8 @@ class Ingestor:
         for mb in db.session.execute(select(Mailbox)).scalars():
             self.ours |= mb.addresses
         self.users = {e.lower(): i for i, e in db.session.execute(select(User.id, User.email)).all()}
+        self.rows = RowBuffer(self.mailbox_id)
+        self._received: bool | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -119,8 +121,9 @@ class Ingestor:
         self.index = threading.ThreadIndex(self.mailbox_id)
         self.customers: dict[str, int] = {}
         self._number: int | None = None
-        self.after: list[tuple[str, Conversation, ThreadItem]] = []
+        self.after: list[tuple[str, Conversation, Pending]] = []
         self.convs: dict[int, Conversation] = {}
+        self.rows.clear()
 
     # --- transactions -----------------------------------------------------------------------
 
@@ -167,6 +170,7 @@ class Ingestor:
                     continue
                 existing.add(f.key)
                 self._store_one(f, local)
+            self.rows.flush()
         db.session.commit()
         self.stats.merge(local)
         self._fire_after()
@@ -186,6 +190,7 @@ class Ingestor:
                     else:
                         self._prefetch([f])
                         self._store_one(f, local)
+                    self.rows.flush()
                 db.session.commit()
                 self.stats.merge(local)
                 self._fire_after()
@@ -217,12 +222,23 @@ class Ingestor:
         self.convs.clear()
 
     def _fire_after(self) -> None:
-        self._settle()
         pending, self.after = self.after, []
-        for hook, conv, item in pending:
-            host().call(hook, conversation=conv, item=item, history=self.history)
-        if pending and (db.session.new or db.session.dirty):
+        for conv in {id(c): c for _, c, _ in pending}.values():
+            if "items" in conv.__dict__:  # items went in through Core: a loaded list is stale
+                db.session.expire(conv, ["items"])
+        self._settle()
+        hooked = {hook: self._hooked(hook) for hook in ("conversation_created", "customer_replied")}
+        fired = False
+        for hook, conv, entry in pending:
+            if hooked[hook]:  # no enabled implementation: not even the item object is built
+                host().call(hook, conversation=conv, item=hook_item(entry), history=self.history)
+                fired = True
+        if fired and (db.session.new or db.session.dirty):
             db.session.commit()
+
+    @staticmethod
+    def _hooked(hook: str) -> bool:
+        return any(True for _ in host().impls(hook))
 
     # --- look-ups, one query per batch ------------------------------------------------------
 
@@ -237,6 +253,7 @@ class Ingestor:
             if email and email not in self.customers:
                 emails.add(email)
         self.index.prefetch(ids)
+        self._prefetch_conversations(ids)
         if emails:
             rows = db.session.execute(select(CustomerEmail.email, CustomerEmail.customer_id)
                                       .where(CustomerEmail.email.in_(emails))).all()
@@ -251,6 +268,19 @@ class Ingestor:
                     made[email] = c
                 db.session.flush()
                 self.customers.update({e: c.id for e, c in made.items()})
+
+    def _prefetch_conversations(self, ids: set[str]) -> None:
+        """The conversations this batch's references point at, in one query instead of one each."""
+        wanted = set()
+        for ref in ids:
+            for conv in (self.index.own.get(ref), self.index.mentioned.get(ref)):
+                if isinstance(conv, int) and conv not in self.convs:
+                    wanted.add(conv)
+        wanted = sorted(wanted)
+        for start in range(0, len(wanted), 400):
+            for conv in db.session.execute(select(Conversation).where(
+                    Conversation.id.in_(wanted[start:start + 400]))).unique().scalars():
+                self.convs[conv.id] = conv
 
     @staticmethod
     def _name_for(batch: list[Fetched], email: str) -> str | None:
@@ -300,28 +330,32 @@ class Ingestor:
 
     def _store_one(self, f: Fetched, local: Stats) -> None:
         p = f.parsed
-        raw_row = RawMessage(mailbox_id=self.mailbox_id, folder=self.folder, uidvalidity=self.uidvalidity,
-                             uid=f.uid, message_id=(p.message_id or None) and p.message_id[:998],
-                             dedup_key=f.key, size=len(f.raw), data=f.raw)
-        db.session.add(raw_row)
+        now = utcnow()
+        raw_row = {"mailbox_id": self.mailbox_id, "folder": self.folder, "uidvalidity": self.uidvalidity,
+                   "uid": f.uid, "message_id": (p.message_id or None) and p.message_id[:998],
+                   "dedup_key": f.key, "size": len(f.raw), "data": f.raw, "fetched_at": now,
+                   "dropped_reason": None}
         if p.parse_error:
             local.failed_parse += 1
         decision = IncomingDecision()
-        host().call("message_received", message=p, mailbox=self.mailbox, decision=decision, history=self.history)
+        if self._received_hooked:
+            host().call("message_received", message=p, mailbox=self.mailbox, decision=decision,
+                        history=self.history)
         if decision.drop_reason:
-            raw_row.dropped_reason = str(decision.drop_reason)[:2000]
+            raw_row["dropped_reason"] = str(decision.drop_reason)[:2000]
+            self.rows.add(Pending(raw_row))
             local.dropped += 1
             return
         if p.is_bounce and p.bounced_message_ids:
             if self._bounce(f, raw_row):
                 local.added += 1
             else:
-                raw_row.dropped_reason = "bounce of a message not in this mailbox"
+                raw_row["dropped_reason"] = "bounce of a message not in this mailbox"
+                self.rows.add(Pending(raw_row))
                 local.dropped += 1
             return
         ours = (p.from_email or "").lower() in self.ours
         kind = "reply" if ours else "customer"
-        now = utcnow()
         when = min(p.date or now, now)
         match = threading.find(p, self.mailbox_id, self.index)
         conv = self._conversation(match.conversation) if match else None
@@ -342,52 +376,56 @@ class Ingestor:
             self.index.numbers[conv.number] = conv
         elif match and match.how == "referenced_by" and kind == "customer" and conv.created_at and when < conv.created_at:
             conv.subject, conv.created_at = (p.subject or "")[:998], when  # the original arrived late
-        item = self._item(p, kind, conv, raw_row, customer_id if kind == "customer" else None, when)
-        self._touch(conv, item, p, kind, customer_id, when)
+        entry = self._item(p, kind, conv, raw_row, customer_id if kind == "customer" else None, when, now)
+        self._touch(conv, p, kind, customer_id, when)
         self.index.add(conv.id or conv, p.message_id, p.all_refs[:MAX_REFS])
-        if not created and kind == "customer":
-            if conv.status == "closed" and not p.is_auto_reply:
-                conversations.set_status(conv, "active", by=None)
-            elif conv.status == "pending":
-                conversations.set_status(conv, "active", by=None)
+        if not created and kind == "customer" and (
+                (conv.status == "closed" and not p.is_auto_reply) or conv.status == "pending"):
+            self.rows.flush()  # the status event must follow the message that caused it
+            conversations.set_status(conv, "active", by=None)
         self._apply(decision, conv, created)
         if created:
             local.new_conversations += 1
-            self.after.append(("conversation_created", conv, item))
+            self.after.append(("conversation_created", conv, entry))
         else:
             local.added += 1
             if kind == "customer":
-                self.after.append(("customer_replied", conv, item))
+                self.after.append(("customer_replied", conv, entry))
 
-    def _item(self, p: ParsedMessage, kind: str, conv: Conversation, raw_row: RawMessage,
-              customer_id: int | None, when: datetime) -> ThreadItem:
-        item = ThreadItem(
-            conversation=conv, type=kind, customer_id=customer_id, raw_message=raw_row, source="email",
-            author_id=self.users.get((p.from_email or "").lower()) if kind == "reply" else None,
-            send_status="sent" if kind == "reply" else None,
-            message_id=(p.message_id or None) and p.message_id[:998],
-            in_reply_to=p.in_reply_to[0][:998] if p.in_reply_to else None, references=p.references[-MAX_REFS:],
-            from_name=(p.from_name or "")[:300] or None, from_email=(p.from_email or None),
-            to=[{"name": n, "email": e} for n, e in p.to], cc=[{"name": n, "email": e} for n, e in p.cc],
-            subject=(p.subject or "")[:998], date=p.date or when, text=p.text or "", html=p.html,
-            new_text=p.new_text, quoted_text=p.quoted_text, is_auto_reply=p.is_auto_reply, is_bulk=p.is_bulk,
-            is_bounce=p.is_bounce, parse_error=p.parse_error)
-        for a in p.attachments:
-            item.attachments.append(Attachment(
-                filename=(a.filename or "attachment")[:500], content_type=(a.content_type or "")[:255],
-                size=len(a.data), sha256=store(a.data), content_id=(a.content_id or None) and a.content_id[:500],
-                inline=bool(a.inline)))
-        db.session.add(item)
-        if p.message_id:
-            db.session.add(MessageRef(mailbox_id=self.mailbox_id, item=item, ref=p.message_id[:998], own=True))
-        for ref in p.all_refs[:MAX_REFS]:
-            if ref != p.message_id:
-                db.session.add(MessageRef(mailbox_id=self.mailbox_id, item=item, ref=ref[:998], own=False))
-        return item
+    @property
+    def _received_hooked(self) -> bool:
+        if self._received is None:  # asked once per pass: a host call per message adds up in a history import
+            self._received = self._hooked("message_received")
+        return self._received
+
+    def _item(self, p: ParsedMessage, kind: str, conv: Conversation, raw_row: dict,
+              customer_id: int | None, when: datetime, now: datetime) -> Pending:
+        item = {
+            "conversation_id": None, "raw_message_id": None, "type": kind, "customer_id": customer_id,
+            "source": "email",
+            "author_id": self.users.get((p.from_email or "").lower()) if kind == "reply" else None,
+            "send_status": "sent" if kind == "reply" else None,
+            "message_id": (p.message_id or None) and p.message_id[:998],
+            "in_reply_to": p.in_reply_to[0][:998] if p.in_reply_to else None,
+            "references": p.references[-MAX_REFS:],
+            "from_name": (p.from_name or "")[:300] or None, "from_email": (p.from_email or None),
+            "to": [{"name": n, "email": e} for n, e in p.to], "cc": [{"name": n, "email": e} for n, e in p.cc],
+            "bcc": [], "subject": (p.subject or "")[:998], "date": p.date or when, "text": p.text or "",
+            "html": p.html, "new_text": p.new_text, "quoted_text": p.quoted_text,
+            "is_auto_reply": p.is_auto_reply, "is_bulk": p.is_bulk, "is_bounce": p.is_bounce,
+            "parse_error": p.parse_error, "created_at": now,
+        }
+        attachments = [{
+            "filename": (a.filename or "attachment")[:500], "content_type": (a.content_type or "")[:255],
+            "size": a.size, "sha256": a.sha256 or store(a.data),
+            "content_id": (a.content_id or None) and a.content_id[:500], "inline": bool(a.inline),
+            "created_at": now} for a in p.attachments]
+        refs = [(p.message_id[:998], True)] if p.message_id else []
+        refs += [(ref[:998], False) for ref in p.all_refs[:MAX_REFS] if ref != p.message_id]
+        return self.rows.add(Pending(raw_row, item, conv, refs, attachments))
 
     @staticmethod
-    def _touch(conv: Conversation, item: ThreadItem, p: ParsedMessage, kind: str, customer_id: int | None,
-               when: datetime) -> None:
+    def _touch(conv: Conversation, p: ParsedMessage, kind: str, customer_id: int | None, when: datetime) -> None:
         if conv.last_activity_at is None or when > conv.last_activity_at:
             conv.last_activity_at = when
         if kind == "customer":
@@ -405,8 +443,7 @@ class Ingestor:
     def _apply(self, decision: IncomingDecision, conv: Conversation, created: bool) -> None:
         if not (decision.tags or decision.assign_to or (decision.spam and not created)):
             return
-        if conv.id is None:
-            db.session.flush()  # events need the conversation's id
+        self.rows.flush()  # events need the conversation's id, and follow the message
         if decision.spam and conv.status != "spam":
             conversations.set_status(conv, "spam", by=None)
         for tag in sorted(decision.tags):
@@ -419,8 +456,9 @@ class Ingestor:
             except ValueError as exc:
                 log.warning("plugin assignment ignored: %s", exc)
 
-    def _bounce(self, f: Fetched, raw_row: RawMessage) -> bool:
+    def _bounce(self, f: Fetched, raw_row: dict) -> bool:
         p = f.parsed
+        self.rows.flush()  # the bounced message may be earlier in this very batch
         target = db.session.execute(
             select(ThreadItem).join(Conversation, Conversation.id == ThreadItem.conversation_id)
             .where(Conversation.mailbox_id == self.mailbox_id, ThreadItem.message_id.in_(p.bounced_message_ids[:20]))
@@ -431,7 +469,7 @@ class Ingestor:
         target.bounced, target.bounce_reason = True, reason
         conv = self._conversation(target.conversation_id)
         now = utcnow()
-        self._item(p, "customer", conv, raw_row, None, min(p.date or now, now))
+        self._item(p, "customer", conv, raw_row, None, min(p.date or now, now), now)
         return True
 
 

@@ -17,6 +17,7 @@ class ParsedAttachment:
     data: bytes
     content_id: str | None = None  # without <>
     inline: bool = False
+    sha256: str | None = None  # set once the bytes are in attachment storage (a parse worker stores them)
 
     @property
     def size(self) -> int:
