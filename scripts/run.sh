@@ -9,8 +9,12 @@ export PATH="$PWD/.venv/bin:$PATH"
 inbox init-db
 inbox users ensure-admin
 if [ "${INBOX_DEMO:-0}" = 1 ]; then inbox demo; fi
+port=${INBOX_PORT:-5000}
 inbox worker &
 worker=$!
-trap 'kill $worker 2>/dev/null' EXIT
-exec_port=${INBOX_PORT:-5000}
-.venv/bin/gunicorn --bind "127.0.0.1:$exec_port" --workers 2 --threads 4 wsgi:app
+.venv/bin/gunicorn --bind "127.0.0.1:$port" --workers 2 --threads 4 wsgi:app &
+web=$!
+# stop both together, whichever ends first (Ctrl-C included)
+trap 'kill $worker $web 2>/dev/null; wait' EXIT INT TERM
+echo "inbox is running on http://127.0.0.1:$port (Ctrl-C stops it)"
+wait -n $worker $web
