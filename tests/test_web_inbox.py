@@ -229,3 +229,12 @@ def test_demo_command_fills_a_believable_inbox(app, client):
     assert len(_numbers(page)) == 38  # "All" leaves out the two spam conversations
     again = app.test_cli_runner().invoke(args=["demo"])
     assert again.exit_code != 0 and "already has conversations" in again.output
+
+
+def test_list_offers_a_new_conversation(app, client):
+    mailbox = make_mailbox()
+    agent = make_user("Nia Agent", mailboxes=[mailbox])
+    login(client, agent)
+    page = client.get("/inbox").get_data(as_text=True)
+    assert 'href="/compose"' in page and "New conversation" in page
+    assert client.get("/compose").status_code == 200

@@ -40,7 +40,8 @@ def register_commands(cli):
 
 @hookimpl
 def nav_items(user):
-    return [Link(label="Knowledge base", url=url_for("kb_admin.index"), id="nav-kb")]
+    # articles are managed by admins; agents meet them as suggestions beside conversations
+    return [Link(label="Knowledge base", url=url_for("kb_admin.index"), id="nav-kb")] if user.is_admin else []
 
 
 @hookimpl
