@@ -182,3 +182,27 @@ def test_portal_forms_need_csrf(tmp_path, _migrated_template):
 def test_agent_login_grants_nothing_in_the_portal(client, conv):
     assert client.get("/portal/requests").status_code == 302
     assert client.get(f"/portal/requests/{conv.number}").status_code == 302
+
+
+def test_new_request_gets_the_auto_reply_exactly_once(app, client, conv, mailbox, smtp_sink):
+    from inbox_plugins.autoresponder.models import AutoresponderConfig
+
+    db.session.add(AutoresponderConfig(mailbox_id=mailbox.id, enabled=True, subject="We got it: {{ conversation.subject }}",
+                                       body="Hi {{ customer.first_name | default('there') }}, we will answer soon."))
+    db.session.commit()
+    sign_in_as(client, conv.customer, "ann@customer.test")
+    client.get("/portal/new")
+    with client.session_transaction() as s:
+        s["portal_form_at"] = time.time() - 10
+    client.post("/portal/new", data={"mailbox": str(mailbox.id), "subject": "Broken zipper", "body": "Help!"})
+    new = db.session.execute(db.select(Conversation).where(Conversation.subject == "Broken zipper")).scalar_one()
+    outbox.send_due(app)
+    (reply,) = [m for m in smtp_sink.parsed() if "Broken zipper" in str(m["Subject"])]
+    assert reply["To"].addresses[0].addr_spec == "ann@customer.test" and reply["Auto-Submitted"] == "auto-replied"
+    first = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == new.id)
+                               .order_by(ThreadItem.id)).scalars().first()
+    assert reply["In-Reply-To"] == f"<{first.message_id}>"
+    # a portal follow-up in the same conversation gets no second auto-reply
+    client.post(f"/portal/requests/{new.number}/reply", data={"body": "Any news?"})
+    outbox.send_due(app)
+    assert len([m for m in smtp_sink.parsed() if "Broken zipper" in str(m["Subject"])]) == 1

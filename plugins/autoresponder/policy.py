@@ -74,8 +74,9 @@ def message_reason(conversation, item: ThreadItem, history: bool, pattern: str |
     """The never-answer rules, which hold whatever the configuration."""
     if history:
         return "history import"
-    if item.type != "customer" or item.source != "email":
-        return f"not an e-mail from a customer ({item.type}/{item.source})"
+    # portal posts are imported as mail and deserve the same confirmation
+    if item.type != "customer" or item.source not in ("email", "portal"):
+        return f"not a message from a customer ({item.type}/{item.source})"
     if conversation.status == "spam":
         return "spam"
     if item.is_auto_reply:
