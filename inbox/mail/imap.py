@@ -25,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import FolderState, RawMessage, utcnow
 from .ingest import Ingestor, LeaseLost, Stats, history_days, prepare
+from .import_pipeline import store_pipelined
+from .parse_pool import worker_count
 
 log = logging.getLogger("inbox.imap")
 
@@ -250,11 +252,16 @@ def sync_folder(client: IMAPClient, mailbox, folder: str, owner: str, history: b
             progress(total=len(uids), step=0)
         ingestor = Ingestor(mailbox, folder, info.uidvalidity, history=history, stats=stats, advance=advance)
         size = int(current_app.config.get("FETCH_BATCH") or 200)
-        for start in range(0, len(uids), size):
-            chunk = uids[start:start + size]
-            ingestor.store([prepare(uid, raw) for uid, raw in fetch(client, chunk)], upto=chunk[-1])
-            if progress:
-                progress(total=None, step=len(chunk))
+        chunks = [uids[start:start + size] for start in range(0, len(uids), size)]
+        workers = worker_count(current_app.config.get("PARSE_WORKERS"))
+        if len(chunks) > 1 and len(uids) >= int(current_app.config.get("PARSE_POOL_MIN") or 1000) and workers > 1:
+            store_pipelined(lambda chunk: fetch(client, chunk), ingestor, chunks, workers,
+                            current_app.config.get("ATTACHMENTS_DIR"), progress)
+        else:  # a normal pass brings a handful of messages: starting processes would cost more
+            for chunk in chunks:
+                ingestor.store([prepare(uid, raw) for uid, raw in fetch(client, chunk)], upto=chunk[-1])
+                if progress:
+                    progress(total=None, step=len(chunk))
         # everything that existed when the folder was opened has been considered
         top = (info.uidnext - 1) if info.uidnext else (uids[-1] if uids else None)
         advance(top if (first or history) else None, last_sync_at=utcnow(), last_error=None)

@@ -17,6 +17,7 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import lazyload
 
 from .. import conversations
 from ..customers import customer_for
@@ -278,8 +279,8 @@ class Ingestor:
                     wanted.add(conv)
         wanted = sorted(wanted)
         for start in range(0, len(wanted), 400):
-            for conv in db.session.execute(select(Conversation).where(
-                    Conversation.id.in_(wanted[start:start + 400]))).unique().scalars():
+            for conv in db.session.execute(select(Conversation).options(lazyload("*")).where(
+                    Conversation.id.in_(wanted[start:start + 400]))).scalars():  # no joins: rarely read
                 self.convs[conv.id] = conv
 
     @staticmethod

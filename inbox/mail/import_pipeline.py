@@ -1,0 +1,69 @@
+"""A large import as a three-stage pipeline: FETCH batch N+2, parse N+1, store N.
+
+A thread fetches (imapclient waits on the socket without the GIL), worker processes parse
+(parse_pool.py), and the calling thread stores, batch by batch and in UID order, through the same
+Ingestor.store as the one-process path. Exactly-once does not change: each batch is still one
+transaction together with its last_uid, and a batch is stored only after every batch before it.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Callable, Iterable
+
+from .ingest import Fetched, Ingestor, prepare
+from .parse_pool import ParsePool
+
+_END = object()
+
+
+def store_pipelined(fetch: Callable[[list[int]], Iterable[tuple[int, bytes]]], ingestor: Ingestor,
+                    chunks: list[list[int]], workers: int, attachments_dir: str | None = None,
+                    progress=None) -> None:
+    fetched: queue.Queue = queue.Queue(maxsize=2)  # bounds memory: the fetcher runs at most 2 ahead
+    stop = threading.Event()
+
+    def put(value) -> bool:
+        while not stop.is_set():
+            try:
+                fetched.put(value, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetcher() -> None:
+        try:
+            for chunk in chunks:
+                if not put((chunk, list(fetch(chunk)))):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the storing thread, which raises it
+            put(exc)
+
+    def take():
+        value = fetched.get()
+        if isinstance(value, BaseException):
+            raise value
+        return None if value is _END else value
+
+    with ParsePool(workers, attachments_dir) as pool:
+        thread = threading.Thread(target=fetcher, name="inbox-fetch", daemon=True)
+        thread.start()
+        try:
+            current = take()
+            if current is not None:
+                pool.submit([raw for _, raw in current[1]])
+            while current is not None:
+                chunk, batch = current
+                parsed = pool.collect()
+                current = take()
+                if current is not None:  # the workers parse the next batch while this one is stored
+                    pool.submit([raw for _, raw in current[1]])
+                ingestor.store([Fetched(uid, raw, *result) if result is not None else prepare(uid, raw)
+                                for (uid, raw), result in zip(batch, parsed)], upto=chunk[-1])
+                if progress:
+                    progress(total=None, step=len(chunk))
+        finally:
+            stop.set()
+            thread.join()
