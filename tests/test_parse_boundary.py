@@ -1,0 +1,66 @@
+"""The fast boundary matcher answers exactly like the regex email.feedparser would compile."""
+from __future__ import annotations
+
+import email.feedparser
+import itertools
+import random
+import re
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+from inbox.mail import parse_boundary
+from inbox.mail.parse import parse_message
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _feedparser_pattern(boundary: str) -> str:
+    separator = "--" + boundary
+    return "(?P<sep>" + re.escape(separator) + r")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
+
+
+def _same(real, fast, line: str) -> None:
+    a, b = real.match(line), fast.match(line)
+    assert (a is None) == (b is None), (line, a, b)
+    if a is not None:
+        for name in ("sep", "end", "ws", "linesep"):
+            assert a.group(name) == b.group(name), (line, name)
+        assert a.group(0) == b.group(0) and a.group() == b.group()
+
+
+def test_matcher_agrees_with_the_regex_on_every_shape_of_line():
+    boundaries = ["simple", "===============1234567890==", "a.b+c*d?(e)[f]{g}|h^$\\i", "sp ace", "--dash--",
+                  "\u00e9t\u00e9", "x\ty"]
+    tails = ["", "--", "-", "---", " ", "\t", " \t ", "x", " x", "--x", "-- ", "--\t"]
+    ends = ["", "\n", "\r\n", "\r", "\n\n", "\r\n\n", "\r\r", "\n\r", " \n", "x\n"]
+    for boundary in boundaries:
+        real = re.compile(_feedparser_pattern(boundary))
+        fast = parse_boundary._ReForFeedparser.compile(_feedparser_pattern(boundary))
+        assert isinstance(fast, parse_boundary.BoundaryMatcher)
+        sep = "--" + boundary
+        for prefix, tail, end in itertools.product(["", " ", "x", sep[:-1]], tails, ends):
+            _same(real, fast, prefix + sep + tail + end)
+        rng = random.Random(boundary)
+        alphabet = [sep, "-", " ", "\t", "\r", "\n", "x", boundary[:2]]
+        for _ in range(3000):
+            _same(real, fast, "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))))
+
+
+def test_other_patterns_go_to_the_real_re():
+    shim = parse_boundary._ReForFeedparser()
+    assert isinstance(shim.compile(r"\r\n|\r|\n"), re.Pattern)
+    assert shim.escape("a.b") == re.escape("a.b")
+
+
+def test_corpus_parses_identically_with_and_without_the_shim(monkeypatch):
+    files = sorted(CORPUS.glob("*.eml"))
+    assert files
+    parse_boundary.install()
+    fast = [parse_message(f.read_bytes()) for f in files]
+    fast_trees = [BytesParser(policy=policy.compat32).parsebytes(f.read_bytes()).as_bytes() for f in files]
+    monkeypatch.setattr(email.feedparser, "re", re)
+    slow = [parse_message(f.read_bytes()) for f in files]
+    slow_trees = [BytesParser(policy=policy.compat32).parsebytes(f.read_bytes()).as_bytes() for f in files]
+    assert fast == slow
+    assert fast_trees == slow_trees
