@@ -47,6 +47,18 @@ def test_matcher_agrees_with_the_regex_on_every_shape_of_line():
             _same(real, fast, "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))))
 
 
+def test_eol_search_agrees_with_the_regex():
+    real = re.compile(r"(\r\n|\r|\n)\Z")
+    rng = random.Random(3)
+    samples = ["", "x", "\n", "\r", "\r\n", "\n\r", "\n\n", "a\r\n", "a\n\r\n", "a\r\r", "\r\n\n"]
+    samples += ["".join(rng.choice("ab\r\n ") for _ in range(rng.randint(0, 8))) for _ in range(3000)]
+    for text in samples:
+        a, b = real.search(text), parse_boundary.EolSearch.search(text)
+        assert (a is None) == (b is None), repr(text)
+        if a is not None:
+            assert a.group(0) == b.group(0) and a.group(1) == b.group(1), repr(text)
+
+
 def test_other_patterns_go_to_the_real_re():
     shim = parse_boundary._ReForFeedparser()
     assert isinstance(shim.compile(r"\r\n|\r|\n"), re.Pattern)
@@ -60,6 +72,7 @@ def test_corpus_parses_identically_with_and_without_the_shim(monkeypatch):
     fast = [parse_message(f.read_bytes()) for f in files]
     fast_trees = [BytesParser(policy=policy.compat32).parsebytes(f.read_bytes()).as_bytes() for f in files]
     monkeypatch.setattr(email.feedparser, "re", re)
+    monkeypatch.setattr(email.feedparser, "NLCRE_eol", re.compile(r"(\r\n|\r|\n)\Z"))
     slow = [parse_message(f.read_bytes()) for f in files]
     slow_trees = [BytesParser(policy=policy.compat32).parsebytes(f.read_bytes()).as_bytes() for f in files]
     assert fast == slow
