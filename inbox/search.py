@@ -9,8 +9,9 @@ alternatives (`refund OR chargeback`; all other words must all match), plus
 
 SqliteFtsSearch reads the FTS5 table that migration 0005 keeps in sync with triggers (English
 stemming: "refund" also finds "refunded");
-SqlSearch is the portable fallback (LIKE) that a PostgreSQL tsvector backend would replace.
-Both return the same SearchPage, newest activity first, already limited to what the user may see.
+PgFtsSearch (search_pg.py) reads the tsvector column that migration 0006 adds on PostgreSQL;
+SqlSearch is the portable fallback (LIKE) for any other database.
+All return the same SearchPage, newest activity first, already limited to what the user may see.
 """
 from __future__ import annotations
 
@@ -295,16 +296,22 @@ class SqlSearch(SearchBackend):
 
 
 def backend() -> SearchBackend:
-    """Chosen by dialect, once per app: FTS5 when its table exists, else portable SQL."""
+    """Chosen by dialect, once per app: FTS5 or tsvector when the index exists, else portable SQL."""
     chosen = current_app.extensions.get("inbox_search")
     if chosen is None:
         engine = db.engine
-        has_fts = False
+        chosen = SqlSearch()
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
-                has_fts = conn.exec_driver_sql(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item_fts'").first() is not None
-        chosen = SqliteFtsSearch() if has_fts else SqlSearch()
+                if conn.exec_driver_sql(
+                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item_fts'").first():
+                    chosen = SqliteFtsSearch()
+        elif engine.dialect.name == "postgresql":
+            from .search_pg import PgFtsSearch, has_vector
+
+            with engine.connect() as conn:
+                if has_vector(conn):
+                    chosen = PgFtsSearch()
         current_app.extensions["inbox_search"] = chosen
     return chosen
 

@@ -1,4 +1,4 @@
-"""pytest fixtures: a migrated app on a throwaway SQLite file, Dovecot, an SMTP sink.
+"""pytest fixtures: a migrated app on a throwaway SQLite file (or PostgreSQL: pg_app), Dovecot, an SMTP sink.
 
 Use from a plugin's tests with ``pytest -p inbox.testing.fixtures`` or
 ``pytest_plugins = ["inbox.testing.fixtures"]`` in a conftest.
@@ -76,8 +76,10 @@ def app_config():
 
 @pytest.fixture
 def app(tmp_path, _migrated_template, app_config):
-    app = make_app(str(tmp_path / "instance"), _migrated_template, **app_config)
+    yield from _in_context(make_app(str(tmp_path / "instance"), _migrated_template, **app_config))
 
+
+def _in_context(app):
     @app.before_request
     def _forget_cached_login():
         # The test keeps one app context open (so it can use db.session), and requests reuse it;
@@ -92,6 +94,45 @@ def app(tmp_path, _migrated_template, app_config):
 
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL cluster for the session (see inbox.testing.postgres)."""
+    from .postgres import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_server):
+    """A database migrated once (core and every plugin branch); each pg_app test clones it."""
+    from .. import create_app
+    from ..migrations_setup import upgrade_all
+
+    name = f"tpl{os.getpid()}"
+    url = pg_server.create_database(name)
+    folder = tempfile.mkdtemp(prefix="inbox-pgtpl-")
+    app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "test-secret", "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": url})
+    failed = upgrade_all(app)
+    assert not failed, failed
+    with app.app_context():
+        from ..extensions import db
+
+        db.engine.dispose()  # CREATE DATABASE ... TEMPLATE refuses a template with open connections
+    shutil.rmtree(folder, ignore_errors=True)
+    return name
+
+
+@pytest.fixture
+def pg_app(tmp_path, pg_server, _pg_template, app_config):
+    """Like ``app``, on a fresh PostgreSQL database copied from the migrated template."""
+    url = pg_server.new_database(template=_pg_template)
+    yield from _in_context(make_app(str(tmp_path / "instance"), SQLALCHEMY_DATABASE_URI=url, **app_config))
+    pg_server.drop_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture
