@@ -263,3 +263,24 @@ def test_datetimes_round_trip_as_aware_utc(pg_app):
     assert naive_in_db.tzinfo is None and loaded.last_activity_at.tzinfo == timezone.utc
     age = datetime.now(timezone.utc) - loaded.last_activity_at
     assert timedelta(minutes=89) < age < timedelta(minutes=91)
+
+
+def test_imap_numbers_beyond_32_bit_signed(pg_app, dovecot, imap_account, smtp_sink):
+    """UIDVALIDITY and UIDs are unsigned 32-bit (RFC 3501): above 2**31 they overflow an INTEGER column."""
+    import subprocess
+
+    mailbox = _mailbox(dovecot, imap_account, smtp_sink)
+    user = imap_account[0]
+    dovecot.append(user, _mail("Before the renumbering", "one", "ann@customer.test", "big0@customer.test"))
+    subprocess.run(["doveadm", "-c", dovecot.conf, "mailbox", "update", "-u", user, "--uid-validity", "4000000000",
+                    "--min-next-uid", "3000000000", "INBOX"], check=True, capture_output=True)
+    dovecot.append(user, _mail("Big numbers", "two", "ann@customer.test", "big1@customer.test"))
+    _sync(mailbox)
+    from inbox.models import FolderState
+
+    state = db.session.execute(select(FolderState).where(FolderState.mailbox_id == mailbox.id)).scalar_one()
+    assert (state.uidvalidity, state.last_error) == (4_000_000_000, None) and state.last_uid > 2**31
+    uids = db.session.execute(select(RawMessage.uid).where(RawMessage.mailbox_id == mailbox.id)).scalars().all()
+    assert len(uids) == 2 and min(uids) >= 3_000_000_000
+    _sync(mailbox)
+    assert _counts()[:2] == (2, 2)
