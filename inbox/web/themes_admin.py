@@ -20,11 +20,14 @@ COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 @bp.get("/")
 @admin_required
 def index():
-    themes = [{"name": t.name, "title": t.title, "meta": t.meta,
-               "has_preview": bool(t.meta.get("preview")) and os.path.isfile(os.path.join(t.path, t.meta["preview"]))}
-              for t in discover().values()]
-    return render_template("admin/themes.html", themes=themes, active=active_theme_name(), branding=branding(),
+    return render_template("admin/themes.html", themes=_themes(), active=active_theme_name(), branding=branding(),
                            errors={})
+
+
+def _themes() -> list[dict]:
+    return [{"name": t.name, "title": t.title, "meta": t.meta,
+             "has_preview": bool(t.meta.get("preview")) and os.path.isfile(os.path.join(t.path, t.meta["preview"]))}
+            for t in discover().values()]
 
 
 @bp.post("/active")
@@ -65,8 +68,7 @@ def save_branding():
     if request.form.get("remove_logo"):
         updated["logo"] = None
     if errors:
-        themes = [{"name": t.name, "title": t.title, "meta": t.meta, "has_preview": False} for t in discover().values()]
-        return render_template("admin/themes.html", themes=themes, active=active_theme_name(),
+        return render_template("admin/themes.html", themes=_themes(), active=active_theme_name(),
                                branding={**updated, **{k: request.form.get(k, "") for k in ("name", "brand_color")}},
                                errors=errors), 400
     set_setting(BRANDING_SETTING, updated)
