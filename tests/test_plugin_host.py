@@ -168,7 +168,8 @@ def test_admin_page_lists_plugins_and_toggles_them(migrated, client, admin):
     login(client, admin)
     host(migrated).record_error("greeter", "sidebar panel x", ValueError("<b>bad</b>"))
     page = client.get("/admin/plugins/").get_data(as_text=True)
-    assert "greeter" in page and "1.2.3" in page and "Greeter: a sample plugin" in page
+    # the docstring's "Title: summary" is shown as a title and a summary
+    assert "greeter" in page and "1.2.3" in page and "<strong>Greeter</strong>" in page and "A sample plugin" in page
     assert "broken_import" in page and "ModuleNotFoundError" in page
     assert "&lt;b&gt;bad&lt;/b&gt;" in page and "<b>bad</b>" not in page  # errors are escaped
     assert 'href="/admin/plugins/"' in page  # the core plugin's admin_sections link

@@ -21,8 +21,19 @@ def index():
     rows = host().status()
     for row in rows:
         row["has_settings"] = bool(row["name"] in host().modules and ps.specs(row["name"]))
+        row["title"], row["summary"] = _title_summary(row["name"], row["description"])
     sections = host().call_flat("admin_sections", user=current_user._get_current_object())
     return render_template("admin/plugins.html", plugins=rows, sections=sections)
+
+
+def _title_summary(name: str, description: str) -> tuple[str, str]:
+    """Admins read "Saved replies", not ``saved_replies``: a docstring that opens "Title: what it does"
+    gives both; otherwise the package name is made readable."""
+    first = (description or "").split("\n\n")[0].strip()
+    head, sep, rest = first.partition(": ")
+    if sep and 0 < len(head) <= 40 and "." not in head:
+        return head, rest[:1].upper() + rest[1:]
+    return name.replace("_", " ").capitalize(), first
 
 
 def _known(name: str) -> None:
@@ -36,7 +47,8 @@ def set_enabled(name: str):
     _known(name)
     enabled = request.form.get("enabled") == "1"
     host().set_state(name, enabled=enabled)
-    flash(f"{name} {'enabled' if enabled else 'disabled'}.", "success")
+    title = _title_summary(name, host().description(name))[0]
+    flash(f"{title} {'enabled' if enabled else 'disabled'}.", "success")
     return redirect(url_for(".index"))
 
 
@@ -66,11 +78,13 @@ def settings(name: str):
         errors = _save(name, shown, mailbox)
         if not errors:
             db.session.commit()
-            flash(f"Settings of {name} saved.", "success")
+            flash(f"{_title_summary(name, host().description(name))[0]} settings saved.", "success")
             return redirect(url_for(".settings", name=name, mailbox=mailbox.id if mailbox else None))
         db.session.rollback()
     fields = [_field(name, spec, mailbox, errors) for spec in shown]
-    return render_template("admin/plugins_settings.html", name=name, fields=fields, errors=errors,
+    title, summary = _title_summary(name, host().description(name))
+    return render_template("admin/plugins_settings.html", name=name, title=title, summary=summary,
+                           fields=fields, errors=errors,
                            mailbox=mailbox, mailboxes=mailboxes,
                            has_mailbox_scope=any(s.scope == "mailbox" for s in specs),
                            description=host().description(name)), 400 if errors else 200
@@ -106,8 +120,20 @@ def _save(name: str, specs, mailbox) -> dict[str, str]:
 def _field(name: str, spec, mailbox, errors) -> dict:
     value = ps.get(name, spec.key, mailbox)
     source = ps.source(name, spec, mailbox)
-    if spec.key in errors and spec.type != "secret":
-        value = request.form.get(f"s_{spec.key}", "")
+    if errors and spec.type != "secret" and source != "env":
+        # nothing was saved (rolled back), so the form keeps what the admin typed in every field
+        value = bool(request.form.get(f"s_{spec.key}")) if spec.type == "boolean" else request.form.get(f"s_{spec.key}", "")
     return {"spec": spec, "value": "" if spec.type == "secret" else value, "source": source,
             "is_set": bool(value) if spec.type == "secret" else value is not None,
-            "error": errors.get(spec.key), "display": ps.display(spec, value)}
+            "error": _field_error(spec, errors.get(spec.key)), "display": ps.display(spec, value)}
+
+
+def _field_error(spec, message: str | None) -> str | None:
+    """The settings' errors name their field for the CLI; under the field itself the label is noise."""
+    if not message:
+        return None
+    message = message.removeprefix(f"{spec.label}: ")
+    if message.startswith("expected a number"):
+        bounds = [f"from {spec.min:g}" if spec.min is not None else "", f"to {spec.max:g}" if spec.max is not None else ""]
+        return " ".join(["Enter a number", *[b for b in bounds if b]]) + "."
+    return message[:1].upper() + message[1:]
