@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the app into .venv (and, with --test, the test servers: Dovecot, Chromium).
+# Installs the app into .venv (and, with --test, the test servers: Dovecot, Chromium, PostgreSQL).
 # Safe to run again; quick when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ need_apt=()
 if [ "$want_test" = 1 ]; then
   [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)  # tests/test_postgres.py
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
