@@ -6,22 +6,28 @@ dataclasses; they never touch the database, so nothing about the app's engine is
 also put attachment bytes into content-addressed storage (files only, no rows: an orphan file
 from a batch that is rolled back is harmless, as it is for the one-process path).
 
-Workers come from a 'forkserver' context: a clean process, not a fork of one holding SQLite
-connections and threads. Each worker holds the only other end of its pipe, so when the importing
-process dies (even by SIGKILL) the worker reads EOF and exits.
+Workers are forked when the importing process runs a single thread (the CLI: ready in
+milliseconds, nothing to import; the child never touches the inherited SQLite handle and leaves
+with os._exit). A multi-threaded process (the worker daemon) uses a 'forkserver' instead, as
+forking a process whose other threads may hold locks is unsafe. Either way each worker holds the
+only other end of its pipe, so when the importing process dies (even by SIGKILL) the worker reads
+EOF and exits.
 """
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import os
+import threading
 
 from .parse import ParsedMessage, dedup_key, parse_message
 
 log = logging.getLogger("inbox.parse_pool")
 
 
-def _serve(conn, attachments_dir: str | None) -> None:
+def _serve(conn, attachments_dir: str | None, inherited=()) -> None:
+    for other in inherited:  # a forked child got the parent's ends too: EOF needs them closed
+        other.close()
     ctx = None
     if attachments_dir:
         from flask import Flask
@@ -59,13 +65,16 @@ class ParsePool:
     """`submit(raws)` then `collect()` (in submission order); at most one batch in flight."""
 
     def __init__(self, workers: int, attachments_dir: str | None = None):
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["inbox.mail.parse_pool"])
+        fork = threading.active_count() == 1
+        ctx = multiprocessing.get_context("fork" if fork else "forkserver")
+        if not fork:
+            ctx.set_forkserver_preload(["inbox.mail.parse_pool"])
         self.conns = []
         self.procs = []
         for _ in range(max(1, workers)):
             mine, theirs = ctx.Pipe(duplex=True)
-            proc = ctx.Process(target=_serve, args=(theirs, attachments_dir), daemon=True,
+            inherited = [*self.conns, mine] if fork else []
+            proc = ctx.Process(target=_serve, args=(theirs, attachments_dir, inherited), daemon=True,
                                name="inbox-parse")
             proc.start()
             theirs.close()
