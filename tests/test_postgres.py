@@ -284,3 +284,32 @@ def test_imap_numbers_beyond_32_bit_signed(pg_app, dovecot, imap_account, smtp_s
     assert len(uids) == 2 and min(uids) >= 3_000_000_000
     _sync(mailbox)
     assert _counts()[:2] == (2, 2)
+
+
+def test_order_cache_put_racing_another_worker(pg_app):
+    """Two workers caching the same customer's orders at once: on PostgreSQL the second insert waits
+    for the first and then meets its key; that must not fail the panel."""
+    import threading
+
+    from inbox_plugins.woocommerce import cache
+    from inbox.models import utcnow
+
+    outcome = {}
+
+    def second_worker():
+        with pg_app.app_context():
+            try:
+                outcome["at"] = cache.put("c1:race", 1, {"orders": [2]})
+            except Exception as exc:  # noqa: BLE001 - the assertion below shows what it was
+                outcome["error"] = exc
+
+    with db.engine.begin() as first:
+        first.execute(cache.OrderCache.insert().values(key="c1:race", customer_id=1, value={"orders": [1]},
+                                                       fetched_at=utcnow()))
+        worker = threading.Thread(target=second_worker)
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive()  # waiting on the first worker's uncommitted row
+    worker.join(10)
+    assert "error" not in outcome, outcome.get("error")
+    assert cache.get("c1:race", 60)[0]["orders"] in ([1], [2])

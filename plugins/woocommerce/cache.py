@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Column, Integer, String, Table
+from sqlalchemy.exc import IntegrityError
 
 from inbox.extensions import db
 from inbox.models import UTCDateTime, utcnow
@@ -47,9 +48,14 @@ def get(key: str, lifetime_seconds: float) -> tuple[dict, datetime] | None:
 def put(key: str, customer_id: int, value: dict) -> datetime:
     now = utcnow()
     # own connection: the caller's session (the page's) is neither committed nor rolled back
-    with db.engine.begin() as conn:
-        conn.execute(db.delete(OrderCache).where(OrderCache.c.key == key))
-        conn.execute(db.insert(OrderCache).values(key=key, customer_id=customer_id, value=value, fetched_at=now))
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(db.delete(OrderCache).where(OrderCache.c.key == key))
+            conn.execute(db.insert(OrderCache).values(key=key, customer_id=customer_id, value=value, fetched_at=now))
+    except IntegrityError:
+        # another worker stored the same key between our DELETE and INSERT (PostgreSQL lets both
+        # transactions run; SQLite serialises them): its copy is as fresh as ours
+        pass
     return now
 
 
