@@ -2,7 +2,6 @@
 page: open it from the editor toolbar and with Ctrl+Shift+S, type to search, insert at the cursor."""
 from __future__ import annotations
 
-import threading
 
 import pytest
 from sr_helpers import World
@@ -12,9 +11,7 @@ from inbox_plugins.saved_replies import service
 from inbox_plugins.saved_replies.models import SavedReply
 from inbox_plugins.saved_replies.service import ReplyData
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from playwright import sync_api as playwright_api
 
 
 @pytest.fixture
@@ -23,25 +20,15 @@ def app_config():
 
 
 @pytest.fixture
-def live_url(app):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+def live_url(live_server):
+    return live_server
 
 
 @pytest.fixture
-def browser_page():
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
+def browser_page(page):
+    """pytest-playwright's page on the system Chromium (inbox.testing.browser)."""
+    page.set_default_timeout(10_000)
+    return page
 
 
 @pytest.fixture

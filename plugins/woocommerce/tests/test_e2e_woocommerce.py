@@ -1,13 +1,10 @@
 """In a real browser (Debian chromium via Playwright): the panel appears in the conversation's sidebar
 after the page has loaded, and an order's summary goes into the reply from the editor's popover.
 
-Uses sync_playwright directly (recipe: /work/shared/recipes/real-components.md, section 3), so it runs
-with or without the pytest-playwright plugin.
+Uses pytest-playwright's page on the system Chromium (inbox.testing.browser).
 """
 from __future__ import annotations
 
-import os
-import threading
 import time
 
 import pytest
@@ -16,32 +13,16 @@ from wc_fixtures import *  # noqa: F401,F403
 
 from inbox.testing.fixtures import *  # noqa: F401,F403
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium")
+@pytest.fixture
+def live(live_server):
+    return live_server
 
 
 @pytest.fixture
-def live(app):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
+def browser_page(page):
+    """pytest-playwright's page on the system Chromium (inbox.testing.browser)."""
+    page.set_default_timeout(10_000)
+    return page
 
 
 def sign_in(page, live):
