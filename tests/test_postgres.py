@@ -313,3 +313,24 @@ def test_order_cache_put_racing_another_worker(pg_app):
     worker.join(10)
     assert "error" not in outcome, outcome.get("error")
     assert cache.get("c1:race", 60)[0]["orders"] in ([1], [2])
+
+
+def test_two_fetch_processes_at_once_on_postgres(pg_app, dovecot, imap_account, smtp_sink):
+    """`inbox fetch` twice at the same moment, both on the PostgreSQL database: every message once."""
+    import os
+    import subprocess
+
+    import test_ingest
+
+    _mailbox(dovecot, imap_account, smtp_sink)
+    test_ingest.bulk_append(dovecot, imap_account[0], test_ingest.corpus(200, "pgrace"))
+    env = dict(os.environ, INBOX_INSTANCE_PATH=pg_app.instance_path, INBOX_SECRET_KEY=pg_app.config["SECRET_KEY"],
+               INBOX_DATABASE_URL=pg_app.config["SQLALCHEMY_DATABASE_URI"], INBOX_FETCH_BATCH="20",
+               INBOX_HISTORY_DAYS="3650")
+    env.pop("INBOX_TEST_DATABASE", None)
+    procs = [subprocess.Popen(test_ingest._fetch_cmd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    db.session.expire_all()
+    test_ingest.assert_exactly_once("pgrace", 200)

@@ -75,8 +75,13 @@ def app_config():
 
 
 @pytest.fixture
-def app(tmp_path, _migrated_template, app_config):
-    yield from _in_context(make_app(str(tmp_path / "instance"), _migrated_template, **app_config))
+def app(request, tmp_path, app_config):
+    """A migrated app on SQLite; on PostgreSQL (pg_app) when INBOX_TEST_DATABASE=postgresql."""
+    if os.environ.get("INBOX_TEST_DATABASE") == "postgresql":
+        yield from _on_postgres(*request.getfixturevalue("_pg_template"), tmp_path, app_config)
+        return
+    template = request.getfixturevalue("_migrated_template")
+    yield from _in_context(make_app(str(tmp_path / "instance"), template, **app_config))
 
 
 def _in_context(app):
@@ -108,7 +113,8 @@ def pg_server():
 
 @pytest.fixture(scope="session")
 def _pg_template(pg_server):
-    """A database migrated once (core and every plugin branch); each pg_app test clones it."""
+    """(server, database) migrated once (core and every plugin branch); each pg_app test clones it.
+    The server travels with the name: a module that star-imports these fixtures gets its own pg_server."""
     from .. import create_app
     from ..migrations_setup import upgrade_all
 
@@ -124,13 +130,17 @@ def _pg_template(pg_server):
 
         db.engine.dispose()  # CREATE DATABASE ... TEMPLATE refuses a template with open connections
     shutil.rmtree(folder, ignore_errors=True)
-    return name
+    return pg_server, name
 
 
 @pytest.fixture
-def pg_app(tmp_path, pg_server, _pg_template, app_config):
+def pg_app(tmp_path, _pg_template, app_config):
     """Like ``app``, on a fresh PostgreSQL database copied from the migrated template."""
-    url = pg_server.new_database(template=_pg_template)
+    yield from _on_postgres(*_pg_template, tmp_path, app_config)
+
+
+def _on_postgres(pg_server, template: str, tmp_path, app_config):
+    url = pg_server.new_database(template=template)
     yield from _in_context(make_app(str(tmp_path / "instance"), SQLALCHEMY_DATABASE_URI=url, **app_config))
     pg_server.drop_database(url.rsplit("/", 1)[1])
 
