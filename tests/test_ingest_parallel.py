@@ -59,6 +59,7 @@ def test_pipelined_history_import_matches_the_corpus(app, mailbox, dovecot, imap
     atts = db.session.execute(select(Attachment)).scalars().all()
     assert len(atts) == n // 5
     for att in atts:
+        assert att.size == 300 and att.filename == "a.txt"
         with open(path_for(att.sha256), "rb") as f:
             assert f.read() == b"x" * 300
     # every item reached the hooks, with history=True, and lazily loads what was not preset

@@ -55,7 +55,8 @@ def store_pipelined(fetch: Callable[[list[int]], Iterable[tuple[int, bytes]]], i
     gc.freeze()
     gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
     checkpoint = _wal_autocheckpoint(20_000)
-    with ParsePool(workers, attachments_dir) as pool:
+    # attachment bytes come back from the workers only for message_received plugins to read
+    with ParsePool(workers, attachments_dir, keep_data=ingestor.received_hooked) as pool:
         thread = threading.Thread(target=fetcher, name="inbox-fetch", daemon=True)
         thread.start()
         try:

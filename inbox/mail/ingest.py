@@ -339,7 +339,7 @@ class Ingestor:
         if p.parse_error:
             local.failed_parse += 1
         decision = IncomingDecision()
-        if self._received_hooked:
+        if self.received_hooked:
             host().call("message_received", message=p, mailbox=self.mailbox, decision=decision,
                         history=self.history)
         if decision.drop_reason:
@@ -394,7 +394,7 @@ class Ingestor:
                 self.after.append(("customer_replied", conv, entry))
 
     @property
-    def _received_hooked(self) -> bool:
+    def received_hooked(self) -> bool:
         if self._received is None:  # asked once per pass: a host call per message adds up in a history import
             self._received = self._hooked("message_received")
         return self._received

@@ -18,10 +18,11 @@ class ParsedAttachment:
     content_id: str | None = None  # without <>
     inline: bool = False
     sha256: str | None = None  # set once the bytes are in attachment storage (a parse worker stores them)
+    stored_size: int | None = None  # kept when data was dropped after storing
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.stored_size if self.stored_size is not None else len(self.data)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from .parse import ParsedMessage, dedup_key, parse_message
 log = logging.getLogger("inbox.parse_pool")
 
 
-def _serve(conn, attachments_dir: str | None, inherited=()) -> None:
+def _serve(conn, attachments_dir: str | None, inherited=(), keep_data: bool = True) -> None:
     for other in inherited:  # a forked child got the parent's ends too: EOF needs them closed
         other.close()
     ctx = None
@@ -52,6 +52,8 @@ def _serve(conn, attachments_dir: str | None, inherited=()) -> None:
                 if ctx is not None:
                     for att in parsed.attachments:
                         att.sha256 = store(att.data)
+                        if not keep_data:  # nobody reads the bytes again: do not pickle them back
+                            att.stored_size, att.data = len(att.data), b""
                 out.append((parsed, dedup_key(raw, parsed.message_id)))
             except Exception:  # the main process parses this one itself and reports properly
                 out.append(None)
@@ -64,7 +66,7 @@ def _serve(conn, attachments_dir: str | None, inherited=()) -> None:
 class ParsePool:
     """`submit(raws)` then `collect()` (in submission order); at most one batch in flight."""
 
-    def __init__(self, workers: int, attachments_dir: str | None = None):
+    def __init__(self, workers: int, attachments_dir: str | None = None, keep_data: bool = True):
         fork = threading.active_count() == 1
         ctx = multiprocessing.get_context("fork" if fork else "forkserver")
         if not fork:
@@ -74,7 +76,7 @@ class ParsePool:
         for _ in range(max(1, workers)):
             mine, theirs = ctx.Pipe(duplex=True)
             inherited = [*self.conns, mine] if fork else []
-            proc = ctx.Process(target=_serve, args=(theirs, attachments_dir, inherited), daemon=True,
+            proc = ctx.Process(target=_serve, args=(theirs, attachments_dir, inherited, keep_data), daemon=True,
                                name="inbox-parse")
             proc.start()
             theirs.close()
