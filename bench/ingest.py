@@ -2,10 +2,11 @@
 
 Loads N messages (threads, HTML parts, attachments) into a Dovecot it starts itself, times a raw
 imapclient FETCH of all of them, then runs `inbox fetch --history` as a subprocess into an empty
-SQLite database and prints messages per second, the ratio to the raw fetch and the peak memory
-(maxrss) of the ingest process. Prints figures; asserts nothing.
+SQLite database and prints messages per second, the ratio to the raw fetch, the peak memory
+(maxrss) and CPU of the ingest process and its parse workers, the machine's load average (the
+figures mean little on a busy machine) and what was stored. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/ingest.py [--n 10000]
+    .venv/bin/python bench/ingest.py [--n 10000] [--runs 3]
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import argparse
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -100,51 +102,90 @@ def setup_instance(path: str, server) -> None:
         db.engine.dispose()
 
 
-def run_fetch(path: str, *args: str) -> tuple[float, int, str]:
+# Reports, on stderr, what only the ingest process itself knows: its own peak memory and CPU, and
+# those of the parse workers it forked (reaped children); maxrss of forked workers counts pages
+# they still share with their parent.
+_REPORT = ("import atexit, resource, sys\n"
+           "def _r():\n"
+           "    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+           "    print('BENCH', s.ru_maxrss, c.ru_maxrss, s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime,"
+           " file=sys.stderr)\n"
+           "atexit.register(_r)\n"
+           "from inbox.cli import main; main()")
+
+
+def run_fetch(path: str, *args: str) -> tuple[float, dict, str]:
     env = dict(os.environ, INBOX_INSTANCE_PATH=path, INBOX_SECRET_KEY="bench-secret")
-    cmd = [sys.executable, "-c", "from inbox.cli import main; main()", "fetch", *args]
+    cmd = [sys.executable, "-c", _REPORT, "fetch", *args]
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - t
-    if status != 0:
-        raise SystemExit(f"inbox fetch failed ({status}): {out}")
-    return elapsed, usage.ru_maxrss, out.strip()  # ru_maxrss is in KiB on Linux
+    if proc.returncode != 0:
+        raise SystemExit(f"inbox fetch failed ({proc.returncode}): {proc.stdout} {proc.stderr[-2000:]}")
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("BENCH "))
+    main_kib, workers_kib, main_cpu, workers_cpu = (float(x) for x in line.split()[1:])
+    usage = {"main_mb": main_kib / 1024, "workers_mb": workers_kib / 1024, "main_cpu": main_cpu,
+             "workers_cpu": workers_cpu}
+    return elapsed, usage, proc.stdout.strip()
+
+
+def counts(path: str) -> dict:
+    with sqlite3.connect(os.path.join(path, "inbox.sqlite3")) as conn:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {"raw": one("select count(*) from raw_message"),
+                "items": one("select count(*) from thread_item where type in ('customer', 'reply')"),
+                "threads": one("select count(*) from conversation"),
+                "attachments": one("select count(*) from attachment")}
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=200, help="FETCH_BATCH for both fetches")
+    parser.add_argument("--runs", type=int, default=1, help="import into a fresh database this many times")
     args = parser.parse_args()
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from inbox.testing.servers import DovecotServer
 
     server = DovecotServer({USER: PASSWORD}).start()
-    instance = tempfile.mkdtemp(prefix="inbox-bench-")
+    instances = []
     try:
         raws = corpus(args.n)
         size = sum(len(r) for r in raws)
-        print(f"corpus: {args.n} messages, {size / 1e6:.1f} MB")
+        print(f"corpus: {args.n} messages, {size / 1e6:.1f} MB; {os.cpu_count()} CPUs")
         print(f"loaded into Dovecot in {load(server, raws):.1f} s")
         del raws
         fetch_s, fetched_bytes = raw_fetch(server, args.batch)
         print(f"raw imapclient FETCH: {fetch_s:.2f} s ({args.n / fetch_s:,.0f} msg/s, {fetched_bytes / 1e6:.1f} MB)")
-        setup_instance(instance, server)
         os.environ["INBOX_FETCH_BATCH"] = str(args.batch)
-        ingest_s, maxrss_kib, summary = run_fetch(instance, "--history")
-        idle_s, _, _ = run_fetch(instance)  # start-up and an empty pass: the fixed cost
-        print(f"inbox fetch --history: {ingest_s:.2f} s -> {summary}")
-        print(f"  {args.n / ingest_s:,.0f} msg/s including process start-up ({idle_s:.1f} s for an empty pass); "
-              f"{args.n / max(ingest_s - idle_s, 1e-6):,.0f} msg/s excluding it")
-        print(f"  ratio ingest / raw fetch: {ingest_s / fetch_s:.1f}x")
-        print(f"  peak memory (maxrss of the ingest process): {maxrss_kib / 1024:.0f} MB")
-        db_size = os.path.getsize(os.path.join(instance, "inbox.sqlite3"))
-        print(f"  SQLite file: {db_size / 1e6:.0f} MB")
+        for run in range(1, args.runs + 1):
+            instance = tempfile.mkdtemp(prefix="inbox-bench-")
+            instances.append(instance)
+            setup_instance(instance, server)
+            before = load_average()
+            ingest_s, usage, summary = run_fetch(instance, "--history")
+            idle_s, _, _ = run_fetch(instance)  # start-up and an empty pass: the fixed cost
+            c = counts(instance)
+            print(f"run {run}: inbox fetch --history: {ingest_s:.2f} s -> {summary}")
+            print(f"  {args.n / ingest_s:,.0f} msg/s including process start-up ({idle_s:.1f} s for an empty pass); "
+                  f"{args.n / max(ingest_s - idle_s, 1e-6):,.0f} msg/s excluding it")
+            print(f"  ratio ingest / raw fetch: {ingest_s / fetch_s:.1f}x")
+            print(f"  peak memory (maxrss): ingest process {usage['main_mb']:.0f} MB, "
+                  f"largest parse worker {usage['workers_mb']:.0f} MB")
+            print(f"  CPU: ingest process {usage['main_cpu']:.1f} s, parse workers {usage['workers_cpu']:.1f} s; "
+                  f"load average before {before}, after {load_average()}")
+            print(f"  stored: {c['raw']} messages, {c['items']} thread items, {c['threads']} threads, "
+                  f"{c['attachments']} attachments; SQLite file "
+                  f"{os.path.getsize(os.path.join(instance, 'inbox.sqlite3')) / 1e6:.0f} MB")
+            shutil.rmtree(instance, ignore_errors=True)
     finally:
         server.cleanup()
-        shutil.rmtree(instance, ignore_errors=True)
+        for instance in instances:
+            shutil.rmtree(instance, ignore_errors=True)
 
 
 if __name__ == "__main__":
