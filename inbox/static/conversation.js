@@ -95,8 +95,10 @@
     pop._target = targetOf(btn);
     pop.innerHTML = '<p class="muted"><span class="spinner"></span> Loading…</p>';
     pop.hidden = false;
-    var r = btn.getBoundingClientRect(), host = pop.offsetParent ? pop.offsetParent.getBoundingClientRect() : { left: 0, top: 0 };
-    pop.style.left = Math.max(0, r.left - host.left) + "px";
+    var r = btn.getBoundingClientRect(), host = pop.offsetParent ? pop.offsetParent.getBoundingClientRect() : { left: 0, top: 0, width: 0 };
+    // keep it inside the editor: on a phone a button on the right pushed the popover off screen
+    var room = (host.width || document.documentElement.clientWidth) - pop.offsetWidth;
+    pop.style.left = Math.max(0, Math.min(r.left - host.left, room)) + "px";
     pop.style.top = (r.bottom - host.top + 6) + "px";
     fetch(btn.getAttribute("data-popover-src"), { headers: { "Accept": "text/html" } })
       .then(function (resp) { if (!resp.ok) throw new Error(resp.status); return resp.text(); })

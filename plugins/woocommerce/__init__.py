@@ -55,6 +55,10 @@ def sidebar_panels(conversation, user):
 def editor_buttons(conversation, user):
     if conversation is None or not _has_customer(conversation):
         return []
+    from .settings import load
+
+    if not load().configured and not getattr(user, "is_admin", False):
+        return []  # as with the panel: a button that can only say "not set up" is noise for agents
     return [Link(label="Insert order", icon="cart", id="woocommerce-insert-order",
                  url=url_for("woocommerce.popover", conversation_id=conversation.id))]
 
