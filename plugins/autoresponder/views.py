@@ -47,11 +47,14 @@ def _apply_form(cfg: AutoresponderConfig) -> list[str]:
     cfg.enabled = f.get("enabled") == "on"
     cfg.office_hours = f.get("office_hours") == "on"
     cfg.follow_ups = f.get("follow_ups") == "on"
-    for field in ("subject", "body", "outside_subject", "outside_body"):
+    # named as the form labels them, so the admin finds the field the message is about
+    labels = {"subject": "Subject", "body": "Message", "outside_subject": "Subject outside office hours",
+              "outside_body": "Message outside office hours"}
+    for field, label in labels.items():
         setattr(cfg, field, f.get(field, ""))
         problem = check(getattr(cfg, field))
         if problem:
-            errors.append(f"{field.replace('_', ' ').capitalize()}: {problem}")
+            errors.append(f"{label}: {problem}")
     cfg.timezone = f.get("timezone", "UTC").strip() or "UTC"
     try:
         schedule.zone(cfg.timezone)

@@ -183,7 +183,15 @@ def import_():
         flash("Choose a JSON file to import.", "error")
         return redirect(url_for(".index"))
     try:
-        added, skipped, problems = transfer.import_(_user(), json.loads(upload.read().decode("utf-8")))
+        document = json.loads(upload.read().decode("utf-8"))
+    except json.JSONDecodeError as exc:  # the decoder's own wording ("Expecting property name...") means nothing to agents
+        flash(f"Nothing imported: {upload.filename} is not a JSON export (error at line {exc.lineno}, column {exc.colno}).", "error")
+        return redirect(url_for(".index"))
+    except UnicodeDecodeError:
+        flash(f"Nothing imported: {upload.filename} is not a text file. Choose a JSON export of saved replies.", "error")
+        return redirect(url_for(".index"))
+    try:
+        added, skipped, problems = transfer.import_(_user(), document)
     except (ValueError, service.ReplyError) as exc:
         db.session.rollback()
         flash(f"Nothing imported: {exc}", "error")
