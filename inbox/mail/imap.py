@@ -254,7 +254,7 @@ def sync_folder(client: IMAPClient, mailbox, folder: str, owner: str, history: b
         size = int(current_app.config.get("FETCH_BATCH") or 200)
         chunks = [uids[start:start + size] for start in range(0, len(uids), size)]
         workers = worker_count(current_app.config.get("PARSE_WORKERS"))
-        if len(chunks) > 1 and len(uids) >= int(current_app.config.get("PARSE_POOL_MIN") or 1000) and workers > 1:
+        if len(chunks) > 1 and len(uids) >= int(current_app.config.get("PARSE_POOL_MIN") or 1000):
             store_pipelined(lambda chunk: fetch(client, chunk), ingestor, chunks, workers,
                             current_app.config.get("ATTACHMENTS_DIR"), progress)
         else:  # a normal pass brings a handful of messages: starting processes would cost more

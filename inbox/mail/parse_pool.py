@@ -122,6 +122,7 @@ class ParsePool:
 
 
 def worker_count(config_value=None) -> int:
+    """PARSE_WORKERS, else one per core but one: the storing process keeps a core to itself."""
     if config_value:
         return max(1, int(config_value))
-    return max(1, min(os.cpu_count() or 1, 4))
+    return max(1, min((os.cpu_count() or 1) - 1, 4))
