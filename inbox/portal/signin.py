@@ -41,7 +41,7 @@ def home():
 def request_link():
     email = (request.form.get("email") or "").strip().lower()
     if "@" not in email or len(email) > 320:
-        return page("portal/sign_in.html", None, email=email, error="Enter the email address you write to us from."), 400
+        return page("portal/sign_in.html", None, email=email, error="That is not an email address: enter the one you write to us from, like name@example.com."), 400
     per_hour = current_app.config.get("PORTAL_SIGNIN_PER_HOUR", 5)
     ok_ip = allow("portal-signin-ip", request.remote_addr or "?", per_hour * 4, timedelta(hours=1))
     ok_addr = allow("portal-signin-addr", email, per_hour, timedelta(hours=1))

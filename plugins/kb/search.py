@@ -137,7 +137,12 @@ def snippet(text: str, words: list[str], width: int = 160) -> Markup:
     lowered = plain.lower()
     positions = [lowered.find(w) for w in words if lowered.find(w) >= 0]
     start = max(0, min(positions) - width // 3) if positions else 0
+    if start:  # begin at a word, not in the middle of one (CJK has no spaces: keep the cut)
+        space = plain.find(" ", start, start + 20)
+        start = space + 1 if space >= 0 else start
     excerpt = plain[start:start + width]
+    if start + width < len(plain) and " " in excerpt[width // 2:]:
+        excerpt = excerpt[:excerpt.rfind(" ")]
     pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
     out, last = [], 0
     for m in pattern.finditer(excerpt):
@@ -146,5 +151,5 @@ def snippet(text: str, words: list[str], width: int = 160) -> Markup:
         last = m.end()
     out.append(escape(excerpt[last:]))
     prefix = "… " if start else ""
-    suffix = " …" if start + width < len(plain) else ""
+    suffix = " …" if start + len(excerpt) < len(plain) else ""
     return Markup(prefix) + Markup("").join(out) + Markup(suffix)
