@@ -8,6 +8,7 @@ transaction together with its last_uid, and a batch is stored only after every b
 from __future__ import annotations
 
 import gc
+import logging
 import queue
 import threading
 from typing import Callable, Iterable
@@ -16,6 +17,7 @@ from ..extensions import db
 from .ingest import Fetched, Ingestor, prepare
 from .parse_pool import ParsePool
 
+log = logging.getLogger("inbox.ingest")
 _END = object()
 
 
@@ -79,7 +81,10 @@ def store_pipelined(fetch: Callable[[list[int]], Iterable[tuple[int, bytes]]], i
             gc.set_threshold(*threshold)
             gc.unfreeze()
             if checkpoint is not None:
-                _wal_autocheckpoint(checkpoint)
+                try:
+                    _wal_autocheckpoint(checkpoint)
+                except Exception:  # best effort: never hide the exception that brought us here
+                    log.debug("could not restore wal_autocheckpoint", exc_info=True)
 
 
 def _wal_autocheckpoint(pages: int) -> int | None:
