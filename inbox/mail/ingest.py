@@ -78,7 +78,9 @@ def _unreadable(raw: bytes, exc: BaseException, message_id: str | None) -> Parse
 
 
 def preview_of(p: ParsedMessage) -> str:
-    return " ".join((p.new_text or p.text or "").split())[:200]
+    text = p.new_text or p.text or ""
+    short = " ".join(text[:2000].split())[:200]  # not the whole of a long mail: only 200 chars are kept
+    return short if len(short) == 200 or len(text) <= 2000 else " ".join(text.split())[:200]
 
 
 _DIAG = re.compile(rb"^Diagnostic-Code:\s*(?:smtp;\s*)?(.+(?:\r?\n[ \t].+)*)", re.I | re.M)

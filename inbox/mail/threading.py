@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import select
@@ -62,10 +63,14 @@ class ThreadIndex:
             self.mentioned[ref] = conversation
 
 
+@lru_cache(maxsize=8)
+def _number_pattern(fmt: str) -> re.Pattern[str]:
+    return re.compile(re.escape(fmt).replace(re.escape("{number}"), r"(\d{1,12})"))
+
+
 def subject_number(subject: str) -> int | None:
     fmt = current_app.config.get("SUBJECT_NUMBER_FORMAT") or "[#{number}]"
-    pattern = re.escape(fmt).replace(re.escape("{number}"), r"(\d{1,12})")
-    m = re.search(pattern, subject or "")
+    m = _number_pattern(fmt).search(subject or "")
     return int(m.group(1)) if m else None
 
 
