@@ -18,6 +18,8 @@ class Defaults:
     # Mail pipeline
     HISTORY_DAYS = 14  # first sync of a mailbox imports only this window
     FETCH_BATCH = 200  # UIDs fetched per IMAP round trip
+    PARSE_WORKERS = None  # processes parsing a large import in parallel; None: one per core minus one
+    PARSE_POOL_MIN = 1000  # messages in one pass before the parallel pipeline is worth starting
     IDLE_TIMEOUT = 300  # seconds before re-issuing IDLE (RFC 2177 says < 29 min)
     POLL_INTERVAL = 60  # seconds between polls where IDLE is unsupported
     LEASE_SECONDS = 120  # a worker's claim on a folder

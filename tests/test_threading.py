@@ -189,3 +189,16 @@ def test_bounce_attaches_to_the_bounced_reply(deliver, mailbox):
     assert count(Conversation) == before and conv.status == "closed"
     bounce = db.session.execute(select(ThreadItem).where(ThreadItem.message_id == "dsn1@mx.test")).scalar_one()
     assert bounce.conversation_id == conv.id and bounce.is_bounce
+
+
+def test_subject_number_format_set_by_an_admin_reaches_the_importer(app, mailbox):
+    """The format is a database setting, so the worker (another process) follows the admin page."""
+    from inbox.models import forget_cached_settings, set_setting
+    from inbox.mail.threading import subject_number
+
+    assert subject_number("Re: help [#12]") == 12
+    set_setting("subject_number_format", "(Ticket {number})")
+    db.session.commit()
+    forget_cached_settings()
+    assert subject_number("Re: help (Ticket 34)") == 34
+    assert subject_number("Re: help [#12]") is None

@@ -27,7 +27,7 @@ from datetime import datetime
 from flask import current_app
 
 from ..extensions import db
-from ..models import OutboxMessage, ThreadItem, utcnow
+from ..models import OutboxMessage, ThreadItem, subject_number_format, utcnow
 from . import compose
 from .outbox_build import (Recipients, default_recipients, include_number, load_attachments, queue_message,
                             reply_anchor)
@@ -72,7 +72,7 @@ def queue_reply(conversation, user, text: str, html: str | None = None, *, to=No
     number = conversation.number if include_number(mailbox) else None
     item = queue_message(
         conversation, item_type="reply", user=user, rcpt=rcpt, text=text, html=html,
-        subject=compose.reply_subject(conversation.subject, number, _cfg("SUBJECT_NUMBER_FORMAT", "[#{number}]")),
+        subject=compose.reply_subject(conversation.subject, number, subject_number_format()),
         from_addr=compose.address(user.name, mailbox.email),
         in_reply_to=anchor.message_id if anchor else None,
         references=compose.bound_references(refs, int(_cfg("REFERENCES_MAX", 20))),

@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Conversation, MessageRef, ThreadItem
+from ..models import Conversation, MessageRef, ThreadItem, subject_number_format
 from .parse import ParsedMessage
 from .tokens import conversation_id_from
 
@@ -69,8 +68,7 @@ def _number_pattern(fmt: str) -> re.Pattern[str]:
 
 
 def subject_number(subject: str) -> int | None:
-    fmt = current_app.config.get("SUBJECT_NUMBER_FORMAT") or "[#{number}]"
-    m = _number_pattern(fmt).search(subject or "")
+    m = _number_pattern(subject_number_format()).search(subject or "")
     return int(m.group(1)) if m else None
 
 

@@ -6,7 +6,8 @@ from .mailbox import Mailbox
 from .outbox import OutboxMessage
 from .portal import PortalToken, RateEvent
 from .presence import PRESENCE_STATES, Presence
-from .settings import PluginSetting, PluginState, Setting, get_setting, set_setting
+from .settings import (PluginSetting, PluginState, Setting, forget_cached_settings, get_setting, set_setting,
+                       subject_number_format)
 from .sync import FolderState
 from .thread import ITEM_TYPES, Attachment, MessageRef, RawMessage, ThreadItem
 from .user import ROLES, User, mailbox_access
@@ -15,5 +16,5 @@ __all__ = [
     "Attachment", "Conversation", "Customer", "CustomerEmail", "Draft", "FolderState", "ITEM_TYPES",
     "Mailbox", "MessageRef", "OutboxMessage", "PluginSetting", "PortalToken", "Presence", "PRESENCE_STATES", "RateEvent", "PluginState", "RawMessage", "ROLES",
     "STATUSES", "Setting", "Tag", "ThreadItem", "User", "UTCDateTime", "conversation_tag",
-    "get_setting", "mailbox_access", "set_setting", "utcnow",
+    "forget_cached_settings", "get_setting", "mailbox_access", "set_setting", "subject_number_format", "utcnow",
 ]

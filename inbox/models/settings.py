@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -52,3 +52,25 @@ def set_setting(key: str, value) -> None:
         db.session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+SETTINGS_TTL = 30.0  # seconds a process trusts its copy of a database setting read on a hot path
+
+
+def subject_number_format() -> str:
+    """How conversation numbers appear in subjects ("[#{number}]"): the admin's database setting,
+    so every process agrees (re-read every SETTINGS_TTL seconds), else config, else the default."""
+    import time
+
+    from flask import current_app
+
+    cached = current_app.extensions.setdefault("inbox_subject_number_format", [float("-inf"), None])
+    if time.monotonic() - cached[0] > SETTINGS_TTL:
+        cached[:] = [time.monotonic(), get_setting("subject_number_format")]
+    return cached[1] or current_app.config.get("SUBJECT_NUMBER_FORMAT") or "[#{number}]"
+
+
+def forget_cached_settings() -> None:
+    from flask import current_app
+
+    current_app.extensions.pop("inbox_subject_number_format", None)

@@ -7,7 +7,7 @@ import re
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
-from ..models import Mailbox, User, get_setting, set_setting
+from ..models import Mailbox, User, forget_cached_settings, get_setting, set_setting
 from ..models.mailbox import CLOSED_POLICIES
 from .access import admin_required
 
@@ -47,7 +47,9 @@ def index():
 # ---- settings ----------------------------------------------------------------------------------
 
 def subject_number_format() -> str:
-    return get_setting("subject_number_format") or current_app.config.get("SUBJECT_NUMBER_FORMAT") or "[#{number}]"
+    from ..models import subject_number_format as current
+
+    return current()
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -70,6 +72,7 @@ def settings():
             set_setting(f"mailbox.{mb.id}.subject_number", bool(request.form.get(f"subject_number_{mb.id}")))
         if not errors:
             set_setting("subject_number_format", fmt)
+            forget_cached_settings()
             db.session.commit()
             apply_settings(current_app, force=True)
             flash("Settings saved.", "success")
