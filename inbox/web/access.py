@@ -8,7 +8,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
-from ..models import Attachment, Conversation, Mailbox, ThreadItem, User
+from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem, User
 
 
 @login_manager.user_loader
@@ -72,3 +72,16 @@ def attachment_or_404(attachment_id: int) -> Attachment:
         abort(404)
     item_or_404(att.item_id)
     return att
+
+
+def may_edit_customer(customer: Customer, user: User | None = None) -> bool:
+    """A customer is shared by every mailbox they wrote to. Renaming them or adding an address
+    (which can sign in to the portal and joins future mail to them) is for someone who sees all of
+    their conversations, so an agent cannot reach another mailbox's history through the customer."""
+    user = user or current_user
+    ids = user.visible_mailbox_ids()
+    if ids is None:
+        return True
+    theirs = set(db.session.execute(db.select(Conversation.mailbox_id).where(
+        Conversation.customer_id == customer.id).distinct()).scalars())
+    return theirs <= set(ids)

@@ -12,7 +12,7 @@ from .. import conversations
 from ..customers import add_email
 from ..extensions import db
 from ..models import STATUSES, Conversation, Mailbox, User
-from .access import conversation_by_number_or_404
+from .access import conversation_by_number_or_404, may_edit_customer
 from .conversation import bp
 from .ui import STATUS_LABELS
 
@@ -159,6 +159,9 @@ def customer_name(number: int):
     if conv.customer is None:
         flash("This conversation has no customer.", "error")
         return _back(conv)
+    if not may_edit_customer(conv.customer):
+        flash("This customer also writes to mailboxes you cannot see; ask an admin to change them.", "error")
+        return _back(conv)
     name = request.form.get("name", "").strip()
     if len(name) > 200:
         flash("That name is too long.", "error")
@@ -176,6 +179,9 @@ def customer_email(number: int):
     email = request.form.get("email", "").strip()
     if conv.customer is None or "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
         flash("Enter a valid email address.", "error")
+        return _back(conv)
+    if not may_edit_customer(conv.customer):
+        flash("This customer also writes to mailboxes you cannot see; ask an admin to change them.", "error")
         return _back(conv)
     try:
         add_email(conv.customer, email)
