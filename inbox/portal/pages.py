@@ -20,7 +20,8 @@ from .ratelimit import allow
 from .render import page
 from .signin import current_customer_id
 
-VISIBLE_TYPES = ("customer", "reply", "forward")
+# a forward goes to a third party (a supplier, a colleague) and may say things the customer must not read
+VISIBLE_TYPES = ("customer", "reply")
 
 
 def _customer_or_signin() -> Customer:
@@ -188,7 +189,7 @@ def attachment(attachment_id: int):
     customer = _customer_or_signin()
     att = db.session.get(Attachment, attachment_id)
     item = db.session.get(ThreadItem, att.item_id) if att and att.item_id else None
-    if item is None or item.type not in VISIBLE_TYPES:
+    if item is None or item.type not in VISIBLE_TYPES or item.send_status == "cancelled":
         abort(404)
     conv = db.session.get(Conversation, item.conversation_id)
     _conversation_or_404(customer, conv.number)
