@@ -102,3 +102,22 @@ def test_portal_refuses_attachments_of_a_cancelled_reply(app, client, mailbox):
     db.session.commit()
     sign_in_as(client, conv.customer, "undo@customer.test")
     assert client.get(f"/portal/attachments/{att_id}").status_code == 404
+
+
+def test_saved_reply_attachment_is_never_served_as_a_page(app, client):
+    from inbox_plugins.saved_replies import service
+
+    a = make_mailbox("A")
+    agent = make_user("Agent A", mailboxes=[a])
+    reply = service.create(agent, service.ReplyData(title="Shared", body="See attached", scope="mailbox",
+                                                    mailbox_id=a.id))
+    att = service.add_attachment(agent, reply, "page.html", "text/html",
+                                 b"<script>fetch('/admin/users')</script>")
+    db.session.commit()
+    login(client, make_user("Colleague", mailboxes=[a]))
+    response = client.get(f"/saved-replies/{reply.id}/attachments/{att.id}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]

@@ -162,8 +162,12 @@ def attachment(reply_id: int, att_id: int):
     att = next((a for a in reply.attachments if a.id == att_id), None)
     if att is None:
         abort(404)
-    return send_file(BytesIO(storage.read(att.sha256)), mimetype=att.content_type, as_attachment=True,
+    # the type is whatever the uploader or an imported file said: never let a browser render it as ours
+    resp = send_file(BytesIO(storage.read(att.sha256)), mimetype="application/octet-stream", as_attachment=True,
                      download_name=att.filename)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
 
 
 @bp.get("/export.json")
