@@ -121,3 +121,14 @@ def test_saved_reply_attachment_is_never_served_as_a_page(app, client):
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+def test_pages_cannot_be_framed_by_other_sites(app, client):
+    a = make_mailbox("A")
+    conv = make_conversation(a)
+    login(client, make_user("Agent A", mailboxes=[a]))
+    for url in (f"/conversations/{conv.number}", "/inbox", "/login", "/portal/"):
+        response = client.get(url)
+        assert response.headers.get("X-Frame-Options") == "SAMEORIGIN", url
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", url
+        assert response.headers.get("Referrer-Policy") == "same-origin", url

@@ -245,6 +245,15 @@ def init_app(app) -> None:
             return jsonify(error="login required"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
+    @app.after_request
+    def _security_headers(response):
+        # no page of ours may be framed by another site (clickjacking of the action buttons); routes
+        # with stricter needs (the email body, attachments) set their own values first
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
     @app.before_request
     def _secure_cookie_on_https():
         # behind TLS the session cookie must never travel over plain http
