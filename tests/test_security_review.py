@@ -132,3 +132,27 @@ def test_pages_cannot_be_framed_by_other_sites(app, client):
         assert response.headers.get("X-Frame-Options") == "SAMEORIGIN", url
         assert response.headers.get("X-Content-Type-Options") == "nosniff", url
         assert response.headers.get("Referrer-Policy") == "same-origin", url
+
+
+def _login_form(client, email, password="correct horse battery", remember=False):
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "on"
+    return client.post("/login", data=data)
+
+
+def test_a_password_change_ends_every_other_session(app):
+    a = make_mailbox("A")
+    user = make_user("Pat", mailboxes=[a], email="pat@team.test")
+    thief, owner = app.test_client(), app.test_client()
+    assert _login_form(thief, "pat@team.test", remember=True).status_code == 302
+    assert _login_form(owner, "pat@team.test").status_code == 302
+    assert thief.get("/inbox").status_code == 200
+    response = owner.post("/profile", data={"name": "Pat", "current_password": "correct horse battery",
+                                            "new_password": "a brand new secret", "confirm_password": "a brand new secret"})
+    assert response.status_code == 302
+    assert owner.get("/inbox").status_code == 200  # the one who changed it stays in
+    assert thief.get("/inbox").status_code == 302  # the session cookie is dead
+    thief.delete_cookie("session")
+    assert thief.get("/inbox").status_code == 302  # and so is the remember-me cookie
+    assert _login_form(app.test_client(), "pat@team.test", password="a brand new secret").status_code == 302

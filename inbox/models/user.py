@@ -1,6 +1,7 @@
 """Agents and admins, and which mailboxes each may see."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -56,6 +57,13 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def session_fingerprint(self) -> str:
+        """Changes with the password, so sessions and remember-me cookies made before do not outlive it."""
+        return hashlib.sha256((self.password_hash or "unset").encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # what flask-login keeps in the session and the remember cookie
+        return f"{self.id}:{self.session_fingerprint()}"
 
     def visible_mailbox_ids(self) -> set[int] | None:
         """None means every mailbox (admins); otherwise the granted ids."""

@@ -2,6 +2,7 @@
 agent was not granted is a 404, never a 403 that confirms it exists."""
 from __future__ import annotations
 
+import secrets
 from functools import wraps
 
 from flask import abort
@@ -13,8 +14,15 @@ from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem, Us
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    # "id:fingerprint" since logins carry the password fingerprint; a bare id is a session from
+    # before that (or a test's), still signed by SECRET_KEY
+    raw_id, _, fingerprint = user_id.partition(":")
+    user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
+    if user is None or not user.active:
+        return None
+    if fingerprint and not secrets.compare_digest(fingerprint, user.session_fingerprint()):
+        return None  # the password changed since this session began
+    return user
 
 
 def admin_required(view):

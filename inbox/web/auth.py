@@ -127,6 +127,8 @@ def profile():
             user.signature = request.form.get("signature", "").strip() or None
             if new:
                 user.set_password(new)
+                # other sessions end with the old password; this one goes on under the new fingerprint
+                login_user(user, remember=bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))))
             db.session.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("auth.profile"))
