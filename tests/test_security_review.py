@@ -156,3 +156,21 @@ def test_a_password_change_ends_every_other_session(app):
     thief.delete_cookie("session")
     assert thief.get("/inbox").status_code == 302  # and so is the remember-me cookie
     assert _login_form(app.test_client(), "pat@team.test", password="a brand new secret").status_code == 302
+
+
+def test_portal_attachment_download_is_inert(app, client, mailbox):
+    from inbox import storage
+    from inbox.models import Attachment
+
+    conv = mail_in(mailbox, "html@customer.test", "Invoice", "See attached.", name="Hal")
+    item = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id)).scalar_one()
+    att = Attachment(item_id=item.id, filename="invoice.html", content_type="text/html", size=10,
+                     sha256=storage.store(b"<script>alert(document.cookie)</script>"))
+    db.session.add(att)
+    db.session.commit()
+    sign_in_as(client, conv.customer, "html@customer.test")
+    response = client.get(f"/portal/attachments/{att.id}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in response.headers["Content-Security-Policy"]
