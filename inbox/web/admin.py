@@ -74,35 +74,14 @@ def settings():
             set_setting("subject_number_format", fmt)
             forget_cached_settings()
             db.session.commit()
-            apply_settings(current_app, force=True)
+            # this process's config too; other processes re-read the setting within SETTINGS_TTL
+            current_app.config["SUBJECT_NUMBER_FORMAT"] = fmt
             flash("Settings saved.", "success")
             return redirect(url_for("admin.settings"))
         db.session.rollback()
     numbers = {mb.id: bool(get_setting(f"mailbox.{mb.id}.subject_number", False)) for mb in boxes}
     return render_template("admin/settings.html", mailboxes=boxes, errors=errors, policies=POLICY_LABELS,
                            fmt=request.form.get("subject_number_format") or subject_number_format(), numbers=numbers)
-
-
-def apply_settings(app, force: bool = False) -> None:
-    """Settings saved here live in the database; copy the ones the mail code reads from config."""
-    import time
-
-    state = app.extensions.setdefault("inbox_admin_settings", {"at": 0.0})
-    if not force and time.monotonic() - state["at"] < 30:
-        return
-    state["at"] = time.monotonic()
-    fmt = get_setting("subject_number_format")
-    if fmt:
-        app.config["SUBJECT_NUMBER_FORMAT"] = fmt
-
-
-def init_app(app) -> None:
-    @app.before_request
-    def _load_settings():
-        try:
-            apply_settings(app)
-        except Exception:  # a database not migrated yet must not take the site down
-            db.session.rollback()
 
 
 # the mailbox and people pages add their routes to bp
