@@ -16,6 +16,7 @@ from sqlalchemy import func, inspect, select, text
 import test_web_authz
 import test_web_search
 from inbox.extensions import db
+from inbox.testing.fixtures import make_mailbox as wired_mailbox
 from inbox.mail import outbox
 from inbox.models import Conversation, Mailbox, RawMessage, ThreadItem, User
 from inbox.testing.helpers import login, mail_in, portal_sign_in
@@ -35,14 +36,7 @@ def _mail(subject: str, body: str, frm: str, message_id: str, in_reply_to: str |
 
 
 def _mailbox(dovecot, imap_account, smtp_sink) -> Mailbox:
-    user, password = imap_account  # as the `mailbox` fixture builds it, on the PostgreSQL app
-    mb = Mailbox(name=f"Support {user}", email=f"{user}@support.test", imap_host=dovecot.host,
-                 imap_port=dovecot.port, imap_user=user, imap_security="none", smtp_host=smtp_sink.host,
-                 smtp_port=smtp_sink.port, smtp_security="none", folders=["INBOX"], history_days=None)
-    mb.set_imap_password(password)
-    db.session.add(mb)
-    db.session.commit()
-    return mb
+    return wired_mailbox(dovecot, imap_account, smtp_sink)  # on the PostgreSQL app
 
 
 def _sync(mailbox):

@@ -153,6 +153,11 @@ def client(app):
 @pytest.fixture
 def mailbox(app, dovecot, imap_account, smtp_sink):
     """A Mailbox wired to a fresh Dovecot user and the SMTP sink."""
+    return make_mailbox(dovecot, imap_account, smtp_sink)
+
+
+def make_mailbox(dovecot, imap_account, smtp_sink):
+    """The `mailbox` fixture's mailbox, on whatever app is current (e.g. a PostgreSQL one)."""
     from ..extensions import db
     from ..models import Mailbox
 
