@@ -10,6 +10,7 @@ from jinja2 import TemplateNotFound
 from jinja2.exceptions import SecurityError
 
 from inbox.extensions import db
+from inbox.testing.helpers import login
 from inbox.models import set_setting
 from inbox.themes import THEME_SETTING, discover, render_portal
 
@@ -155,8 +156,6 @@ def _documented_contexts() -> dict[str, set[str]]:
 
 
 def test_documented_template_context_matches_the_real_one(app, client, mailbox, smtp_sink):
-    import time
-
     seen: dict[str, set[str]] = {}
 
     def record(sender, template, context, **extra):
@@ -187,9 +186,7 @@ def _login(client, role):
     user = User(email=f"{role}@support.test", name=f"{role.title()} User", role=role)
     db.session.add(user)
     db.session.commit()
-    with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
-        s["_fresh"] = True
+    login(client, user)
     return user
 
 

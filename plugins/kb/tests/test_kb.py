@@ -7,6 +7,7 @@ import zipfile
 import pytest
 
 from inbox.extensions import db
+from inbox.testing.helpers import login
 from inbox.models import User
 from inbox_plugins.kb import articles, search, suggest
 from inbox_plugins.kb.models import Article, SuggestionUse
@@ -16,9 +17,7 @@ def _login(client, role, email=None):
     user = User(email=email or f"{role}@kb.test", name=f"{role.title()} Person", role=role)
     db.session.add(user)
     db.session.commit()
-    with client.session_transaction() as s:
-        s["_user_id"] = str(user.id)
-        s["_fresh"] = True
+    login(client, user)
     return user
 
 
