@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_config(app, test_config)
     init_logging(app)
     init_extensions(app)
+    init_i18n(app)
     init_plugins(app)
     init_blueprints(app)
     init_cli(app)
@@ -86,6 +87,12 @@ def _sqlite_pragmas(app: Flask) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+
+
+def init_i18n(app: Flask) -> None:
+    from .i18n import init_i18n as _init
+
+    _init(app)
 
 
 def init_plugins(app: Flask) -> None:
