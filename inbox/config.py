@@ -29,6 +29,10 @@ class Defaults:
     REFERENCES_MAX = 20  # message ids kept in an outgoing References header
     SUBJECT_NUMBER_FORMAT = "[#{number}]"
     MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+    # a bigger mail is still stored raw (downloadable) and its text shown, but its HTML is not rendered
+    MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+    # HTML beyond this many characters is cut before sanitising (the original stays downloadable)
+    MAX_HTML_CHARS = 1_500_000
     DISABLE_PLUGINS = ""  # "all" or a comma separated list
     PLUGIN_PANEL_TIMEOUT = 3.0
     # Web

@@ -42,5 +42,8 @@ class CustomerEmail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
+    # the portal shows this address only conversations that began after it was linked (or that it
+    # took part in), so an address added later cannot read the customer's history
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="emails")

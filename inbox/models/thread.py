@@ -65,7 +65,14 @@ class ThreadItem(db.Model):
     subject: Mapped[str | None] = mapped_column(String(998))
     date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     text: Mapped[str] = mapped_column(Text, default="")  # the whole plain text
-    html: Mapped[str | None] = mapped_column(Text)  # raw as received/sent; sanitised only on display
+    html: Mapped[str | None] = mapped_column(Text)  # raw as received/sent
+    # the HTML sanitised once at import (inbox.sanitize.prepare_email_html), size and depth capped;
+    # NULL on older rows until their first view. html_limit says why it is not all shown:
+    # "truncated" (longer than MAX_HTML_CHARS) or "too_large" (the mail exceeded MAX_MESSAGE_BYTES)
+    html_clean: Mapped[str | None] = mapped_column(Text)
+    html_limit: Mapped[str | None] = mapped_column(String(20))
+    # Reply-To as parsed at import ([{"name":..., "email":...}]); NULL on rows older than migration 0009
+    reply_to: Mapped[list | None] = mapped_column(JSON)
     new_text: Mapped[str | None] = mapped_column(Text)  # the reply without the quoted history
     quoted_text: Mapped[str | None] = mapped_column(Text)
 
