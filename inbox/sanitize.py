@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Callable
 
@@ -87,28 +87,133 @@ def clean_style(value: str) -> str | None:
 def clean_email_html(html: str, *, cid_url: Callable[[str], str | None] | None = None,
                      allow_remote: bool = False, strip_quotes: bool = False) -> Sanitized:
     """Sanitise one message's HTML. ``cid_url(content_id)`` gives the URL of the item's own
-    attachment (None: the image is dropped). Remote images are removed unless ``allow_remote``."""
-    found = {"remote": 0}
+    attachment (None: the image is dropped). Remote images are removed unless ``allow_remote``.
+    Pages use the two halves apart: ``prepare_email_html`` once at import, ``finish_email_html``
+    per view."""
+    prepared, _truncated = prepare_email_html(html)
+    return finish_email_html(prepared, cid_url=cid_url, allow_remote=allow_remote, strip_quotes=strip_quotes)
 
-    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
-        if attr == "style":
-            return clean_style(value)
-        if tag == "img" and attr == "src":
-            if value[:4].lower() == "cid:":
-                return cid_url(value[4:].strip().strip("<>")) if cid_url else None
-            if _REMOTE.match(value):
-                found["remote"] += 1
-                return value if allow_remote else None
-            return None
-        if attr == "href" and tag == "a" and value[:4].lower() == "cid:":
-            return None
-        return value
 
+# --- bounds: what one hostile mail may cost -------------------------------------------------------
+# nh3 (html5ever) is quadratic in nesting depth: 100k nested <div>s took a minute per view. Nothing
+# legitimate nests this deep; deeper tags are dropped (their text stays) before nh3 sees them.
+MAX_NESTING = 200
+_TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
+# tags a browser closes implicitly when a sibling opens (unclosed <td>s in old table mail are common)
+_SIBLINGS = {"p": {"p"}, "li": {"li"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"}, "tr": {"tr"},
+             "td": {"td", "th"}, "th": {"td", "th"}, "option": {"option"}}
+_SCOPES = {"table", "ul", "ol", "dl", "select", "tbody", "thead", "tfoot"}
+
+
+def flatten_nesting(html: str, max_depth: int = MAX_NESTING) -> str:
+    """Drop start tags (and their end tags) that would nest deeper than ``max_depth``; linear time.
+    The depth is an estimate that closes implicitly closed siblings, as a browser would."""
+    if html.count("<") <= max_depth:
+        return html
+    out: list[str] = []
+    stack: list[str] = []
+    dropped: dict[str, int] = {}
+    pos = 0
+    for m in _TAG_TOKEN.finditer(html):
+        name = m.group(2).lower()
+        if name in _VOID:
+            continue
+        if m.group(1):  # an end tag
+            if name in stack:
+                while stack.pop() != name:
+                    pass
+            elif dropped.get(name):
+                dropped[name] -= 1
+                out.append(html[pos:m.start()])
+                pos = m.end()
+            continue
+        siblings = _SIBLINGS.get(name)
+        if siblings:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i] in siblings:
+                    del stack[i:]
+                    break
+                if stack[i] in _SCOPES or (name in ("td", "th") and stack[i] == "tr"):
+                    break
+        if len(stack) >= max_depth:
+            dropped[name] = dropped.get(name, 0) + 1
+            out.append(html[pos:m.start()])
+            pos = m.end()
+        else:
+            stack.append(name)
+    out.append(html[pos:])
+    return "".join(out)
+
+
+def truncate_html(html: str, max_chars: int) -> tuple[str, bool]:
+    """At most ``max_chars``, not cutting a tag in half (nh3 closes what stays open)."""
+    if len(html) <= max_chars:
+        return html, False
+    cut = html[:max_chars]
+    lt = cut.rfind("<")
+    if lt > cut.rfind(">"):
+        cut = cut[:lt]
+    return cut, True
+
+
+def prepare_email_html(html: str, max_chars: int = 1_500_000) -> tuple[str, bool]:
+    """Sanitise a received body once, at import: size and nesting capped, then nh3 with every
+    policy except the per-view ones (remote images and ``cid:`` sources are kept as they are, for
+    ``finish_email_html``). Returns the HTML and whether it was truncated."""
+    html, truncated = truncate_html(html or "", max_chars)
+    html = flatten_nesting(html)
     cleaned = nh3.clean(
-        html or "", tags=TAGS, clean_content_tags=DROP_WITH_CONTENT, attributes=ATTRIBUTES,
-        attribute_filter=attribute_filter, url_schemes={"http", "https", "mailto", "cid"},
+        html, tags=TAGS, clean_content_tags=DROP_WITH_CONTENT, attributes=ATTRIBUTES,
+        attribute_filter=_prepare_attribute, url_schemes={"http", "https", "mailto", "cid"},
         link_rel="noopener noreferrer nofollow", set_tag_attribute_values={"a": {"target": "_blank"}},
         id_prefix="m-", strip_comments=True)
+    return cleaned, truncated
+
+
+def _prepare_attribute(tag: str, attr: str, value: str) -> str | None:
+    if attr == "style":
+        return clean_style(value)
+    if tag == "img" and attr == "src":
+        if value[:4].lower() == "cid:":
+            return "cid:" + value[4:].strip().strip("<>")
+        return value if _REMOTE.match(value) else None
+    if attr == "href" and tag == "a" and value[:4].lower() == "cid:":
+        return None
+    return value
+
+
+# nh3's serialiser quotes every attribute value with " and escapes " inside it, and escapes < in
+# text, so on its output a tag and its attributes can be matched exactly
+_IMG = re.compile(r'<img\b((?:\s+[^\s=>/"]+(?:="[^"]*")?)*)\s*/?>', re.I)
+_ATTR = re.compile(r'\s+([^\s=>/"]+)(?:="([^"]*)")?')
+
+
+def finish_email_html(prepared: str, *, cid_url: Callable[[str], str | None] | None = None,
+                      allow_remote: bool = False, strip_quotes: bool = False) -> Sanitized:
+    """The per-view part on HTML from ``prepare_email_html``, without sanitising again: ``cid:``
+    sources become the caller's URLs (or go), remote images go unless ``allow_remote``, quoted
+    history is folded."""
+    found = {"remote": 0}
+
+    def img(m: re.Match) -> str:
+        kept, src = [], None
+        for a in _ATTR.finditer(m.group(1)):  # attribute by attribute: a value cannot fake another
+            if a.group(1).lower() == "src":
+                src = unescape(a.group(2) or "")
+            else:
+                kept.append(a.group(0))
+        if src is None:
+            return m.group(0)
+        keep: str | None = None
+        if src[:4].lower() == "cid:":
+            keep = cid_url(src[4:]) if cid_url else None
+        elif _REMOTE.match(src):
+            found["remote"] += 1
+            keep = src if allow_remote else None
+        rest = "".join(kept)
+        return f'<img{rest} src="{escape(keep)}">' if keep else f"<img{rest}>"
+
+    cleaned = _IMG.sub(img, prepared)
     removed = False
     if strip_quotes:
         stripped = strip_quoted_html(cleaned)

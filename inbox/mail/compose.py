@@ -143,7 +143,9 @@ def with_signature(text: str, html: str | None, signatures: list[str]) -> tuple[
 
 def address(name: str | None, email: str) -> Address:
     local, _, domain = email.strip().rpartition("@")
-    return Address(display_name=(name or "").strip(), username=local, domain=domain)
+    # a stored name may carry a control character (older imports); as a header it would raise
+    name = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", name or "").split())
+    return Address(display_name=name, username=local, domain=domain)
 
 
 def addresses(values) -> list[Address]:

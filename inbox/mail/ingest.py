@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Conversation, Customer, CustomerEmail, Mailbox, RawMessage, ThreadItem, User, utcnow
 from ..plugin_host import host
 from ..plugin_types import IncomingDecision
+from ..sanitize import prepare_email_html
 from ..storage import store
 from . import threading
 from .ingest_rows import Pending, RowBuffer, hook_item
@@ -360,8 +361,8 @@ class Ingestor:
         ours = (p.from_email or "").lower() in self.ours
         kind = "reply" if ours else "customer"
         when = min(p.date or now, now)
-        match = threading.find(p, self.mailbox_id, self.index)
-        conv = self._conversation(match.conversation) if match else None
+        match = threading.find(p, self.mailbox_id, self.index, self._participant)
+        conv = self._conversation(match.conversation) if match and match.conversation is not None else None
         previous = None
         if conv is not None and conv.status == "closed" and kind == "customer" and not p.is_auto_reply:
             if self.closed_policy == "new" or (
@@ -387,6 +388,10 @@ class Ingestor:
             self.rows.flush()  # the status event must follow the message that caused it
             conversations.set_status(conv, "active", by=None)
         self._apply(decision, conv, created)
+        if created and match is not None and match.how == "number_refused":
+            self.rows.flush()  # the note follows the message, and needs the conversation's id
+            conversations.record_event(conv, "number_refused", number=match.number,
+                                       sender=(p.from_email or "")[:320])
         if created:
             local.new_conversations += 1
             self.after.append(("conversation_created", conv, entry))
@@ -394,6 +399,14 @@ class Ingestor:
             local.added += 1
             if kind == "customer":
                 self.after.append(("customer_replied", conv, entry))
+
+    def _participant(self, conv: int | Conversation, email: str) -> bool:
+        """For a "[#N]" subject: our own addresses (copies of our mail) and people already in it."""
+        if email in self.ours:
+            return True
+        self.rows.flush()  # the conversation may have been created (or written to) in this batch
+        conv_id = conv.id if isinstance(conv, Conversation) else conv
+        return threading.is_participant(conv_id, email)
 
     @property
     def received_hooked(self) -> bool:
@@ -415,6 +428,8 @@ class Ingestor:
             "to": [{"name": n, "email": e} for n, e in p.to], "cc": [{"name": n, "email": e} for n, e in p.cc],
             "bcc": [], "subject": (p.subject or "")[:998], "date": p.date or when, "text": p.text or "",
             "html": p.html, "new_text": p.new_text, "quoted_text": p.quoted_text,
+            "reply_to": [{"name": n, "email": e} for n, e in p.reply_to],
+            **html_columns(p.html, raw_row["size"]),
             "is_auto_reply": p.is_auto_reply, "is_bulk": p.is_bulk, "is_bounce": p.is_bounce,
             "parse_error": p.parse_error, "created_at": now,
         }
@@ -474,6 +489,17 @@ class Ingestor:
         now = utcnow()
         self._item(p, "customer", conv, raw_row, None, min(p.date or now, now), now)
         return True
+
+
+def html_columns(html: str | None, size: int) -> dict:
+    """The HTML body sanitised once, here, so no page view pays for it again (and bounded: a deeply
+    nested mail cost a minute of CPU per view when it was sanitised on display)."""
+    if not html:
+        return {"html_clean": None, "html_limit": None}
+    if size > int(current_app.config.get("MAX_MESSAGE_BYTES") or 0) > 0:
+        return {"html_clean": None, "html_limit": "too_large"}  # shown as text; the original is downloadable
+    cleaned, truncated = prepare_email_html(html, int(current_app.config.get("MAX_HTML_CHARS") or 1_500_000))
+    return {"html_clean": cleaned, "html_limit": "truncated" if truncated else None}
 
 
 def history_days(mailbox: Mailbox) -> int:

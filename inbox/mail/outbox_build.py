@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.headerregistry import Address
@@ -47,35 +48,87 @@ def reply_anchor(conversation) -> ThreadItem | None:
     return item
 
 
-def _reply_to_header(item: ThreadItem) -> list[tuple[str, str]]:
-    if not item.raw_message_id:
+def _usable(email: str | None) -> bool:
+    return bool(email) and "@" in email and not any(c.isspace() or ord(c) < 32 for c in email) and len(email) <= 320
+
+
+def _parse_reply_to(data: bytes) -> list[tuple[str, str]]:
+    """Reply-To from raw bytes with the importer's own lenient parser: a broken address is skipped,
+    never raised (one encoded CR/LF in a display name once made a conversation 500 for everybody)."""
+    from .parse_impl import _raw_headers, addresses
+
+    head = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0]
+    try:
+        _first, values = _raw_headers(email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head))
+        return [(n, e) for n, e in addresses(values.get("reply-to", []), None) if _usable(e)]
+    except Exception:  # noqa: BLE001  a header too broken to read gives no Reply-To
         return []
-    raw = db.session.get(RawMessage, item.raw_message_id)
-    if raw is None:
-        return []
-    headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw.data)
-    out = []
-    for value in headers.get_all("Reply-To") or []:
-        for addr in getattr(value, "addresses", ()):
-            if addr.addr_spec and "@" in addr.addr_spec:
-                out.append((addr.display_name, addr.addr_spec))
-    return out
+
+
+def stored_reply_to(item: ThreadItem) -> list[tuple[str, str]]:
+    """The Reply-To addresses stored at import; rows imported before migration 0009 are parsed
+    once, defensively, and the result kept on the row."""
+    from .parse_impl import clean_name
+
+    if item.reply_to is None:
+        raw = db.session.get(RawMessage, item.raw_message_id) if item.raw_message_id else None
+        pairs = _parse_reply_to(raw.data) if raw is not None and raw.data else []
+        item.reply_to = [{"name": n, "email": e} for n, e in pairs]
+    return [(clean_name(r.get("name") or ""), r["email"].strip().lower())
+            for r in item.reply_to if isinstance(r, dict) and _usable(r.get("email"))]
+
+
+@dataclass
+class ReplyTargets:
+    to: list[tuple[str, str]]  # what the reply form is pre-filled with
+    # addresses the latest message asked for, or its sender, that are not the customer's: shown to
+    # the agent next to the form, never pre-filled (anyone can write "Re: [#N]" or set a Reply-To)
+    others: list[tuple[str, str]] = field(default_factory=list)
+    reply_to_used: bool = False  # the To is the sender's Reply-To rather than the sender
+
+
+def _domain(addr: str) -> str:
+    return addr.rpartition("@")[2].lower()
+
+
+def reply_targets(conversation, anchor: ThreadItem | None) -> ReplyTargets:
+    """Where a reply goes. For a customer message: its sender when the sender is the customer (one
+    of their addresses), or the sender's Reply-To when that is the customer's too or in the sender's
+    own domain; anyone else the message names is listed in ``others`` for the agent to add. For our
+    own anchor message, its To. Failing all, the customer's first address. Our own addresses are
+    dropped (mail loops)."""
+    ours = conversation.mailbox.addresses
+    customer = conversation.customer
+    theirs = {e.email.lower() for e in customer.emails} if customer is not None else set()
+    to: list[tuple[str, str]] = []
+    others: list[tuple[str, str]] = []
+    used = False
+    if anchor is not None and anchor.type == "customer":
+        sender = (anchor.from_email or "").lower()
+        asked = stored_reply_to(anchor)
+        sender_pair = [(anchor.from_name or "", sender)] if _usable(sender) else []
+        if customer is None:  # nobody to compare with: as the message asks
+            to, used = (asked, True) if asked else (sender_pair, False)
+        elif sender in theirs:
+            trusted = [(n, e) for n, e in asked if e in theirs or _domain(e) == _domain(sender)]
+            to, used = (trusted, True) if trusted else (sender_pair, False)
+            others = [(n, e) for n, e in asked if (n, e) not in trusted]
+        else:  # someone else wrote last: the reply still goes to the customer
+            others = asked or sender_pair
+    elif anchor is not None:
+        to = [(t.get("name") or "", t.get("email")) for t in anchor.to or [] if _usable(t.get("email"))]
+    to = [(n, e) for n, e in to if e.lower() not in ours]
+    if not to and customer is not None and customer.email:
+        to = [(customer.name or "", customer.email)]
+        used = False
+    taken = {e.lower() for _n, e in to}
+    others = [(n, e) for n, e in others if e.lower() not in ours and e.lower() not in taken]
+    return ReplyTargets(to, others, used)
 
 
 def default_recipients(conversation, anchor: ThreadItem | None) -> list[tuple[str, str]]:
-    """Where a reply goes: the anchor's Reply-To, else its sender; for our own anchor message, its
-    To; failing all, the customer's first address. Our own addresses are dropped (mail loops)."""
-    ours = conversation.mailbox.addresses
-    candidates: list[tuple[str, str]] = []
-    if anchor is not None and anchor.type == "customer":
-        candidates = _reply_to_header(anchor) or ([(anchor.from_name or "", anchor.from_email)]
-                                                 if anchor.from_email else [])
-    elif anchor is not None:
-        candidates = [(t.get("name") or "", t.get("email")) for t in anchor.to or [] if t.get("email")]
-    candidates = [(n, e) for n, e in candidates if e.lower() not in ours]
-    if not candidates and conversation.customer is not None and conversation.customer.email:
-        candidates = [(conversation.customer.name or "", conversation.customer.email)]
-    return candidates
+    """Where a reply goes by default (see reply_targets)."""
+    return reply_targets(conversation, anchor).to
 
 
 def include_number(mailbox) -> bool:

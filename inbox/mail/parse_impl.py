@@ -66,8 +66,17 @@ def _simple_addresses(text: str) -> list[tuple[str, str]] | None:
         if not _valid_email(addr):
             return None
         if all(addr != a for _, a in out):
-            out.append((charsets.decode_header(m.group(1)) if m.group(1) else "", addr))
+            out.append((clean_name(charsets.decode_header(m.group(1))) if m.group(1) else "", addr))
     return out
+
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_name(name: str) -> str:
+    """A display name as one line: an encoded CR/LF or other control character in a name is
+    whitespace (stored names are put back into headers, where CR/LF raises)."""
+    return " ".join(_CONTROLS.sub(" ", name or "").split())
 
 
 def addresses(values: list[str], hint: str | None) -> list[tuple[str, str]]:
@@ -96,7 +105,7 @@ def addresses(values: list[str], hint: str | None) -> list[tuple[str, str]]:
     seen: set[str] = set()
     for name, addr in email.utils.getaddresses([text]):
         addr = restore(addr).strip().strip("<>").strip().lower()
-        name = charsets.decode_header(restore(name) if words else name).strip().strip("'\"").strip()
+        name = clean_name(charsets.decode_header(restore(name) if words else name)).strip("'\"").strip()
         if not _valid_email(addr):
             if name or addr:  # kept for a display name (e.g. "MAILER-DAEMON"); callers filter
                 out.append((name or addr, ""))

@@ -10,21 +10,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Conversation, MessageRef, ThreadItem, subject_number_format
+from ..models import Conversation, CustomerEmail, MessageRef, ThreadItem, subject_number_format
 from .parse import ParsedMessage
 from .tokens import conversation_id_from
 
+_MESSAGE_TYPES = ("customer", "reply", "forward", "auto_reply")
 _LOOKUP_CHUNK = 400  # ids per IN (...) query, well under SQLite's variable limit
 
 
 @dataclass
 class Match:
-    conversation: int | Conversation
-    how: str  # "refs", "referenced_by", "token", "subject_number"
+    conversation: int | Conversation | None  # None with how="number_refused"
+    how: str  # "refs", "referenced_by", "token", "subject_number", "number_refused"
+    number: int | None = None  # for "number_refused": the conversation number the subject named
 
 
 @dataclass
@@ -72,7 +75,12 @@ def subject_number(subject: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def find(parsed: ParsedMessage, mailbox_id: int, index: ThreadIndex) -> Match | None:
+def find(parsed: ParsedMessage, mailbox_id: int, index: ThreadIndex,
+         participant: Callable[[int | Conversation, str], bool] | None = None) -> Match | None:
+    """The conversation this message joins, or None for a new one. A subject number counts only
+    when ``participant(conversation, sender)`` says the sender already takes part (anyone can type
+    "Re: [#3]"; conversation numbers are sequential); otherwise the Match says which number was
+    refused, with no conversation."""
     refs = parsed.all_refs
     index.prefetch({*refs, parsed.message_id or ""})
     # the direct parent first (In-Reply-To), then References from the newest back
@@ -93,15 +101,38 @@ def find(parsed: ParsedMessage, mailbox_id: int, index: ThreadIndex) -> Match | 
         if conv_id is not None and _in_mailbox(conv_id, mailbox_id):
             return Match(conv_id, "token")
     number = subject_number(parsed.subject)
-    if number is not None and number in index.numbers:
-        return Match(index.numbers[number], "subject_number")
-    if number is not None:
-        conv_id = db.session.execute(
+    if number is None:
+        return None
+    conv: int | Conversation | None = index.numbers.get(number)
+    if conv is None:
+        conv = db.session.execute(
             select(Conversation.id).where(Conversation.number == number, Conversation.mailbox_id == mailbox_id)
         ).scalar_one_or_none()
-        if conv_id is not None:
-            return Match(conv_id, "subject_number")
-    return None
+    if conv is None:
+        return None
+    sender = (parsed.from_email or "").lower()
+    if participant is None or (sender and participant(conv, sender)):
+        return Match(conv, "subject_number")
+    return Match(None, "number_refused", number)
+
+
+def is_participant(conversation_id: int, email: str) -> bool:
+    """Whether the address already takes part in the conversation: one of its customer's addresses,
+    or the From, To or Cc of one of its messages."""
+    email = email.lower()
+    if db.session.execute(
+            select(CustomerEmail.id).join(Conversation, Conversation.customer_id == CustomerEmail.customer_id)
+            .where(Conversation.id == conversation_id, CustomerEmail.email == email)).first():
+        return True
+    rows = db.session.execute(
+        select(ThreadItem.from_email, ThreadItem.to, ThreadItem.cc)
+        .where(ThreadItem.conversation_id == conversation_id, ThreadItem.type.in_(_MESSAGE_TYPES)))
+    for from_email, to, cc in rows:
+        if (from_email or "").lower() == email:
+            return True
+        if any(isinstance(a, dict) and (a.get("email") or "").lower() == email for a in [*(to or []), *(cc or [])]):
+            return True
+    return False
 
 
 def _in_mailbox(conversation_id: int, mailbox_id: int) -> bool:

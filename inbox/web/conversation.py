@@ -87,12 +87,15 @@ def page_context(conv: Conversation, **extra) -> dict:
     items = [i for i in conv.items if i.send_status != "cancelled"]
     if order == "newest":
         items.reverse()
-    from ..mail.outbox_build import default_recipients, reply_anchor
+    from ..mail.outbox_build import reply_anchor, reply_targets
 
-    reply_to = ", ".join(formataddr((n, e)) for n, e in default_recipients(conv, reply_anchor(conv)))
+    targets = reply_targets(conv, reply_anchor(conv))
+    reply_to = ", ".join(formataddr((n, e)) for n, e in targets.to)
     ctx = dict(conv=conv, items=items, order=order, agents=assignable_agents(conv), mailboxes=movable_mailboxes(),
                drafts=_drafts(conv), last_item_id=thread_view.last_item_id(conv.id),
                others=others_present(conv), undo=undo_window(conv), tv=thread_view, default_to=reply_to,
+               reply_others=", ".join(formataddr((n, e)) for n, e in targets.others),
+               reply_to_used=targets.reply_to_used,
                max_attachment=current_app.config.get("MAX_ATTACHMENT_BYTES"),
                undo_seconds=current_app.config.get("UNDO_SEND_SECONDS", 10),
                mode=request.args.get("mode") if request.args.get("mode") in ("reply", "note", "forward") else "reply",

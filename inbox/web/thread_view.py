@@ -8,6 +8,7 @@ from functools import lru_cache
 from markupsafe import Markup
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Attachment, ThreadItem, User
 from ..sanitize import format_text, plain_to_html
 
@@ -46,6 +47,12 @@ def describe_event(item: ThreadItem) -> str:
         return f"{who} moved this from {ev.get('old')} to {ev.get('new')}"
     if kind == "merged":
         return f"{who} merged #{ev.get('number')} ({ev.get('subject') or 'no subject'}) into this conversation"
+    if kind == "number_refused":
+        return _("This message named #%(number)s in its subject, but %(sender)s does not take part in "
+                 "#%(number)s, so it started a new conversation.", number=ev.get("number"),
+                 sender=ev.get("sender") or _("its sender"))
+    if kind == "customer_email_added":
+        return _("%(who)s added %(email)s to the customer's addresses", who=who, email=ev.get("email"))
     if kind:
         words = " ".join(f"{k}: {v}" for k, v in ev.items() if k != "kind" and isinstance(v, (str, int)))
         return f"{who}: {kind.replace('_', ' ')}" + (f" ({words})" if words else "")
