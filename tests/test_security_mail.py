@@ -127,3 +127,104 @@ def test_display_names_are_cleaned_at_import(app):
                                     extra="Cc: =?utf-8?q?A=00B=07C?= <c@customer.test>\r\n"))
     assert item.from_name == "Evil Bcc: x@evil.test"
     assert item.cc == [{"name": "ABC", "email": "c@customer.test"}]  # no control character survives
+
+
+# --- finding 5: deeply nested or huge HTML -------------------------------------------------------
+
+def test_deeply_nested_html_is_sanitised_once_and_answers_fast(app, client):
+    box = make_mailbox("Support", email="support@help.test")
+    depth = 100_000
+    html = "<html><body>" + "<div>" * depth + "<p>deep text</p><script>alert(1)</script>" + "</div>" * depth
+    t0 = time.perf_counter()
+    item = ingest_raw(box, raw_mail("Deep <deep@customer.test>", "Nested", "", "deep-1@customer.test", html=html))
+    imported = time.perf_counter() - t0
+    assert item.html_clean is not None and item.html_clean.count("<div>") <= 200
+    assert "deep text" in item.html_clean and "script" not in item.html_clean
+    conv = db.session.get(Conversation, item.conversation_id)
+    login(client, make_user("Ada", role="admin"))
+    t0 = time.perf_counter()
+    assert client.get(f"/conversations/{conv.number}").status_code == 200
+    page = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    body = client.get(f"/conversations/{conv.number}/items/{item.id}/body")
+    frame = time.perf_counter() - t0
+    assert body.status_code == 200 and "deep text" in body.get_data(as_text=True)
+    # the review measured 59 s and 106 s; a generous bound only as a sanity check (figures: bench/)
+    assert imported < 10 and page < 5 and frame < 5, (imported, page, frame)
+
+
+def test_html_over_the_cap_is_cut_and_the_original_offered(app, client):
+    app.config["MAX_HTML_CHARS"] = 50_000
+    box = make_mailbox("Support", email="support@help.test")
+    html = "<p>start</p>" + "<p>" + "word " * 30_000 + "</p><p>THE END</p>"
+    item = ingest_raw(box, raw_mail("Long <long@customer.test>", "Long", "", "long-1@customer.test", html=html))
+    assert item.html_limit == "truncated" and "THE END" not in item.html_clean and "start" in item.html_clean
+    conv = db.session.get(Conversation, item.conversation_id)
+    login(client, make_user("Ada", role="admin"))
+    page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
+    assert "too long to show in full" in page
+    original = client.get(f"/conversations/{conv.number}/items/{item.id}/original")
+    assert original.status_code == 200 and b"THE END" in original.data
+    assert original.headers["Content-Disposition"].startswith("attachment")
+    assert original.headers["Content-Type"] == "application/octet-stream"
+    assert app.test_client().get(f"/conversations/{conv.number}/items/{item.id}/original").status_code in (302, 401)
+
+
+def test_mail_over_max_message_bytes_is_kept_raw_and_shown_as_text(app, client):
+    app.config["MAX_MESSAGE_BYTES"] = 20_000
+    box = make_mailbox("Support", email="support@help.test")
+    html = "<p>Big hello</p>" + "<p>padding</p>" * 3000
+    item = ingest_raw(box, raw_mail("Big <big@customer.test>", "Big", "", "big-1@customer.test", html=html))
+    assert item.html_limit == "too_large" and item.html_clean is None
+    conv = db.session.get(Conversation, item.conversation_id)
+    login(client, make_user("Ada", role="admin"))
+    page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
+    assert "larger than" in page and "Big hello" in page and "<iframe" not in page
+    assert client.get(f"/conversations/{conv.number}/items/{item.id}/body").status_code == 404
+    assert b"Big hello" in client.get(f"/conversations/{conv.number}/items/{item.id}/original").data
+
+
+def test_rows_from_before_the_migration_are_prepared_on_first_view(app, client):
+    box = make_mailbox("Support", email="support@help.test")
+    item = ingest_raw(box, raw_mail("Old <old@customer.test>", "Old", "", "old-1@customer.test",
+                                    html="<p>old mail</p><img src=x onerror=alert(1)>"))
+    item.html_clean = None
+    db.session.commit()
+    conv = db.session.get(Conversation, item.conversation_id)
+    login(client, make_user("Ada", role="admin"))
+    body = client.get(f"/conversations/{conv.number}/items/{item.id}/body").get_data(as_text=True)
+    assert "old mail" in body and "onerror" not in body
+    db.session.expire_all()
+    assert "old mail" in db.session.get(ThreadItem, item.id).html_clean
+
+
+# --- finding 22 / issue 10: mail content needs a session ------------------------------------------
+
+def test_cid_images_are_served_only_with_a_session_that_may_see_them(app, client):
+    from inbox import storage
+    from inbox.models import Attachment
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    box, hidden = make_mailbox("Support", email="support@help.test"), make_mailbox("Other")
+    item = ingest_raw(box, raw_mail("Pic <pic@customer.test>", "Photo", "", "pic-1@customer.test",
+                                    html='<p>see</p><img src="cid:photo1" alt="photo">'))
+    att = Attachment(item_id=item.id, filename="photo.png", content_type="image/png", size=len(png),
+                     sha256=storage.store(png), content_id="photo1", inline=True)
+    db.session.add(att)
+    db.session.commit()
+    conv = db.session.get(Conversation, item.conversation_id)
+    agent = make_user("Sam", mailboxes=[box])
+    login(client, agent)
+    response = client.get(f"/conversations/{conv.number}/items/{item.id}/body")
+    body = response.get_data(as_text=True)
+    src = f'/attachments/{att.id}/preview'
+    assert f'src="{src}"' in body
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'none'" in csp and "sandbox allow-same-origin" in csp and "allow-scripts" not in csp
+    page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
+    assert 'sandbox="allow-same-origin allow-popups' in page and "allow-scripts" not in page
+    assert client.get(src).data == png
+    assert app.test_client().get(src).status_code in (302, 401)  # a leaked URL is worth nothing alone
+    outsider = app.test_client()
+    login(outsider, make_user("Jordan", mailboxes=[hidden]))
+    assert outsider.get(src).status_code == 404

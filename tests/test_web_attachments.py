@@ -67,17 +67,12 @@ def test_anonymous_cannot_download(app, world):
     assert resp.status_code in (302, 401)
 
 
-def test_cid_route_needs_a_valid_signature_for_that_attachment(app, world):
-    from inbox.web.attachments import cid_image_url
-
+def test_images_need_a_session_and_access_no_bearer_urls(app, world):
+    # review finding 22: cid: images used to be signed URLs anyone could load for 7 days
+    pic = world["atts"]["pic.png"]
     anon = app.test_client()
-    pic, pdf = world["atts"]["pic.png"], world["atts"]["Übersicht März.pdf"]
-    with app.test_request_context():
-        url = cid_image_url(pic)
-        pdf_url = cid_image_url(pdf)
-    resp = anon.get(url)  # no session: the sandboxed frame sends none
-    assert resp.status_code == 200 and resp.data == PNG
-    token = url.rsplit("/", 1)[1]
-    assert anon.get(f"/attachments/{pdf.id}/cid/{token}").status_code == 404  # token of another attachment
-    assert anon.get(f"/attachments/{pic.id}/cid/forged.token").status_code == 404
-    assert anon.get(pdf_url).status_code == 404  # signed, but not an inline image type
+    assert anon.get(f"/attachments/{pic.id}/preview").status_code in (302, 401)
+    assert anon.get(f"/attachments/{pic.id}/cid/anything").status_code == 404  # the bearer route is gone
+    other = app.test_client()
+    login(other, world["olga"])
+    assert other.get(f"/attachments/{pic.id}/preview").status_code == 404

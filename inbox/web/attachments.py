@@ -5,21 +5,19 @@ downloads always carry ``Content-Disposition: attachment``, HTML/SVG/XML-like ty
 application/octet-stream, and every response says ``nosniff`` with a CSP that forbids everything.
 Inline display is limited to four raster image types.
 
-The email body iframe is sandboxed without allow-same-origin, so its requests carry no SameSite
-session cookie; its ``cid:`` images therefore use a signed, expiring URL (``cid_image_url``)
-instead of the session.
+The email body iframe is sandboxed with allow-same-origin but without scripts, so its ``cid:``
+images are plain preview URLs: they carry the session cookie and pass the same access check as
+every other attachment (there are no bearer URLs that outlive a session or a revoked access).
 """
 from __future__ import annotations
 
 import io
 import re
 
-from flask import Blueprint, abort, current_app, send_file, url_for
+from flask import Blueprint, abort, send_file
 from flask_login import login_required
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import storage
-from ..extensions import db
 from ..models import Attachment
 from .access import attachment_or_404
 
@@ -27,16 +25,6 @@ bp = Blueprint("attachments", __name__)
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 # types a browser could run or render as a document of ours if it ever displayed them
 _ACTIVE = re.compile(r"html|svg|xml|javascript|ecmascript|xsl|pdf|flash|multipart|message/", re.I)
-CID_MAX_AGE = 7 * 24 * 3600
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="inbox.cid-image")
-
-
-def cid_image_url(att: Attachment) -> str:
-    token = _serializer().dumps(att.id)
-    return url_for("attachments.cid_image", attachment_id=att.id, token=token)
 
 
 def safe_filename(name: str | None) -> str:
@@ -51,7 +39,7 @@ def download_type(content_type: str | None) -> str:
     return ct
 
 
-def _harden(resp):
+def harden(resp):
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     resp.headers["Cache-Control"] = "private, max-age=3600"
@@ -71,7 +59,7 @@ def download(attachment_id: int):
     att = attachment_or_404(attachment_id)
     resp = send_file(io.BytesIO(_bytes(att)), mimetype=download_type(att.content_type), as_attachment=True,
                      download_name=safe_filename(att.filename), max_age=0)
-    return _harden(resp)
+    return harden(resp)
 
 
 def _inline(att: Attachment):
@@ -80,27 +68,13 @@ def _inline(att: Attachment):
         abort(404)
     resp = send_file(io.BytesIO(_bytes(att)), mimetype=ct, as_attachment=False,
                      download_name=safe_filename(att.filename), max_age=0)
-    return _harden(resp)
+    return harden(resp)
 
 
 @bp.get("/attachments/<int:attachment_id>/preview")
 @login_required
 def preview(attachment_id: int):
     return _inline(attachment_or_404(attachment_id))
-
-
-@bp.get("/attachments/<int:attachment_id>/cid/<token>")
-def cid_image(attachment_id: int, token: str):
-    try:
-        signed_id = _serializer().loads(token, max_age=CID_MAX_AGE)
-    except BadSignature:
-        abort(404)
-    if signed_id != attachment_id:
-        abort(404)
-    att = db.session.get(Attachment, attachment_id)
-    if att is None:
-        abort(404)
-    return _inline(att)
 
 
 def is_previewable(att: Attachment) -> bool:

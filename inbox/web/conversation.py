@@ -7,17 +7,18 @@ conversation is a 404.
 """
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from email.utils import formataddr
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
-                   request, url_for)
+                   request, send_file, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, ThreadItem, User, utcnow
-from ..sanitize import clean_email_html
+from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, RawMessage, ThreadItem, User, utcnow
+from ..sanitize import finish_email_html
 from . import thread_view
 from .access import conversation_by_number_or_404, visible
 
@@ -119,34 +120,59 @@ def show(number: int):
     return render_template("conversation/show.html", **page_context(conv))
 
 
+def _item_or_404(number: int, item_id: int) -> ThreadItem:
+    conv = conversation_by_number_or_404(number)
+    item = db.session.get(ThreadItem, item_id)
+    if item is None or item.conversation_id != conv.id:
+        abort(404)
+    return item
+
+
 @bp.get("/conversations/<int:number>/items/<int:item_id>/body")
 @login_required
 def body(number: int, item_id: int):
-    """One message's HTML as its own document, for a sandboxed iframe. The CSP repeats the
-    sandbox and forbids scripts, forms, frames and (until "show images") remote images."""
-    conv = conversation_by_number_or_404(number)
-    item = db.session.get(ThreadItem, item_id)
-    if item is None or item.conversation_id != conv.id or not item.html:
+    """One message's HTML as its own document, for the iframe: sandboxed without scripts (the
+    frame keeps our origin, so its cid: images load with the session and need no bearer URL).
+    The CSP forbids scripts, forms, frames and (until "show images") remote images."""
+    item = _item_or_404(number, item_id)
+    if not thread_view.uses_iframe(item):
         abort(404)
-    from .attachments import cid_image_url
-
     by_cid = {a.content_id.strip("<>"): a for a in item.attachments if a.content_id}
     images = request.args.get("images") == "1"
-    result = clean_email_html(item.html, cid_url=lambda cid: cid_image_url(by_cid[cid]) if cid in by_cid else None,
-                              allow_remote=images,
-                              strip_quotes=request.args.get("quoted") != "1" and bool(item.quoted_text))
+
+    def cid_url(cid: str) -> str | None:
+        att = by_cid.get(cid)
+        return url_for("attachments.preview", attachment_id=att.id) if att is not None else None
+
+    result = finish_email_html(thread_view.prepared_html(item), cid_url=cid_url, allow_remote=images,
+                               strip_quotes=request.args.get("quoted") != "1" and bool(item.quoted_text))
     resp = make_response(render_template("conversation/body.html", html=result.html))
     origin = request.host_url.rstrip("/")
     img_src = f"{origin} https: http:" if images else origin
     resp.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; img-src {img_src}; style-src 'unsafe-inline'; font-src 'none'; "
-        "form-action 'none'; frame-ancestors 'self'; base-uri 'none'; sandbox allow-popups "
+        f"default-src 'none'; script-src 'none'; img-src {img_src}; style-src 'unsafe-inline'; font-src 'none'; "
+        "form-action 'none'; frame-ancestors 'self'; base-uri 'none'; sandbox allow-same-origin allow-popups "
         "allow-popups-to-escape-sandbox")
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "SAMEORIGIN"
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
+
+
+@bp.get("/conversations/<int:number>/items/<int:item_id>/original")
+@login_required
+def original(number: int, item_id: int):
+    """The message exactly as received (.eml), e.g. when it is too large or too long to show."""
+    from .attachments import harden
+
+    item = _item_or_404(number, item_id)
+    raw = db.session.get(RawMessage, item.raw_message_id) if item.raw_message_id else None
+    if raw is None:
+        abort(404)
+    resp = send_file(io.BytesIO(raw.data), mimetype="application/octet-stream", as_attachment=True,
+                     download_name=f"message-{number}-{item.id}.eml", max_age=0)
+    return harden(resp)
 
 
 @bp.post("/conversations/<int:number>/presence")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
+from flask import current_app
 from markupsafe import Markup
 
 from ..extensions import db
@@ -69,7 +70,30 @@ def text_body(text: str | None) -> Markup:
 
 
 def uses_iframe(item: ThreadItem) -> bool:
-    return bool(item.html) and item.type in ("customer", "auto_reply") and not item.parse_error
+    return (bool(item.html) and item.type in ("customer", "auto_reply") and not item.parse_error
+            and item.html_limit != "too_large")
+
+
+def prepared_html(item: ThreadItem) -> str:
+    """The body as sanitised at import (inbox.sanitize.prepare_email_html). Rows imported before
+    migration 0009 are prepared on their first view and the result kept, so it happens once."""
+    if item.html_clean is None and item.html:
+        from ..sanitize import prepare_email_html
+
+        cleaned, truncated = prepare_email_html(item.html, int(current_app.config.get("MAX_HTML_CHARS") or 1_500_000))
+        item.html_clean, item.html_limit = cleaned, ("truncated" if truncated else item.html_limit)
+        db.session.commit()
+    return item.html_clean or ""
+
+
+def html_limit_note(item: ThreadItem) -> str | None:
+    """Why an HTML body is not shown in full, for the line above it."""
+    if item.html_limit == "too_large":
+        limit = int(current_app.config.get("MAX_MESSAGE_BYTES") or 0) // (1024 * 1024)
+        return _("This message is larger than %(mb)s MB, so it is shown as plain text.", mb=limit)
+    if item.html_limit == "truncated":
+        return _("This message is too long to show in full; the end is cut off here.")
+    return None
 
 
 def visible_attachments(item: ThreadItem) -> list[Attachment]:
@@ -97,18 +121,18 @@ def frame_info(item: ThreadItem) -> dict:
     """What the page needs to know about an HTML body before the iframe loads: whether remote
     images were held back, whether quoted history was folded, and a height to start from
     (the sandboxed frame cannot report its own height)."""
-    html, fold = item.html or "", bool(item.quoted_text)
+    html, fold = prepared_html(item), bool(item.quoted_text)
     # the cache keeps ordinary mails only, so a few huge newsletters cannot pin memory
     return _frame_info(html, fold) if len(html) < 100_000 else _frame_info.__wrapped__(html, fold)
 
 
-@lru_cache(maxsize=512)  # stored mail does not change; a long thread re-renders without re-sanitising
+@lru_cache(maxsize=512)  # stored mail does not change; a long thread re-renders without redoing this
 def _frame_info(html: str, fold: bool) -> dict:
     import re
 
-    from ..sanitize import clean_email_html
+    from ..sanitize import finish_email_html
 
-    result = clean_email_html(html, cid_url=lambda cid: "cid", strip_quotes=fold)
+    result = finish_email_html(html, cid_url=lambda cid: "cid", strip_quotes=fold)
     html = result.html
     text = re.sub(r"<(?:br|/p|/tr|/li|/h\d|hr|/div)\b[^>]*>", "\n", html, flags=re.I)
     text = re.sub(r"<[^>]+>", "", text)
