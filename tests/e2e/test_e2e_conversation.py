@@ -233,12 +233,16 @@ def test_attachment_and_inline_image_from_dovecot(page: Page, live, dovecot, ima
     page.goto(f"{base}/conversations/{conv.number}")
     frame = page.frame_locator(".item-customer iframe")
     img = frame.locator("#m-inl")
-    expect(img).to_have_attribute("src", re.compile(r"^/attachments/\d+/cid/"))
-    # the sandboxed frame sends no session cookie, yet the signed URL shows the image
+    expect(img).to_have_attribute("src", re.compile(r"^/attachments/\d+/preview$"))
+    # the frame keeps our origin (sandboxed without scripts), so the image loads with the session
     deadline = time.monotonic() + 10
     while not img.evaluate("i => i.complete && i.naturalWidth > 0") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert img.evaluate("i => i.naturalWidth") == 1
+    # and without the session the same URL shows nothing
+    anonymous = page.context.browser.new_context()
+    assert anonymous.request.get(base + img.get_attribute("src"), max_redirects=0).status in (302, 401)
+    anonymous.close()
     expect(page.locator(".att-name")).to_have_text(["receipt.html"])
     with page.expect_download() as dl:
         page.locator(".att-name").click()
