@@ -228,3 +228,56 @@ def test_cid_images_are_served_only_with_a_session_that_may_see_them(app, client
     outsider = app.test_client()
     login(outsider, make_user("Jordan", mailboxes=[hidden]))
     assert outsider.get(src).status_code == 404
+
+
+# --- findings 6 and 18: a customer's addresses -----------------------------------------------------
+
+def _flash(client) -> str:
+    with client.session_transaction() as sess:
+        return " ".join(m for _c, m in sess.pop("_flashes", []))
+
+
+def test_an_agent_cannot_add_an_address_to_read_a_customer_through_the_portal(app, client):
+    support, billing = make_mailbox("Support", email="support@help.test"), make_mailbox("Billing")
+    olivia = mail_in(support, "olivia@customer.test", "Login trouble", "I cannot log in.", name="Olivia")
+    mail_in(billing, "liam@customer.test", "Invoice", "Where is my invoice?", name="Liam")
+    jordan = make_user("Jordan", mailboxes=[support])
+    login(client, jordan)
+    client.post(f"/conversations/{olivia.number}/customer/emails", data={"email": "jordan-evil@evil.test"})
+    refused_unknown = _flash(client)
+    client.post(f"/conversations/{olivia.number}/customer/emails", data={"email": "liam@customer.test"})
+    refused_known = _flash(client)
+    # one answer, whether or not the address is a customer in a mailbox jordan cannot see
+    assert refused_unknown == refused_known and "liam" not in refused_known and "another customer" not in refused_known
+    assert db.session.execute(db.select(CustomerEmail).where(CustomerEmail.email == "jordan-evil@evil.test")).first() is None
+    page = client.get(f"/conversations/{olivia.number}").get_data(as_text=True)
+    assert 'name="email" placeholder' not in page  # no form that cannot work
+
+
+def test_an_address_added_later_sees_only_what_began_after_it_and_the_change_is_an_event(app, client):
+    support, billing = make_mailbox("Support", email="support@help.test"), make_mailbox("Billing")
+    before = mail_in(support, "olivia@customer.test", "Private history", "OLIVIA OLD SECRET", name="Olivia")
+    login(client, make_user("Ada", role="admin"))
+    client.post(f"/conversations/{before.number}/customer/emails", data={"email": "olivia.work@customer.test"})
+    db.session.expire_all()
+    conv = db.session.get(Conversation, before.id)
+    added = next(e for e in conv.customer.emails if e.email == "olivia.work@customer.test")
+    assert added.created_at is not None
+    event = [i for i in conv.items if i.type == "event"][-1]
+    assert event.event["kind"] == "customer_email_added" and event.event["email"] == "olivia.work@customer.test"
+    assert "added olivia.work@customer.test" in client.get(f"/conversations/{conv.number}").get_data(as_text=True)
+    after = mail_in(billing, "olivia@customer.test", "New question", "OLIVIA NEW", name="Olivia")
+    assert after.customer_id == conv.customer_id
+    late = app.test_client()
+    sign_in_as(late, conv.customer, "olivia.work@customer.test")
+    listing = late.get("/portal/requests").get_data(as_text=True)
+    assert "New question" in listing and "Private history" not in listing
+    assert late.get(f"/portal/requests/{before.number}").status_code == 404
+    assert late.get(f"/portal/requests/{after.number}").status_code == 200
+    first = app.test_client()  # the address the customer was created from still sees everything
+    sign_in_as(first, conv.customer, "olivia@customer.test")
+    assert first.get(f"/portal/requests/{before.number}").status_code == 200
+    # once the later address writes in a conversation itself, it sees that one
+    ingest_raw(support, raw_mail("olivia.work@customer.test", "Re: Private history", "from work", "w1@customer.test",
+                                 extra=f"In-Reply-To: <{conv.items[0].message_id}>\r\n"))
+    assert late.get(f"/portal/requests/{before.number}").status_code == 200

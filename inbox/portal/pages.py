@@ -1,6 +1,7 @@
 """Portal pages for a signed-in customer: their requests, one request, replying, a new request.
 
-A customer sees conversations of any of their addresses in mailboxes with the portal enabled,
+A customer sees conversations of any of their addresses in mailboxes with the portal enabled
+(an address only those it wrote in or that began after it was linked),
 and in each only customer messages and agent replies (never notes, events or auto-reply
 internals). Anything else — another customer's id in a URL included — is a 404.
 """
@@ -38,12 +39,31 @@ def _portal_mailboxes() -> list[Mailbox]:
     ).scalars())
 
 
+def _visible_to_address(customer: Customer):
+    """Which of the customer's conversations the signed-in address may see. The address the customer
+    was created from: all of them. An address linked later: those it wrote in, and those that began
+    after it was linked, so an address added afterwards (by mistake, or by an agent who wanted to read
+    along) never opens the customer's earlier history."""
+    email = (session.get("portal_email") or "").lower()
+    mine = next((e for e in customer.emails if e.email == email), None)
+    if mine is None:  # the address was unlinked since sign-in
+        return db.false()
+    if mine.id == min(e.id for e in customer.emails):
+        return db.true()
+    wrote = db.select(ThreadItem.id).where(
+        ThreadItem.conversation_id == Conversation.id, ThreadItem.type == "customer",
+        ThreadItem.from_email == email).exists()
+    if mine.created_at is None:
+        return wrote
+    return db.or_(Conversation.created_at >= mine.created_at, wrote)
+
+
 def _conversation_or_404(customer: Customer, number: int) -> Conversation:
     conv = db.session.execute(
         db.select(Conversation).join(Mailbox, Mailbox.id == Conversation.mailbox_id)
         .where(Conversation.number == number, Conversation.customer_id == customer.id,
                Conversation.merged_into_id.is_(None), Mailbox.portal_enabled.is_(True),
-               Conversation.status != "spam")
+               Conversation.status != "spam", _visible_to_address(customer))
     ).scalar_one_or_none()
     if conv is None:
         abort(404)
@@ -56,7 +76,7 @@ def requests():
     rows = db.session.execute(
         db.select(Conversation).join(Mailbox, Mailbox.id == Conversation.mailbox_id)
         .where(Conversation.customer_id == customer.id, Conversation.merged_into_id.is_(None),
-               Mailbox.portal_enabled.is_(True), Conversation.status != "spam")
+               Mailbox.portal_enabled.is_(True), Conversation.status != "spam", _visible_to_address(customer))
         .order_by(Conversation.last_activity_at.desc()).limit(200)
     ).scalars()
     items = [{"number": c.number, "subject": c.subject or "(no subject)", "status": _status_label(c.status),

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from .. import conversations
 from ..customers import add_email
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import STATUSES, Conversation, Mailbox, User
 from .access import conversation_by_number_or_404, may_edit_customer
 from .conversation import bp
@@ -175,19 +176,23 @@ def customer_name(number: int):
 @bp.post("/conversations/<int:number>/customer/emails")
 @login_required
 def customer_email(number: int):
+    """Only admins link an address to a customer: the address can sign in to the portal as them, and
+    an agent could otherwise read the customer's conversations in mailboxes hidden from the agent.
+    The refusal is one sentence whatever the reason, so it tells nothing about other customers."""
     conv = conversation_by_number_or_404(number)
     email = request.form.get("email", "").strip()
     if conv.customer is None or "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
-        flash("Enter a valid email address.", "error")
+        flash(_("Enter a valid email address."), "error")
         return _back(conv)
-    if not may_edit_customer(conv.customer):
-        flash("This customer also writes to mailboxes you cannot see; ask an admin to change them.", "error")
+    if not current_user.is_admin:
+        flash(_("You cannot add this address to the customer; ask an admin."), "error")
         return _back(conv)
     try:
         add_email(conv.customer, email)
-    except ValueError as exc:
-        flash(f"Could not add the address: {exc}.", "error")
+    except ValueError:
+        flash(_("Could not add %(email)s: it belongs to another customer.", email=email.lower()), "error")
         return _back(conv)
+    conversations.record_event(conv, "customer_email_added", by=current_user, email=email.lower())
     db.session.commit()
-    flash(f"Added {email.lower()} to {conv.customer.display_name}.", "success")
+    flash(_("Added %(email)s to %(name)s.", email=email.lower(), name=conv.customer.display_name), "success")
     return _back(conv)
