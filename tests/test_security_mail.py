@@ -281,3 +281,37 @@ def test_an_address_added_later_sees_only_what_began_after_it_and_the_change_is_
     ingest_raw(support, raw_mail("olivia.work@customer.test", "Re: Private history", "from work", "w1@customer.test",
                                  extra=f"In-Reply-To: <{conv.items[0].message_id}>\r\n"))
     assert late.get(f"/portal/requests/{before.number}").status_code == 200
+
+
+# --- finding 19: CR/LF in what a customer types in the portal ---------------------------------------
+
+def test_crlf_in_portal_subjects_names_and_filenames_is_collapsed_never_a_500(app, client):
+    from io import BytesIO
+
+    from inbox.models import RawMessage
+
+    box = make_mailbox("Support", email="support@help.test")
+    conv = mail_in(box, "cr@customer.test", "First", "hello", name="Cy")
+    conv.customer.name = "Cy\r\nBcc: name@evil.test"
+    db.session.commit()
+    sign_in_as(client, conv.customer, "cr@customer.test")
+
+    def post_new(subject, filename="note.txt"):
+        client.get("/portal/new")
+        with client.session_transaction() as s:
+            s["portal_form_at"] = time.time() - 10
+        return client.post("/portal/new", content_type="multipart/form-data", data={
+            "mailbox": str(box.id), "subject": subject, "body": "Body text", "website": "",
+            "attachments": (BytesIO(b"file"), filename)})
+
+    response = post_new("Hello\r\nBcc: injected@evil.test\r\nX-Injected: 1", "a\r\nX-File: 1.txt")
+    assert response.status_code == 302
+    new = db.session.execute(db.select(Conversation).where(Conversation.subject.like("Hello%"))).scalar_one()
+    assert new.subject == "Hello Bcc: injected@evil.test X-Injected: 1"
+    raw = db.session.execute(db.select(RawMessage.data).join(ThreadItem, ThreadItem.raw_message_id == RawMessage.id)
+                             .where(ThreadItem.conversation_id == new.id)).scalar_one()
+    assert b"\nBcc:" not in raw and b"\nX-Injected" not in raw and b"\nX-File" not in raw
+    assert post_new("\r\n\r\n").status_code == 400  # nothing left of it: the form asks for a subject
+    reply = client.post(f"/portal/requests/{conv.number}/reply", content_type="multipart/form-data",
+                        data={"body": "more", "attachments": (BytesIO(b"x"), "b\r\nc.txt")})
+    assert reply.status_code == 302

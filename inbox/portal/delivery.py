@@ -6,6 +6,7 @@ through, so threading, hooks (auto-responder, notifications) and the stored raw 
 """
 from __future__ import annotations
 
+import re
 import secrets
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -24,11 +25,22 @@ def _latest_ids(conv: Conversation) -> list[str]:
     return list(reversed(list(rows)))
 
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+_MIME_TYPE = re.compile(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+")
+
+
+def one_line(value: str | None) -> str:
+    """Whatever a person typed (subject, name, filename) as one header-safe line: CR, LF and other
+    control characters become spaces (the stdlib rightly raises on them in a header)."""
+    return " ".join(_CONTROLS.sub(" ", value or "").split())
+
+
 def build_raw(mailbox: Mailbox, customer: Customer, email: str, subject: str, text: str,
               attachments=(), conversation: Conversation | None = None) -> bytes:
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = formataddr((customer.name or "", email))
-    msg["To"] = formataddr((mailbox.name, mailbox.email))
+    subject = one_line(subject)
+    msg["From"] = formataddr((one_line(customer.name), email))
+    msg["To"] = formataddr((one_line(mailbox.name), mailbox.email))
     if conversation is not None:
         subject = subject if subject.lower().startswith("re:") else f"Re: {subject}"
     msg["Subject"] = subject
@@ -43,9 +55,9 @@ def build_raw(mailbox: Mailbox, customer: Customer, email: str, subject: str, te
             msg["References"] = " ".join(f"<{r}>" for r in refs)
     msg.set_content(text if text.endswith("\n") else text + "\n", charset="utf-8")
     for filename, content_type, data in attachments:
+        content_type = content_type if _MIME_TYPE.fullmatch(content_type or "") else "application/octet-stream"
         maintype, _, subtype = content_type.partition("/")
-        msg.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
-                           filename=filename)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=one_line(filename) or "attachment")
     return msg.as_bytes()
 
 

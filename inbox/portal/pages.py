@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem
 from ..themes import static_file_path
 from . import bp
-from .delivery import deliver_from_customer
+from .delivery import deliver_from_customer, one_line
 from .ratelimit import allow
 from .render import page
 from .signin import current_customer_id
@@ -157,7 +157,7 @@ def reply(number: int):
 def new_request():
     customer = _customer_or_signin()
     mailboxes = _portal_mailboxes()
-    form = {"mailbox": request.form.get("mailbox", ""), "subject": request.form.get("subject", "").strip(),
+    form = {"mailbox": request.form.get("mailbox", ""), "subject": one_line(request.form.get("subject", "")),
             "body": request.form.get("body", "").strip()}
     choices = [{"id": m.id, "name": m.name} for m in mailboxes]
     if request.method == "GET":
