@@ -86,9 +86,14 @@ def _date(value: str) -> datetime | None:
         return None
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse(raw: str) -> Query:
     query = Query()
-    for token in _split(raw or ""):
+    # a NUL made SQLite's FTS5 fail ("unterminated string"): control characters are never search terms
+    raw = _CONTROLS.sub(" ", raw or "")
+    for token in _split(raw):
         if token == "OR":
             if query.groups[-1]:
                 query.groups.append([])

@@ -315,3 +315,38 @@ def test_crlf_in_portal_subjects_names_and_filenames_is_collapsed_never_a_500(ap
     reply = client.post(f"/portal/requests/{conv.number}/reply", content_type="multipart/form-data",
                         data={"body": "more", "attachments": (BytesIO(b"x"), "b\r\nc.txt")})
     assert reply.status_code == 302
+
+
+# --- finding 23: the tag list of the inbox -----------------------------------------------------------
+
+def test_the_inbox_lists_only_tags_of_visible_mailboxes(app, client):
+    from inbox import conversations
+
+    support, billing = make_mailbox("Support", email="support@help.test"), make_mailbox("Billing")
+    mine = mail_in(support, "a@customer.test", "Printer", "jammed")
+    hidden = mail_in(billing, "b@customer.test", "Refund", "please")
+    conversations.add_tag(mine, "printer")
+    conversations.add_tag(hidden, "refund-secret")
+    db.session.commit()
+    login(client, make_user("Jordan", mailboxes=[support]))
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "printer" in page and "refund-secret" not in page
+    admin = app.test_client()
+    login(admin, make_user("Ada", role="admin"))
+    assert "refund-secret" in admin.get("/inbox").get_data(as_text=True)
+
+
+# --- finding 25: control characters in search queries --------------------------------------------------
+
+def test_nul_and_control_characters_in_search_are_no_error(app, client):
+    box = make_mailbox("Support", email="support@help.test")
+    mail_in(box, "s@customer.test", "Searchable test", "a test message")
+    login(client, make_user("Ada", role="admin"))
+    for q in ("%00%01%20test", "%00", "te%00st", "%22%00%22", "subject:%00test"):
+        response = client.get(f"/search?q={q}")
+        assert response.status_code == 200, q
+    assert "Searchable" in client.get("/search?q=%00%01%20test").get_data(as_text=True)
+    portal = app.test_client()
+    for q in ("%00%01%20refund", "%00"):
+        response = portal.get(f"/portal/kb/?q={q}")
+        assert response.status_code == 200 and "\x00" not in response.get_data(as_text=True), q

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from .. import conversations as convs
 from ..extensions import db
-from ..models import STATUSES, Mailbox, Tag, User
+from ..models import STATUSES, Conversation, Mailbox, Tag, User, conversation_tag
 from . import listing
 from .auth import _safe_next
 from .access import conversation_or_404, mailbox_or_404, visible
@@ -27,6 +27,17 @@ def view_from_request(args=None) -> listing.View:
     return listing.View(user=current_user._get_current_object(), folder=folder, mailbox_id=mailbox_id, sort=sort,
                         status=status, assignee=args.get("assignee") or None, tag=args.get("tag") or None,
                         after=args.get("after") or None)
+
+
+def visible_tags(limit: int = 200) -> list[Tag]:
+    """Tags on conversations the user may see: a tag used only in a hidden mailbox says something
+    about that mailbox (review finding 23). Admins see every tag, used or not."""
+    query = db.select(Tag).order_by(Tag.name).limit(limit)
+    if current_user.visible_mailbox_ids() is not None:
+        used = visible(db.select(conversation_tag.c.tag_id)
+                       .join(Conversation, Conversation.id == conversation_tag.c.conversation_id))
+        query = query.where(Tag.id.in_(used))
+    return list(db.session.execute(query).scalars())
 
 
 def visible_mailboxes() -> list[Mailbox]:
@@ -57,7 +68,7 @@ def index():
                                show_mailbox=not view.mailbox_id)
     mailboxes = visible_mailboxes()
     per_mailbox = listing.counts(view.user)
-    tags = list(db.session.execute(db.select(Tag).order_by(Tag.name).limit(200)).scalars())
+    tags = visible_tags()
     people = assignable_users([view.mailbox_id] if view.mailbox_id else [])
     return render_template(
         "inbox/index.html", view=view, rows=rows, next_cursor=next_cursor, mailboxes=mailboxes,

@@ -5,6 +5,8 @@ shipping the same name (the portal's loader tries the theme first, this folder l
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, request
 from sqlalchemy import func
 
@@ -37,7 +39,7 @@ def _card(article: Article, snippet=None) -> dict:
 
 @portal_bp.get("/")
 def index():
-    q = request.args.get("q", "").strip()
+    q = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", request.args.get("q", "")).split())  # no NUL in a query or a page
     if q:
         hits = search.search(q, limit=20)
         return _page("kb/portal_search.html", query=q, results=[_card(h.article, h.snippet) for h in hits],
