@@ -121,6 +121,8 @@ def test_an_encoded_crlf_in_reply_to_does_not_break_the_conversation(app, client
 
 
 def test_display_names_are_cleaned_at_import(app):
+    # From names were already collapsed by the parser (the review's "held" list); kept as a guard
+    # now that every address header goes through the same cleaning
     box = make_mailbox("Support", email="support@help.test")
     item = ingest_raw(box, raw_mail("=?utf-8?q?Evil=0D=0ABcc=3A_x=40evil=2Etest?= <n@customer.test>", "Hello",
                                     "Hi", "name-1@customer.test",

@@ -73,7 +73,7 @@ def stored_reply_to(item: ThreadItem) -> list[tuple[str, str]]:
     if item.reply_to is None:
         raw = db.session.get(RawMessage, item.raw_message_id) if item.raw_message_id else None
         pairs = _parse_reply_to(raw.data) if raw is not None and raw.data else []
-        item.reply_to = [{"name": n, "email": e} for n, e in pairs]
+        item.remember(reply_to=[{"name": n, "email": e} for n, e in pairs])
     return [(clean_name(r.get("name") or ""), r["email"].strip().lower())
             for r in item.reply_to if isinstance(r, dict) and _usable(r.get("email"))]
 

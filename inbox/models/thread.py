@@ -101,6 +101,35 @@ class ThreadItem(db.Model):
     def is_outgoing(self) -> bool:
         return self.type in ("reply", "auto_reply", "forward")
 
+    def remember(self, **values) -> None:
+        """Keep columns derived from the stored message (filled on first view for rows imported
+        before migration 0009) in a short transaction of their own, so that a page view neither
+        commits nor expires the request's objects. It never waits for a lock (the caller's own
+        transaction may hold SQLite's write lock): when the database is busy the values stay in
+        memory and are simply computed again next time."""
+        from sqlalchemy import update
+        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.orm.attributes import set_committed_value
+
+        table = ThreadItem.__table__
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar() if sqlite else None
+            try:
+                if sqlite:
+                    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+                elif conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                conn.execute(update(table).where(table.c.id == self.id).values(**values))
+                conn.commit()
+            except OperationalError:
+                conn.rollback()
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited or 0)}")
+        for key, value in values.items():
+            set_committed_value(self, key, value)
+
 
 class MessageRef(db.Model):
     """Every Message-ID a stored item mentions (its own, In-Reply-To, References).

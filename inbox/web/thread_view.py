@@ -81,8 +81,7 @@ def prepared_html(item: ThreadItem) -> str:
         from ..sanitize import prepare_email_html
 
         cleaned, truncated = prepare_email_html(item.html, int(current_app.config.get("MAX_HTML_CHARS") or 1_500_000))
-        item.html_clean, item.html_limit = cleaned, ("truncated" if truncated else item.html_limit)
-        db.session.commit()
+        item.remember(html_clean=cleaned, html_limit="truncated" if truncated else item.html_limit)
     return item.html_clean or ""
 
 
