@@ -72,6 +72,11 @@ def test_participants_still_thread_by_number(app):
                         ("kim@customer.test", "n3@customer.test")):
         item = ingest_raw(box, raw_mail(sender, f"Re: [#{conv.number}] Broken kettle", "thanks", mid))
         assert item.conversation_id == conv.id, sender
+    # in the customer's portal, the copied partner's message is theirs, not "You"
+    portal = app.test_client()
+    sign_in_as(portal, db.session.get(Conversation, conv.id).customer, "kim@customer.test")
+    page = portal.get(f"/portal/requests/{conv.number}").get_data(as_text=True)
+    assert page.count('class="message from-other"') == 1 and page.count('class="message from-you"') == 3
 
 
 def test_a_reply_to_elsewhere_is_shown_not_prefilled(app, client):

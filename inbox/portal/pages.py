@@ -95,10 +95,13 @@ def _messages(conv: Conversation) -> list[dict]:
                                     ThreadItem.send_status.is_distinct_from("cancelled"))
         .order_by(ThreadItem.id)
     ).scalars()
+    theirs = {e.email for e in conv.customer.emails} if conv.customer is not None else set()
     out = []
     for item in items:
+        # someone else in the conversation (a colleague the customer copied) is never shown as "You"
+        mine = item.type == "customer" and (item.from_email or "").lower() in theirs
         out.append({
-            "id": item.id, "from_customer": item.type == "customer",
+            "id": item.id, "from_customer": mine, "from_other": item.type == "customer" and not mine,
             "author": (item.from_name or item.from_email or "") if item.type == "customer"
             else (item.author.first_name if item.author else "Support"),
             "date": item.date, "text": item.new_text if item.new_text is not None else item.text,
