@@ -187,7 +187,9 @@ def render_portal(template: str, theme: str | None = None, **context) -> str:
     name = theme or _admin_preview() or active_theme_name()
     request.environ[_REQUEST_KEY] = name
     env = _environment(name)
-    base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf,
+    from .csp import csp_nonce
+
+    base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf, "csp_nonce": csp_nonce,
             "get_flashed_messages": get_flashed_messages, "request_path": request.path}
     if "customer" not in context:
         customer = signed_in_customer()

@@ -23,6 +23,11 @@ MESSAGES = {
 
 
 def _render(code: int, title: str, hint: str):
+    from flask.globals import request_ctx
+
+    if request_ctx.url_adapter is None:
+        # the Host header is not ours (TRUSTED_HOSTS): no URL can be built, so no page layout
+        return f"{title}. {hint}", code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.headers.get("HX-Request"):
         return f"{title}. {hint}", code  # a fragment swap must not pull a whole page into the view
     if request.path.startswith("/portal"):
