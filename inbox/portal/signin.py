@@ -70,7 +70,8 @@ def request_link():
         return page("portal/sign_in.html", None, email=email,
                     error=_("Too many sign-in requests. Please wait an hour and try again.")), 429
     customer = find_customer(email)
-    known = customer is not None and _has_portal_conversations(customer.id)
+    # the query runs for unknown addresses too (id 0 matches nothing): the same work either way
+    known = _has_portal_conversations(customer.id if customer is not None else 0)
     # known and unknown addresses do the same work (a token row, a built mail); only a known one's
     # mail is queued. An unknown address's token reaches nobody and consume() refuses it (finding 11)
     token = secrets.token_urlsafe(32)

@@ -9,11 +9,14 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..csp import csp_nonce, policy_for
+from ..urls import external_url
 
 
 def init_app(app: Flask) -> None:
     _proxy_fix(app)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    # links that leave the app (inserted into replies, mailed) are built on BASE_URL
+    app.jinja_env.globals["external_url"] = external_url
 
     @app.after_request
     def _security_headers(response):
