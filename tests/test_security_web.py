@@ -338,3 +338,21 @@ def test_rate_ledger_is_pruned_by_the_worker_job(app):
     worker = Worker(app)
     worker._schedule()
     assert worker.scheduler.get_job("prune") is not None
+
+
+# ---- finding 27: a GET does not mark a conversation read ---------------------------------------
+
+def test_cross_site_get_does_not_mark_read_but_the_page_heartbeat_does(app, client):
+    from conversation_helpers import make_conversation
+
+    box = make_mailbox("Support")
+    conv = make_conversation(box)
+    agent = make_user("Rae Reader", mailboxes=[box])
+    login(client, agent)
+    html = client.get(f"/conversations/{conv.number}", headers={"Referer": "https://evil.test/"}).get_data(as_text=True)
+    db.session.refresh(conv)
+    assert conv.is_unread
+    last = re.search(r'data-last-item-id="(\d+)"', html).group(1)
+    client.post(f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last})
+    db.session.refresh(conv)
+    assert not conv.is_unread
