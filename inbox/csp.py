@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 
 _COMMON = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; object-src 'none'; "
            "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
@@ -23,9 +23,10 @@ def csp_nonce() -> str:
     """The current request's nonce (made on first use)."""
     if not has_request_context():
         return ""
-    nonce = g.get("csp_nonce")
+    # kept on the request, not on g: an app context can outlive one request (tests, CLI)
+    nonce = request.environ.get("inbox.csp_nonce")
     if nonce is None:
-        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+        nonce = request.environ["inbox.csp_nonce"] = secrets.token_urlsafe(18)
     return nonce
 
 

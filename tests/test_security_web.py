@@ -356,3 +356,43 @@ def test_cross_site_get_does_not_mark_read_but_the_page_heartbeat_does(app, clie
     client.post(f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last})
     db.session.refresh(conv)
     assert not conv.is_unread
+
+
+# ---- findings 20-21: a Content-Security-Policy with a nonce on every page ----------------------
+
+def test_pages_carry_a_csp_with_a_fresh_nonce_that_inline_scripts_use(app, client, mailbox):
+    from conversation_helpers import add_customer_message, make_conversation
+
+    login(client, make_user("Cat Csp", role="admin"))
+    first, second = client.get("/inbox"), client.get("/inbox")
+    csp = first.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert nonce != re.search(r"'nonce-([^']+)'", second.headers["Content-Security-Policy"]).group(1)
+    for directive in ("default-src 'self'", "object-src 'none'", "frame-ancestors 'self'", "base-uri 'self'"):
+        assert directive in csp
+    html = first.get_data(as_text=True)
+    assert re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html) == [f' nonce="{nonce}"']
+    assert not re.search(r"<[^>]+\son(click|change|submit|load|error)=", html)
+    # the mail body frame keeps its own, stricter policy
+    conv = make_conversation(mailbox)
+    item = add_customer_message(conv, html="<p>Hi</p>")
+    body = client.get(f"/conversations/{conv.number}/items/{item.id}/body")
+    assert body.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_portal_policy_keeps_custom_css_from_calling_out(app, client, mailbox):
+    page = client.get("/portal/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "img-src 'self' data:" in csp and "font-src 'self'" in csp and "style-src 'self' 'nonce-" in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert f'<style nonce="{nonce}">' in page.get_data(as_text=True)
+
+
+def test_hsts_only_when_configured_on_https(tmp_path, _migrated_template):
+    app = make_app(str(tmp_path / "hsts"), _migrated_template, BASE_URL="https://help.example.com",
+                   HSTS_SECONDS=31536000)
+    with app.app_context():
+        resp = app.test_client().get("/login", base_url="https://help.example.com")
+        assert resp.headers["Strict-Transport-Security"] == "max-age=31536000"
+        db.session.remove()
+        db.engine.dispose()
