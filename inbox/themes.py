@@ -18,6 +18,7 @@ from flask import current_app, request, template_rendered, url_for
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .csp import csp_nonce
 from .models import get_setting
 
 DEFAULT_THEME = "default"
@@ -113,7 +114,7 @@ def _environment(theme_name: str) -> ImmutableSandboxedEnvironment:
     explicit_default = ChoiceLoader([default, core]) if default else core
     loader = ChoiceLoader([PrefixLoader({"default": explicit_default, "core": core}, delimiter=":"), *chain])
     env = ImmutableSandboxedEnvironment(loader=loader, autoescape=True, auto_reload=current_app.debug)
-    env.globals.update(url_for=url_for, theme_static=theme_static)
+    env.globals.update(url_for=url_for, theme_static=theme_static, csp_nonce=csp_nonce)
     env.filters.update(current_app.jinja_env.filters)
     cache[theme_name] = env
     return env
@@ -187,9 +188,7 @@ def render_portal(template: str, theme: str | None = None, **context) -> str:
     name = theme or _admin_preview() or active_theme_name()
     request.environ[_REQUEST_KEY] = name
     env = _environment(name)
-    from .csp import csp_nonce
-
-    base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf, "csp_nonce": csp_nonce,
+    base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf,
             "get_flashed_messages": get_flashed_messages, "request_path": request.path}
     if "customer" not in context:
         customer = signed_in_customer()
