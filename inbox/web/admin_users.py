@@ -114,7 +114,7 @@ def user_reset(user_id: int):
     try:
         send_reset_mail(user, invited=not user.password_hash)
         db.session.commit()
-        flash(f"A link to set a password was sent to {user.email}.", "success")
+        flash(_("A link to set a password is on its way to %(email)s.", email=user.email), "success")
     except Exception as exc:
         flash(f"Could not send the email: {exc}", "error")
     return redirect(url_for("admin.user_edit", user_id=user.id))
