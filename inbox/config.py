@@ -89,6 +89,9 @@ def load(app, test_config: dict | None) -> None:
     _derive_web(app.config)
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
 def _derive_web(config) -> None:
     """Settings that follow from others, computed once here: nothing writes config after start-up."""
     from urllib.parse import urlsplit
@@ -100,7 +103,11 @@ def _derive_web(config) -> None:
     if isinstance(extra, str):
         extra = [h.strip() for h in extra.split(",") if h.strip()]
     if config.get("TRUSTED_HOSTS") is None:
-        config["TRUSTED_HOSTS"] = [urlsplit(config["BASE_URL"]).hostname, *extra]
+        host = urlsplit(config["BASE_URL"]).hostname
+        # a local install answers to every loopback name (people type localhost for 127.0.0.1);
+        # links still use BASE_URL
+        aliases = LOOPBACK_NAMES if host in LOOPBACK_NAMES else ()
+        config["TRUSTED_HOSTS"] = list(dict.fromkeys([host, *aliases, *extra]))
     https = config.get("HTTPS")
     if https is None:
         https = config["BASE_URL"].startswith("https://")

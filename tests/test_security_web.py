@@ -223,7 +223,7 @@ def test_oversized_anonymous_body_is_refused_before_parsing(tmp_path, _migrated_
         body = b"email=" + b"a" * (3 * 1024 * 1024)
         for path in ("/portal/sign-in", "/login"):
             resp = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
-            assert resp.status_code == 413 and b"too large" in resp.data
+            assert resp.status_code == 413 and b"too large" in resp.data and b"at most 2 MB" in resp.data
         # many form fields under the total limit but over the in-memory form limit
         resp = client.post("/login", data={"email": "x" * (int(app.config["MAX_FORM_MEMORY_SIZE"]) + 10)})
         assert resp.status_code == 413
