@@ -202,14 +202,44 @@ def test_known_and_unknown_addresses_take_the_same_time(tmp_path, _migrated_temp
                                                    {"email": "nobody@customer.test"})
         print(f"median ms: forgot known {forgot_known:.1f} unknown {forgot_unknown:.1f}; "
               f"portal known {portal_known:.1f} unknown {portal_unknown:.1f}")
-        assert abs(forgot_known - forgot_unknown) < max(5.0, 0.5 * forgot_unknown)
-        assert abs(portal_known - portal_unknown) < max(5.0, 0.5 * portal_unknown)
+        # loose on purpose (a shared, loaded machine): before the fix the known address took ~10x as long
+        assert forgot_known < 2 * forgot_unknown + 5 and portal_known < 2 * portal_unknown + 5
         # both did the same work; only the known ones were queued
         rows = db.session.execute(db.select(OutboxMessage.recipients)).scalars().all()
         assert {r[0] for r in rows} == {user.email, "known@customer.test"}
         assert smtp_sink.messages == []
         db.session.remove()
         db.engine.dispose()
+
+
+def _statements(client, path, data) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()[:3]))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.post(path, data=data).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_known_and_unknown_addresses_do_the_same_database_work(app, client, mailbox):
+    """Apart from queueing the mail itself, a known address costs exactly what an unknown one does."""
+    user = make_user("Kim Known")
+    mail_in(mailbox, "known@customer.test", "Hello", "Hi")
+    for path, known, unknown in (("/forgot", user.email, "nobody@team.test"),
+                                 ("/portal/sign-in", "known@customer.test", "nobody@customer.test")):
+        _statements(client, path, {"email": "warm@up.test"})  # settings are cached after the first request
+        known_work = _statements(client, path, {"email": known})
+        unknown_work = _statements(client, path, {"email": unknown})
+        extra = list(known_work)
+        extra.remove("INSERT INTO outbox")
+        assert extra == unknown_work, path
 
 
 # ---- finding 13: request size limits -------------------------------------------------------

@@ -18,7 +18,7 @@ from .. import ratelimit
 from ..customers import find_customer
 from ..extensions import db
 from ..i18n import gettext as _
-from ..models import Conversation, Customer, PortalToken, utcnow
+from ..models import Conversation, Customer, CustomerEmail, PortalToken, utcnow
 from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
 from ..urls import external_url
 from . import bp
@@ -69,9 +69,10 @@ def request_link():
         db.session.commit()
         return page("portal/sign_in.html", None, email=email,
                     error=_("Too many sign-in requests. Please wait an hour and try again.")), 429
-    customer = find_customer(email)
+    customer_id = db.session.execute(
+        db.select(CustomerEmail.customer_id).where(CustomerEmail.email == email)).scalar()
     # the query runs for unknown addresses too (id 0 matches nothing): the same work either way
-    known = _has_portal_conversations(customer.id if customer is not None else 0)
+    known = _has_portal_conversations(customer_id or 0)
     # known and unknown addresses do the same work (a token row, a built mail); only a known one's
     # mail is queued. An unknown address's token reaches nobody and consume() refuses it (finding 11)
     token = secrets.token_urlsafe(32)

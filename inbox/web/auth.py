@@ -22,6 +22,7 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import lazyload
 
 from .. import ratelimit
 from ..extensions import db, login_manager
@@ -223,7 +224,9 @@ def forgot():
             return render_template("auth/forgot.html", sent=False, limited=True), 429
         within = ratelimit.allow("reset_request", ratelimit.key_of(email, ip),
                                  current_app.config.get("RESET_PER_ADDRESS_HOUR", RESET_PER_ADDRESS_HOUR), hour)
-        user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
+        # no eager loading of the user's mailboxes: a known address must cost what an unknown one does
+        user = db.session.execute(db.select(User).options(lazyload(User.mailboxes))
+                                  .where(User.email == email)).scalar_one_or_none()
         known = user is not None and user.active
         try:
             mailbox, message_id, mime = _reset_mail(user if known else None, email)
