@@ -53,7 +53,8 @@ def csp_violations(request):
         return
     page = request.getfixturevalue("page")
     page.context.add_init_script(_CSP_LISTENER)
-    page.context.on("console", lambda msg: violations.append(msg.text) if msg.text.startswith("CSP-VIOLATION") else None)
+    page.context.on("console",
+                    lambda msg: violations.append(msg.text) if msg.text.startswith("CSP-VIOLATION") else None)
     yield violations
     assert not violations, "Content-Security-Policy violations: " + "; ".join(violations)
 

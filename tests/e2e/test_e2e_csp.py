@@ -53,9 +53,9 @@ def test_nonced_inline_script_runs_under_the_policy(page: Page, app, live_server
 def test_custom_portal_css_cannot_call_out(page: Page, app, mailbox, live_server, listener, csp_violations):
     url, hits = listener
     mail_in(mailbox, "ann@customer.test", "Hello", "Hi")
-    set_setting("portal.branding", {"name": "Acme Help", "custom_css":
-                                    f"body {{ background: url({url}/leak-by-css); }} "
-                                    f"@font-face {{ font-family: x; src: url({url}/font-leak); }} body {{ font-family: x; }}"})
+    css = (f"body {{ background: url({url}/leak-by-css); }} "
+           f"@font-face {{ font-family: x; src: url({url}/font-leak); }} body {{ font-family: x; }}")
+    set_setting("portal.branding", {"name": "Acme Help", "custom_css": css})
     db.session.commit()
     page.goto(live_server + "/portal/")
     expect(page.get_by_text("Acme Help").first).to_be_visible()
