@@ -426,3 +426,13 @@ def test_hsts_only_when_configured_on_https(tmp_path, _migrated_template):
         assert resp.headers["Strict-Transport-Security"] == "max-age=31536000"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_external_url_needs_no_request_and_keeps_a_path_prefix(tmp_path, _migrated_template):
+    from inbox.urls import external_url
+
+    app = make_app(str(tmp_path / "prefix"), _migrated_template, BASE_URL="https://example.com/help/")
+    with app.app_context():  # the worker and the CLI have no request
+        assert app.config["BASE_URL"] == "https://example.com/help"
+        assert external_url("portal.confirm", token="abc") == "https://example.com/help/portal/sign-in/abc"
+        db.engine.dispose()
