@@ -36,6 +36,21 @@ class Defaults:
     DISABLE_PLUGINS = ""  # "all" or a comma separated list
     PLUGIN_PANEL_TIMEOUT = 3.0
     # Web
+    # the one external address of the app: every absolute link in mail is built on it, and requests
+    # naming another Host are refused (400). scripts/run.sh asks for it; see docs/deploy.md
+    BASE_URL = None  # default http://127.0.0.1:5000
+    EXTRA_TRUSTED_HOSTS: list = []  # further Host names accepted (not used for links)
+    # hops of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (werkzeug
+    # ProxyFix); 0 = ignore the header. One nginx/caddy on the same machine: PROXY_FIX_X_FOR=1
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    PROXY_FIX_X_PORT = 0
+    PROXY_FIX_X_PREFIX = 0
+    HTTPS = None  # Secure cookies; None: on when BASE_URL is https://
+    HSTS_SECONDS = 0  # Strict-Transport-Security max-age when HTTPS; usually set by the proxy instead
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024  # non-file form fields held in memory per request
+    PORTAL_SESSION_HOURS = 12  # a portal sign-in lasts this long, then a new link is needed
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -61,7 +76,7 @@ def load(app, test_config: dict | None) -> None:
             name = key[len("INBOX_"):]
             if name == "DATABASE_URL":
                 app.config["SQLALCHEMY_DATABASE_URI"] = value
-            elif name in ("SECRET_KEY", "ENCRYPTION_KEY", "DISABLE_PLUGINS"):
+            elif name in ("SECRET_KEY", "ENCRYPTION_KEY", "DISABLE_PLUGINS", "BASE_URL"):
                 app.config[name] = value
             else:
                 app.config[name] = _coerce(value)
@@ -75,6 +90,39 @@ def load(app, test_config: dict | None) -> None:
         app.config["ATTACHMENTS_DIR"] = os.path.join(app.instance_path, "attachments")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    _derive_web(app.config)
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def _derive_web(config) -> None:
+    """Settings that follow from others, computed once here: nothing writes config after start-up."""
+    from urllib.parse import urlsplit
+
+    from .urls import DEFAULT_BASE_URL, check_base_url
+
+    config["BASE_URL"] = check_base_url(config.get("BASE_URL") or DEFAULT_BASE_URL)
+    extra = config.get("EXTRA_TRUSTED_HOSTS") or []
+    if isinstance(extra, str):
+        extra = [h.strip() for h in extra.split(",") if h.strip()]
+    if config.get("TRUSTED_HOSTS") is None:
+        host = urlsplit(config["BASE_URL"]).hostname
+        # a local install answers to every loopback name (people type localhost for 127.0.0.1);
+        # links still use BASE_URL
+        aliases = LOOPBACK_NAMES if host in LOOPBACK_NAMES else ()
+        config["TRUSTED_HOSTS"] = list(dict.fromkeys([host, *aliases, *extra]))
+    https = config.get("HTTPS")
+    if https is None:
+        https = config["BASE_URL"].startswith("https://")
+    config["HTTPS"] = bool(https)
+    # an explicit True stays; otherwise the cookies follow HTTPS (never a request's headers)
+    config["SESSION_COOKIE_SECURE"] = bool(config.get("SESSION_COOKIE_SECURE")) or config["HTTPS"]
+    config["REMEMBER_COOKIE_SECURE"] = bool(config.get("REMEMBER_COOKIE_SECURE")) or config["HTTPS"]
+    if config.get("MAX_CONTENT_LENGTH") is None:
+        # the largest upload we accept plus room for the form around it; the proxy's
+        # client_max_body_size should match (docs/deploy.md)
+        config["MAX_CONTENT_LENGTH"] = int(config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024
 
 
 def _instance_secret(instance_path: str) -> str:

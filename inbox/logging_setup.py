@@ -13,12 +13,24 @@ class RedactingFilter(logging.Filter):
         secrets = [s for s in self._secrets_fn() if s and len(s) >= 4]
         if not secrets:
             return True
+
+        def mask(text: str) -> str:
+            for secret in secrets:
+                text = text.replace(secret, "********")
+            return text
+
         message = record.getMessage()
-        masked = message
-        for secret in secrets:
-            masked = masked.replace(secret, "********")
+        masked = mask(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # a secret inside an exception's message would otherwise be printed by the formatter's
+        # traceback (log.exception); format it here, masked, and the formatter reuses exc_text
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
         return True
 
 

@@ -18,6 +18,7 @@ from flask import current_app, request, template_rendered, url_for
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .csp import csp_nonce
 from .models import get_setting
 
 DEFAULT_THEME = "default"
@@ -113,7 +114,7 @@ def _environment(theme_name: str) -> ImmutableSandboxedEnvironment:
     explicit_default = ChoiceLoader([default, core]) if default else core
     loader = ChoiceLoader([PrefixLoader({"default": explicit_default, "core": core}, delimiter=":"), *chain])
     env = ImmutableSandboxedEnvironment(loader=loader, autoescape=True, auto_reload=current_app.debug)
-    env.globals.update(url_for=url_for, theme_static=theme_static)
+    env.globals.update(url_for=url_for, theme_static=theme_static, csp_nonce=csp_nonce)
     env.filters.update(current_app.jinja_env.filters)
     cache[theme_name] = env
     return env

@@ -17,10 +17,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import select
 
-from . import conversations
+from . import conversations, ratelimit
 from .extensions import db
 from .mail import imap
-from .models import Conversation, Mailbox, utcnow
+from .models import Conversation, Mailbox, PortalToken, utcnow
 from .plugin_host import host
 
 log = logging.getLogger("inbox.worker")
@@ -28,6 +28,7 @@ OUTBOX_SECONDS = 3
 SNOOZE_SECONDS = 30
 REFRESH_SECONDS = 30
 MAX_BACKOFF = 300
+PRUNE_SECONDS = 3600
 
 
 class Worker:
@@ -78,6 +79,7 @@ class Worker:
         self.scheduler.add_job(self._in_app(self.send_outbox), "interval", seconds=OUTBOX_SECONDS, id="outbox", **opts)
         self.scheduler.add_job(self._in_app(wake_snoozed), "interval", seconds=SNOOZE_SECONDS, id="snooze", **opts)
         self.scheduler.add_job(self.refresh_folders, "interval", seconds=REFRESH_SECONDS, id="folders", **opts)
+        self.scheduler.add_job(self._in_app(prune_ledgers), "interval", seconds=PRUNE_SECONDS, id="prune", **opts)
         with self.app.app_context():
             for plugin, jobs in host().call_each("register_jobs"):
                 for job in (jobs if isinstance(jobs, (list, tuple)) else [jobs] if jobs else []):
@@ -227,6 +229,15 @@ def wake_snoozed() -> int:
         conversations.set_status(conv, "active", by=None)
     db.session.commit()
     return len(due)
+
+
+def prune_ledgers() -> int:
+    """Old rate-limit rows and spent or expired portal sign-in tokens; nothing reads them again."""
+    deleted = ratelimit.prune()
+    deleted += db.session.execute(db.delete(PortalToken).where(
+        PortalToken.expires_at < utcnow() - ratelimit.KEEP)).rowcount or 0
+    db.session.commit()
+    return deleted
 
 
 def start_in_thread(app: Flask, owner: str | None = None) -> Worker:

@@ -45,7 +45,7 @@ def test_users_create_list_and_errors(run):
                                                   "--password-stdin", input="another-pass\n"))
     assert "not an email" in one_line_error(run("users", "create", "nobody", "--name", "N",
                                                 "--password-stdin", input="long-enough\n"))
-    assert "at least 8" in one_line_error(run("users", "create", "c@example.test", "--name", "C",
+    assert "at least 10" in one_line_error(run("users", "create", "c@example.test", "--name", "C",
                                               "--password-stdin", input="short\n"))
     r = run("users", "create", "d@example.test", "--name", "D", "--role", "boss", "--password-stdin", input="x" * 9)
     assert r.exit_code != 0 and "boss" in r.output

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from inbox.extensions import db
+from inbox.mail import outbox
 from inbox.models import RateEvent, User
 from inbox.testing.fixtures import make_app
 from test_web_support import PASSWORD, login, make_mailbox, make_user
@@ -25,12 +26,29 @@ def test_login_page_and_successful_login_sets_safe_cookie(app, client):
     assert db.session.get(User, user.id).last_login_at is not None
 
 
-def test_secure_cookie_over_https(app):
-    user = make_user("Tess Tls")
-    client = app.test_client()
-    resp = client.post("/login", data={"email": user.email, "password": PASSWORD}, base_url="https://inbox.test")
+def test_secure_cookie_from_configuration(tmp_path, _migrated_template):
+    """BASE_URL on https (or HTTPS=1) makes the cookies Secure; nothing a request says changes that."""
+    app = make_app(str(tmp_path / "tls"), _migrated_template, BASE_URL="https://inbox.test")
+    with app.app_context():
+        user = make_user("Tess Tls")
+        resp = app.test_client().post("/login", data={"email": user.email, "password": PASSWORD},
+                                      base_url="https://inbox.test")
+        cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session="))
+        assert "Secure" in cookie
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_forwarded_proto_never_changes_cookie_security(app, client):
+    """Review finding 12: X-Forwarded-Proto: https once made every later cookie Secure, so logins
+    over plain http broke for everyone until a restart."""
+    user = make_user("Hal Header")
+    for _ in range(4):
+        client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    resp = app.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
     cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session="))
-    assert "Secure" in cookie
+    assert resp.status_code == 302 and "Secure" not in cookie
 
 
 def test_wrong_password_and_inactive_user_are_refused(app, client):
@@ -141,6 +159,7 @@ def test_password_reset_by_email_link_is_single_use(app, client, smtp_sink):
     user = make_user("Remy Reset")
     page = client.post("/forgot", data={"email": user.email})
     assert page.status_code == 200 and b"If that address belongs to an account" in page.data
+    outbox.send_due(app)  # queued in the outbox, sent by the worker
     assert len(smtp_sink.messages) == 1 and smtp_sink.messages[0].rcpt_tos == [user.email]
     link = _reset_link(smtp_sink)
     assert client.get(link).status_code == 200
@@ -158,6 +177,7 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(app, client, smtp_sink
     make_mailbox("Outbound", smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none")
     page = client.post("/forgot", data={"email": "nobody@nowhere.test"})
     assert page.status_code == 200 and b"If that address belongs to an account" in page.data
+    outbox.send_due(app)
     assert smtp_sink.messages == []
 
 

@@ -1,4 +1,5 @@
 """The conversation page and its actions, through the Flask test client."""
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -37,6 +38,11 @@ def test_page_shows_thread_kinds_and_marks_read(client, world):
     assert "Show quoted text" in html and "we are on it" in html
     assert "could not be read completely" in html
     assert "Carla Jensen" in html  # sidebar customer
+    # the GET changed nothing (review finding 27); the page's first presence heartbeat marks it read
+    db.session.refresh(conv)
+    assert conv.is_unread
+    last = re.search(r'data-last-item-id="(\d+)"', html).group(1)
+    assert client.post(f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last}).status_code == 200
     db.session.refresh(conv)
     assert conv.last_read_at is not None and not conv.is_unread
 

@@ -11,9 +11,9 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..models import ROLES, Mailbox, User
+from ..passwords import password_problem
 
 users = AppGroup("users", help="Agents and admins.")
-MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 
 
@@ -25,8 +25,9 @@ def _check_email(email: str) -> str:
 
 
 def _check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"the password must have at least {MIN_PASSWORD} characters")
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
     return password
 
 

@@ -5,7 +5,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     preferences: Mapped[dict] = mapped_column(db.JSON, default=dict)  # e.g. thread order
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # part of every session and remember-me cookie (get_id); logout increases it, so copies of a
+    # cookie taken before stop working (sessions are client-side signed cookies)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     mailboxes: Mapped[list[Mailbox]] = relationship(secondary=mailbox_access, lazy="selectin")
 
@@ -63,7 +66,11 @@ class User(UserMixin, db.Model):
         return hashlib.sha256((self.password_hash or "unset").encode()).hexdigest()[:16]
 
     def get_id(self) -> str:  # what flask-login keeps in the session and the remember cookie
-        return f"{self.id}:{self.session_fingerprint()}"
+        return f"{self.id}:{self.session_fingerprint()}:{self.session_generation or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie of this user stops working (the caller commits)."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def visible_mailbox_ids(self) -> set[int] | None:
         """None means every mailbox (admins); otherwise the granted ids."""

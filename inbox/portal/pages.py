@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from flask import abort, current_app, redirect, request, send_file, session, url_for
 
+from .. import ratelimit
 from ..extensions import db
 from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem
 from ..themes import static_file_path
 from . import bp
 from .delivery import deliver_from_customer, one_line
-from .ratelimit import allow
 from .render import page
 from .signin import current_customer_id
 
@@ -199,8 +199,8 @@ def _spam_checks(customer: Customer) -> dict:
     if time.time() - started < current_app.config.get("PORTAL_MIN_FORM_SECONDS", 2):
         errors["form"] = "That was quick! Please check your request and send it again."
     per_hour = current_app.config.get("PORTAL_REQUESTS_PER_HOUR", 10)
-    if not allow("portal-new-ip", request.remote_addr or "?", per_hour * 3, timedelta(hours=1)) or \
-            not allow("portal-new-customer", str(customer.id), per_hour, timedelta(hours=1)):
+    if not ratelimit.allow("portal-new-ip", ratelimit.client_ip(), per_hour * 3, timedelta(hours=1)) or \
+            not ratelimit.allow("portal-new-customer", str(customer.id), per_hour, timedelta(hours=1)):
         errors["rate"] = "You have sent many requests in the last hour. Please wait before sending another."
     return errors
 

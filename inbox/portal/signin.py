@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from flask import abort, current_app, redirect, request, session, url_for
 
+from .. import ratelimit
 from ..customers import find_customer
 from ..extensions import db
-from ..models import Conversation, PortalToken, utcnow
+from ..i18n import gettext as _
+from ..models import Conversation, Customer, CustomerEmail, PortalToken, utcnow
+from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
+from ..urls import external_url
 from . import bp
-from .mailer import send_system_mail
-from .ratelimit import allow
 from .render import page
 
 
@@ -27,7 +30,24 @@ def _hash(token: str) -> str:
 
 
 def current_customer_id() -> int | None:
-    return session.get("portal_customer_id")
+    """The signed-in customer, if the session is still valid: younger than PORTAL_SESSION_HOURS and
+    of the customer's current generation (sign-out ends every copy of the cookie, finding 17)."""
+    customer_id = session.get("portal_customer_id")
+    if not customer_id:
+        return None
+    hours = current_app.config.get("PORTAL_SESSION_HOURS", 12)
+    started = session.get("portal_signed_in_at") or 0
+    customer = db.session.get(Customer, customer_id)
+    if (customer is None or time.time() - started > hours * 3600
+            or session.get("portal_generation") != (customer.portal_generation or 0)):
+        _forget_portal_session()
+        return None
+    return customer_id
+
+
+def _forget_portal_session() -> None:
+    for key in ("portal_customer_id", "portal_email", "portal_generation", "portal_signed_in_at"):
+        session.pop(key, None)
 
 
 @bp.get("/")
@@ -43,23 +63,35 @@ def request_link():
     if "@" not in email or len(email) > 320:
         return page("portal/sign_in.html", None, email=email, error="That is not an email address: enter the one you write to us from, like name@example.com."), 400
     per_hour = current_app.config.get("PORTAL_SIGNIN_PER_HOUR", 5)
-    ok_ip = allow("portal-signin-ip", request.remote_addr or "?", per_hour * 4, timedelta(hours=1))
-    ok_addr = allow("portal-signin-addr", email, per_hour, timedelta(hours=1))
+    ok_ip = ratelimit.allow("portal-signin-ip", ratelimit.client_ip(), per_hour * 4, timedelta(hours=1))
+    ok_addr = ok_ip and ratelimit.allow("portal-signin-addr", email, per_hour, timedelta(hours=1))
     if not (ok_ip and ok_addr):
         db.session.commit()
         return page("portal/sign_in.html", None, email=email,
-                             error="Too many sign-in requests. Please wait an hour and try again."), 429
-    customer = find_customer(email)
-    if customer is not None and _has_portal_conversations(customer.id):
-        token = secrets.token_urlsafe(32)
-        minutes = current_app.config.get("PORTAL_TOKEN_MINUTES", 30)
-        db.session.add(PortalToken(token_hash=_hash(token), email=email,
-                                   expires_at=utcnow() + timedelta(minutes=minutes)))
-        link = url_for("portal.confirm", token=token, _external=True)
-        send_system_mail(email, "Your sign-in link",
-                         f"Open this link to see your requests:\n\n{link}\n\n"
-                         f"It works once and expires in {minutes} minutes. If you did not ask for it, "
-                         "ignore this message.")
+                    error=_("Too many sign-in requests. Please wait an hour and try again.")), 429
+    customer_id = db.session.execute(
+        db.select(CustomerEmail.customer_id).where(CustomerEmail.email == email)).scalar()
+    # the query runs for unknown addresses too (id 0 matches nothing): the same work either way
+    known = _has_portal_conversations(customer_id or 0)
+    # known and unknown addresses do the same work (a token row, a built mail); only a known one's
+    # mail is queued. An unknown address's token reaches nobody and consume() refuses it (finding 11)
+    token = secrets.token_urlsafe(32)
+    minutes = current_app.config.get("PORTAL_TOKEN_MINUTES", 30)
+    db.session.add(PortalToken(token_hash=_hash(token), email=email,
+                               expires_at=utcnow() + timedelta(minutes=minutes)))
+    mailbox = system_mailbox()
+    if mailbox is None:
+        current_app.logger.warning("portal sign-in link not sent: no mailbox can send system mail")
+    else:
+        from ..themes import branding
+
+        link = external_url("portal.confirm", token=token)
+        text = _("Open this link to see your requests:\n\n%(link)s\n\nIt works once and expires in "
+                 "%(minutes)s minutes. If you did not ask for it, ignore this message.", link=link, minutes=minutes)
+        message_id, mime = build_system_mail(mailbox, "", email, _("Your sign-in link"), text,
+                                             from_name=branding()["name"])
+        if known:
+            queue_system_mail(mailbox, email, message_id, mime)
     db.session.commit()
     # the same page whether or not we know the address
     return page("portal/check_mail.html", None, email=email)
@@ -105,12 +137,18 @@ def consume(token: str):
         abort(410)
     session["portal_customer_id"] = customer.id
     session["portal_email"] = row.email
+    session["portal_generation"] = customer.portal_generation or 0
+    session["portal_signed_in_at"] = time.time()
     session.permanent = True
     return redirect(url_for("portal.requests"))
 
 
 @bp.post("/sign-out")
 def sign_out():
-    session.pop("portal_customer_id", None)
-    session.pop("portal_email", None)
+    customer_id = current_customer_id()
+    customer = db.session.get(Customer, customer_id) if customer_id else None
+    if customer is not None:
+        customer.portal_generation = (customer.portal_generation or 0) + 1
+        db.session.commit()
+    _forget_portal_session()
     return redirect(url_for("portal.home"))

@@ -120,6 +120,12 @@
     if (msg && !window.confirm(msg)) e.preventDefault();
   }, true);
 
+  // <select data-submit-on-change>: the page's CSP allows no inline onchange handlers
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.matches && el.matches("select[data-submit-on-change]") && el.form) el.form.submit();
+  });
+
   // <input type=checkbox data-toggles="#sel">: the target shows only while the box is unticked
   function syncToggles() {
     document.querySelectorAll("input[data-toggles]").forEach(function (box) {

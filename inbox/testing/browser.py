@@ -31,6 +31,34 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+# every page of ours runs under a Content-Security-Policy (inbox/csp.py); a browser test fails when the
+# pages it visits break it (an inline handler, a script without the nonce, a call to another host).
+# Only top-level documents count: the mail body frame's own strict CSP blocks remote images on purpose.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  if (window.top !== window) return;
+  console.error("CSP-VIOLATION " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + e.sourceFile + ":" + e.lineNumber + " on " + location.pathname);
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request):
+    """The list of CSP violations seen by the test's `page` (empty otherwise); asserted empty at the end.
+    A test that provokes one on purpose can clear() the list."""
+    violations: list[str] = []
+    if "page" not in request.fixturenames:
+        yield violations
+        return
+    page = request.getfixturevalue("page")
+    page.context.add_init_script(_CSP_LISTENER)
+    page.context.on("console",
+                    lambda msg: violations.append(msg.text) if msg.text.startswith("CSP-VIOLATION") else None)
+    yield violations
+    assert not violations, "Content-Security-Policy violations: " + "; ".join(violations)
+
+
 @pytest.fixture
 def live_server(app):
     """The `app` fixture's app on a real HTTP port (threaded, like a small production server)."""

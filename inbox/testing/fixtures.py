@@ -63,7 +63,9 @@ def make_app(instance_path: str, template_db: str | None = None, **config):
     if template_db:
         shutil.copy(template_db, os.path.join(instance_path, "inbox.sqlite3"))
     settings = {"INSTANCE_PATH": instance_path, "SECRET_KEY": "test-secret", "TESTING": True,
-                "WTF_CSRF_ENABLED": False, "UNDO_SEND_SECONDS": 0}
+                "WTF_CSRF_ENABLED": False, "UNDO_SEND_SECONDS": 0,
+                # the test client's host; live servers (inbox.testing.live) listen on 127.0.0.1
+                "BASE_URL": "http://localhost", "EXTRA_TRUSTED_HOSTS": ["127.0.0.1"]}
     settings.update(config)
     return create_app(settings)
 

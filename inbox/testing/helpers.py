@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from email.message import EmailMessage
 
 
@@ -31,7 +32,7 @@ def mail_in(mailbox, sender: str, subject: str, body: str, name: str = "", messa
 def login(client, user) -> None:
     """Sign an agent or admin in on a Flask test client without going through the form."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
@@ -40,3 +41,5 @@ def portal_sign_in(client, customer, email: str | None = None) -> None:
     with client.session_transaction() as session:
         session["portal_customer_id"] = customer.id
         session["portal_email"] = email or customer.email
+        session["portal_generation"] = customer.portal_generation or 0
+        session["portal_signed_in_at"] = time.time()

@@ -12,6 +12,9 @@ MODULES = ("auth", "inbox_list", "conversation", "compose", "attachments", "sear
 def init_web(app) -> None:
     from ..plugin_host import host
     from . import access  # noqa: F401  (registers the user loader)
+    from . import security
+
+    security.init_app(app)  # proxy hops, security headers and CSP for every blueprint below
 
     for name in MODULES:
         try:

@@ -14,14 +14,18 @@ from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem, Us
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    # "id:fingerprint" since logins carry the password fingerprint; a bare id is a session from
-    # before that (or a test's), still signed by SECRET_KEY
-    raw_id, _, fingerprint = user_id.partition(":")
+    # "id:fingerprint:generation" (User.get_id); a shorter value is a session from before those
+    # parts existed, still signed by SECRET_KEY: a missing generation counts as 0, so it ends
+    # with the user's first logout too
+    raw_id, _, rest = user_id.partition(":")
+    fingerprint, _, generation = rest.partition(":")
     user = db.session.get(User, int(raw_id)) if raw_id.isdigit() else None
     if user is None or not user.active:
         return None
     if fingerprint and not secrets.compare_digest(fingerprint, user.session_fingerprint()):
         return None  # the password changed since this session began
+    if (generation or "0") != str(user.session_generation or 0):
+        return None  # the user logged out since (review finding 17)
     return user
 
 

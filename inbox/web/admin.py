@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ..extensions import db
 from ..models import Mailbox, User, forget_cached_settings, get_setting, set_setting
+from ..system_mail import system_mailbox
 from ..models.mailbox import CLOSED_POLICIES
 from .access import admin_required
 
@@ -81,6 +82,7 @@ def settings():
         db.session.rollback()
     numbers = {mb.id: bool(get_setting(f"mailbox.{mb.id}.subject_number", False)) for mb in boxes}
     return render_template("admin/settings.html", mailboxes=boxes, errors=errors, policies=POLICY_LABELS,
+                           system_mailbox=system_mailbox(),
                            fmt=request.form.get("subject_number_format") or subject_number_format(), numbers=numbers)
 
 

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Mailbox, User
 from .access import admin_required
 from .admin import EMAIL, _get, bp
@@ -47,7 +48,8 @@ def fill_user(user: User, errors: dict) -> None:
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
 def user_new():
-    from .auth import MIN_PASSWORD, send_reset_mail
+    from ..passwords import password_problem
+    from .auth import send_reset_mail
 
     user = User(role="agent", active=True, preferences={})
     errors: dict[str, str] = {}
@@ -57,8 +59,8 @@ def user_new():
             fill_user(user, errors)
         password = request.form.get("password") or ""
         invite = bool(request.form.get("invite"))
-        if not invite and len(password) < MIN_PASSWORD:
-            errors["password"] = f"Set a password of at least {MIN_PASSWORD} characters, or send an invitation."
+        if not invite and password_problem(password):
+            errors["password"] = _("%(problem)s Or send an invitation.", problem=password_problem(password))
         if not errors:
             if password:
                 user.set_password(password)
@@ -67,6 +69,7 @@ def user_new():
             if invite:
                 try:
                     send_reset_mail(user, invited=True)
+                    db.session.commit()
                     flash(f"{user.name} added; an invitation is on its way to {user.email}.", "success")
                 except Exception as exc:
                     flash(f"{user.name} added, but the invitation could not be sent: {exc}", "error")
@@ -110,7 +113,8 @@ def user_reset(user_id: int):
     user = db.get_or_404(User, user_id)
     try:
         send_reset_mail(user, invited=not user.password_hash)
-        flash(f"A link to set a password was sent to {user.email}.", "success")
+        db.session.commit()
+        flash(_("A link to set a password is on its way to %(email)s.", email=user.email), "success")
     except Exception as exc:
         flash(f"Could not send the email: {exc}", "error")
     return redirect(url_for("admin.user_edit", user_id=user.id))

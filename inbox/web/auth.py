@@ -1,9 +1,16 @@
 """Logging in and out, the agent's own profile, and password reset by emailed link.
 
-Failed logins are counted in the shared rate_event table (not process memory) so every gunicorn
-worker agrees: LOGIN_MAX_FAILURES per account+IP within LOGIN_WINDOW seconds locks that pair out
-until the window passes. Reset links are signed, expire after RESET_MAX_AGE seconds and carry a
-fingerprint of the current password hash, so they stop working once used."""
+Failed logins are counted in the shared rate-limit ledger (inbox.ratelimit), keyed on the real
+client address (ProxyFix, inbox/web/security.py). Two limits, so an attacker cannot lock the real
+user out (review finding 8): LOGIN_MAX_FAILURES per account and client address within LOGIN_WINDOW
+seconds pauses that pair; once an account has LOGIN_ACCOUNT_FAILURES failures in the window from
+anywhere, only addresses that have not failed for it may still try (the real user, at home or in
+the office, still can; each attacking address gets one more try at most).
+
+Reset links are signed, expire after RESET_MAX_AGE seconds and carry a fingerprint of the current
+password hash, so they stop working once used. The mail is queued in the outbox (never sent inside
+the request), and known and unknown addresses do the same work, so neither an SMTP outage nor the
+response time tells whether an account exists (findings 10-11)."""
 from __future__ import annotations
 
 import hashlib
@@ -15,17 +22,24 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func
+from sqlalchemy.orm import lazyload
 
+from .. import ratelimit
 from ..extensions import db, login_manager
-from ..models import Mailbox, RateEvent, User, utcnow
+from ..i18n import gettext as _, ngettext
+from ..models import User, utcnow
+from ..passwords import password_problem
+from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
+from ..urls import external_url
 from . import ui
 
 bp = Blueprint("auth", __name__)
 LOGIN_MAX_FAILURES = 5
+LOGIN_ACCOUNT_FAILURES = 20
 LOGIN_WINDOW = 300
 RESET_MAX_AGE = 3600
-MIN_PASSWORD = 10
+RESET_PER_ADDRESS_HOUR = 3  # per address and client
+RESET_PER_CLIENT_HOUR = 10  # per client, whatever the address
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -44,29 +58,27 @@ def _home() -> str:
 
 # ---- rate limiting ------------------------------------------------------------------------
 
-def _limit_key(email: str) -> str:
-    return f"{email}|{request.remote_addr or '-'}"[:320]
-
-
-def _recent_failures(email: str) -> tuple[int, object]:
-    window = current_app.config.get("LOGIN_WINDOW", LOGIN_WINDOW)
-    since = utcnow() - timedelta(seconds=window)
-    count, oldest = db.session.execute(
-        db.select(func.count(), func.min(RateEvent.created_at))
-        .where(RateEvent.kind == "login_fail", RateEvent.key == _limit_key(email), RateEvent.created_at >= since)
-    ).one()
-    return count, oldest
+def _pair_key(email: str) -> str:
+    return ratelimit.key_of(email, ratelimit.client_ip())
 
 
 def _locked_message(email: str) -> str | None:
+    """Why this client may not try this account now, or None."""
+    window = timedelta(seconds=current_app.config.get("LOGIN_WINDOW", LOGIN_WINDOW))
+    count, oldest = ratelimit.recent("login_fail", _pair_key(email), window)
     limit = current_app.config.get("LOGIN_MAX_FAILURES", LOGIN_MAX_FAILURES)
-    count, oldest = _recent_failures(email)
     if count < limit:
-        return None
-    window = current_app.config.get("LOGIN_WINDOW", LOGIN_WINDOW)
-    wait = max(1, int((oldest + timedelta(seconds=window) - utcnow()).total_seconds() // 60) + 1)
-    return (f"Too many failed attempts for this account. For your security, logging in is paused; "
-            f"try again in {wait} minute{'s' if wait != 1 else ''} or reset your password.")
+        account_limit = current_app.config.get("LOGIN_ACCOUNT_FAILURES", LOGIN_ACCOUNT_FAILURES)
+        account_count, _oldest = ratelimit.recent("login_fail_account", email, window)
+        # under attack from many places: a client that has failed for this account waits; one that
+        # has not (most likely the account's owner) still gets through
+        if not (count and account_count >= account_limit):
+            return None
+    wait = max(1, ratelimit.retry_after(oldest, window) // 60 + 1)
+    return ngettext("Too many failed attempts for this account. For your security, logging in is paused; "
+                    "try again in %(num)d minute or reset your password.",
+                    "Too many failed attempts for this account. For your security, logging in is paused; "
+                    "try again in %(num)d minutes or reset your password.", wait)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,23 +95,28 @@ def login():
         else:
             user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
             if user is not None and user.active and user.check_password(request.form.get("password") or ""):
-                db.session.execute(db.delete(RateEvent).where(RateEvent.kind == "login_fail",
-                                                               RateEvent.key == _limit_key(email)))
+                ratelimit.clear("login_fail", _pair_key(email))
                 login_user(user, remember=bool(request.form.get("remember")))
                 user.last_login_at = utcnow()
                 db.session.commit()
                 return redirect(next_url or _home())
-            db.session.add(RateEvent(kind="login_fail", key=_limit_key(email)))
+            ratelimit.hit("login_fail", _pair_key(email))
+            ratelimit.hit("login_fail_account", email)
             db.session.commit()
-            error, status = "That email and password don't match an active account.", 401
+            error, status = _("That email and password don't match an active account."), 401
             error = _locked_message(email) or error
     return render_template("auth/login.html", error=error, email=email, next=next_url), status
 
 
 @bp.post("/logout")
 def logout():
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     logout_user()
-    flash("You are logged out.", "success")
+    if user is not None:
+        # copies of this session's cookie (and remember-me cookies) stop working (finding 17)
+        user.end_sessions()
+        db.session.commit()
+    flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -118,8 +135,8 @@ def profile():
         if new:
             if not user.check_password(request.form.get("current_password") or ""):
                 errors["current_password"] = "That is not your current password."
-            elif len(new) < MIN_PASSWORD:
-                errors["new_password"] = f"Use at least {MIN_PASSWORD} characters."
+            elif password_problem(new):
+                errors["new_password"] = password_problem(new)
             elif new != request.form.get("confirm_password"):
                 errors["confirm_password"] = "The two new passwords differ."
         if not errors:
@@ -160,50 +177,66 @@ def _user_for_token(token: str) -> User | None:
     return user
 
 
-def send_reset_mail(user: User, invited: bool = False) -> None:
-    """Sent straight away through the first active mailbox's SMTP server; raises SendError."""
-    from ..mail import compose
-    from ..mail.send import SendError, SmtpSession
+class NoSystemMailbox(Exception):
+    """No active mailbox can send system mail."""
 
-    mailbox = db.session.execute(db.select(Mailbox).where(Mailbox.active.is_(True), Mailbox.smtp_host.is_not(None))
-                                 .order_by(Mailbox.id).limit(1)).scalar_one_or_none()
+
+def _reset_mail(user: User | None, email: str, invited: bool = False):
+    """(mailbox, message_id, MIME) of a reset or invitation mail. For an unknown address (user None)
+    the same work is done for a token nobody will receive, so the answer takes as long either way."""
+    mailbox = system_mailbox()
     if mailbox is None:
-        raise SendError("no mailbox with an SMTP server is configured")
-    link = url_for("auth.reset", token=reset_token(user), _external=True)
+        raise NoSystemMailbox(_("no active mailbox has an SMTP server"))
+    token = reset_token(user) if user is not None else _serializer().dumps({"u": 0, "p": "0" * 16})
+    link = external_url("auth.reset", token=token)
     hours = current_app.config.get("RESET_MAX_AGE", RESET_MAX_AGE) // 3600 or 1
-    intro = ("You have been invited to the team inbox. Choose a password to get started:" if invited else
-             "Someone (hopefully you) asked to reset the password for this inbox account. Choose a new one here:")
-    text = (f"Hello {user.first_name},\n\n{intro}\n\n{link}\n\nThe link works once and expires in "
-            f"{hours} hour{'s' if hours != 1 else ''}. If you did not ask for this, ignore this message.\n")
-    domain = mailbox.email.rsplit("@", 1)[-1]
-    msg = compose.build_message(
-        from_addr=compose.address(mailbox.from_name or mailbox.name, mailbox.email), to=[compose.address(user.name, user.email)],
-        subject="Your inbox invitation" if invited else "Reset your inbox password",
-        message_id=f"auth.{secrets.token_hex(12)}@{domain}", text=text,
-        extra_headers={"Auto-Submitted": "auto-generated"})
-    with SmtpSession(mailbox) as session:
-        session.send(mailbox.email, [user.email], bytes(msg))
+    name = user.first_name if user is not None else ""
+    intro = (_("You have been invited to the team inbox. Choose a password to get started:") if invited else
+             _("Someone (hopefully you) asked to reset the password for this inbox account. Choose a new one here:"))
+    expiry = ngettext("The link works once and expires in %(num)d hour. If you did not ask for this, "
+                      "ignore this message.",
+                      "The link works once and expires in %(num)d hours. If you did not ask for this, "
+                      "ignore this message.", hours)
+    text = _("Hello %(name)s,\n\n%(intro)s\n\n%(link)s\n\n%(expiry)s\n", name=name, intro=intro, link=link,
+             expiry=expiry)
+    subject = _("Your inbox invitation") if invited else _("Reset your inbox password")
+    message_id, mime = build_system_mail(mailbox, user.name if user else "", email, subject, text)
+    return mailbox, message_id, mime
+
+
+def send_reset_mail(user: User, invited: bool = False) -> None:
+    """Queue a reset (or invitation) mail in the outbox; the worker sends it and retries while SMTP is
+    down. Raises NoSystemMailbox when nothing can send it. The caller commits."""
+    mailbox, message_id, mime = _reset_mail(user, user.email, invited)
+    queue_system_mail(mailbox, user.email, message_id, mime)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot():
-    sent = False
+    sent, status = False, 200
     if request.method == "POST":
-        email = (request.form.get("email") or "").strip().lower()
-        key = f"{email}|{request.remote_addr or '-'}"[:320]
-        since = utcnow() - timedelta(hours=1)
-        recent = db.session.execute(db.select(func.count()).select_from(RateEvent).where(
-            RateEvent.kind == "reset_request", RateEvent.key == key, RateEvent.created_at >= since)).scalar()
-        db.session.add(RateEvent(kind="reset_request", key=key))
+        email = (request.form.get("email") or "").strip().lower()[:320]
+        ip = ratelimit.client_ip()
+        hour = timedelta(hours=1)
+        if not ratelimit.allow("reset_client", ip, current_app.config.get("RESET_PER_CLIENT_HOUR",
+                                                                           RESET_PER_CLIENT_HOUR), hour):
+            db.session.commit()
+            return render_template("auth/forgot.html", sent=False, limited=True), 429
+        within = ratelimit.allow("reset_request", ratelimit.key_of(email, ip),
+                                 current_app.config.get("RESET_PER_ADDRESS_HOUR", RESET_PER_ADDRESS_HOUR), hour)
+        # no eager loading of the user's mailboxes: a known address must cost what an unknown one does
+        user = db.session.execute(db.select(User).options(lazyload(User.mailboxes))
+                                  .where(User.email == email)).scalar_one_or_none()
+        known = user is not None and user.active
+        try:
+            mailbox, message_id, mime = _reset_mail(user if known else None, email)
+            if known and within:
+                queue_system_mail(mailbox, email, message_id, mime)
+        except NoSystemMailbox:  # the page must not reveal whether the account exists
+            current_app.logger.warning("password reset mail not queued: no mailbox can send system mail")
         db.session.commit()
-        user = db.session.execute(db.select(User).where(User.email == email)).scalar_one_or_none()
-        if user is not None and user.active and recent < 3:
-            try:
-                send_reset_mail(user)
-            except Exception as exc:  # the page must not reveal whether the account exists
-                current_app.logger.warning("password reset mail for user %s not sent: %s", user.id, exc)
         sent = True  # same answer whether or not the address is known
-    return render_template("auth/forgot.html", sent=sent)
+    return render_template("auth/forgot.html", sent=sent, limited=False), status
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -214,14 +247,14 @@ def reset(token: str):
     errors: dict[str, str] = {}
     if request.method == "POST":
         new = request.form.get("password") or ""
-        if len(new) < MIN_PASSWORD:
-            errors["password"] = f"Use at least {MIN_PASSWORD} characters."
+        if password_problem(new):
+            errors["password"] = password_problem(new)
         elif new != request.form.get("confirm"):
             errors["confirm"] = "The two passwords differ."
         else:
             user.set_password(new)  # changes the fingerprint: this link is now spent
-            db.session.execute(db.delete(RateEvent).where(RateEvent.kind == "login_fail",
-                                                           RateEvent.key.like(f"{user.email}|%")))
+            ratelimit.clear("login_fail", key_prefix=f"{user.email}|")
+            ratelimit.clear("login_fail_account", user.email)
             db.session.commit()
             flash("Your password is set. Log in with it now.", "success")
             return redirect(url_for("auth.login"))
@@ -246,19 +279,3 @@ def init_app(app) -> None:
         if _wants_json():
             return jsonify(error="login required"), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-    @app.after_request
-    def _security_headers(response):
-        # no page of ours may be framed by another site (clickjacking of the action buttons); routes
-        # with stricter needs (the email body, attachments) set their own values first
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
-    @app.before_request
-    def _secure_cookie_on_https():
-        # behind TLS the session cookie must never travel over plain http
-        if request.is_secure and not app.config.get("SESSION_COOKIE_SECURE"):
-            app.config["SESSION_COOKIE_SECURE"] = True
-            app.config["REMEMBER_COOKIE_SECURE"] = True

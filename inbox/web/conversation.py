@@ -114,9 +114,9 @@ def show(number: int):
         if winner is not None and current_user.can_see_mailbox(winner.mailbox_id):
             flash(f"#{conv.number} was merged into #{winner.number}.", "info")
             return redirect(url_for("conversation.show", number=winner.number))
-    conv.last_read_at = utcnow()
-    _touch_presence(conv, "viewing")
-    db.session.commit()
+    # a GET changes nothing (a link from another site must not mark conversations read, review
+    # finding 27): the page's first presence heartbeat (a CSRF-checked POST, 300 ms after load)
+    # marks it read and announces the viewer
     return render_template("conversation/show.html", **page_context(conv))
 
 
@@ -190,6 +190,10 @@ def presence(number: int):
     except (TypeError, ValueError):
         after = 0
     news = thread_view.news_since(conv.id, after, current_user) if after else []
+    if after and not news:
+        # the agent's open page shows everything up to now: read (a newer message waits for a reload)
+        conv.last_read_at = utcnow()
+        db.session.commit()
     return jsonify(others=[{"name": p.user.name, "state": p.state} for p in others_present(conv)],
                    new_items=len(news))
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..i18n import gettext as _
 
 bp = Blueprint("errors", __name__)
 log = logging.getLogger(__name__)
@@ -23,6 +25,11 @@ MESSAGES = {
 
 
 def _render(code: int, title: str, hint: str):
+    from flask.globals import request_ctx
+
+    if request_ctx.url_adapter is None:
+        # the Host header is not ours (TRUSTED_HOSTS): no URL can be built, so no page layout
+        return f"{title}. {hint}", code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.headers.get("HX-Request"):
         return f"{title}. {hint}", code  # a fragment swap must not pull a whole page into the view
     if request.path.startswith("/portal"):
@@ -36,6 +43,10 @@ def _http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400 or exc.response is not None:
         return exc
     title, hint = MESSAGES.get(exc.code, (exc.name, ""))
+    if exc.code == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
+        # say what the limit is (MAX_CONTENT_LENGTH: the attachment limit plus room for the form)
+        hint = _("Everything sent at once may be at most %(mb)s MB. Send smaller files, or fewer at once.",
+                 mb=round(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)))
     return _render(exc.code, title, hint)
 
 

@@ -64,10 +64,10 @@ def suggestions(conversation, item, limit):
 
 
 def _article_url(slug: str) -> str:
-    try:
-        return url_for("kb_portal.article", slug=slug, _external=True)
-    except RuntimeError:  # the worker has no request; without SERVER_NAME a path is the best we have
-        return f"/portal/kb/a/{slug}"
+    from inbox.urls import external_url
+
+    # the link goes into mail to customers: built on BASE_URL, never on the request's Host
+    return external_url("kb_portal.article", slug=slug)
 
 
 @hookimpl

@@ -1,7 +1,7 @@
 """What the conversation page needs, stored at import; when a customer address was linked
 
 Revision ID: 0009_mail_safety
-Revises: 0007_imap_numbers_bigint
+Revises: 0008_session_generations
 
 thread_item.reply_to: the Reply-To addresses as parsed (defensively) at import, so a page view
 never parses the raw message again (one broken header made a conversation 500 for everybody).
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_mail_safety"
-down_revision = "0007_imap_numbers_bigint"
+down_revision = "0008_session_generations"
 branch_labels = None
 depends_on = None
 
