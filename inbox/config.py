@@ -31,6 +31,9 @@ class Defaults:
     MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
     DISABLE_PLUGINS = ""  # "all" or a comma separated list
     PLUGIN_PANEL_TIMEOUT = 3.0
+    # Server-side fetches (inbox.net): private/loopback/link-local networks opened for them,
+    # comma-separated CIDRs, e.g. "10.0.5.0/24,127.0.0.1/32". Empty: public addresses only.
+    WEBHOOK_ALLOWED_NETWORKS = ""
     # Web
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
