@@ -9,6 +9,7 @@ from flask import current_app
 
 from inbox.extensions import db
 from inbox.models import ThreadItem
+from inbox.templating import build_context, render, render_string
 
 from . import policy, schedule
 from .models import AutoReplyLog, AutoresponderConfig
@@ -49,13 +50,7 @@ class Message:
 
 def compose(cfg: AutoresponderConfig, conversation, item: ThreadItem | None, at: datetime,
             context: dict | None = None) -> Message:
-    """Render the message for this moment. Raises RenderError (from the shared renderer)."""
-    try:
-        from inbox_plugins.saved_replies.rendering import build_context, render, render_string
-    except ImportError as exc:  # the plugin may be uninstalled; being disabled does not matter
-        raise RuntimeError("the auto-responder renders with the saved_replies plugin's renderer, "
-                           f"which is not installed ({exc})") from None
-
+    """Render the message for this moment. Raises RenderError (core's bounded renderer)."""
     open_now = True
     if cfg.office_hours:
         open_now = schedule.is_open(cfg.schedule, cfg.holidays, cfg.timezone, at)

@@ -9,7 +9,7 @@ from inbox.extensions import db
 from inbox.models import Conversation, ThreadItem
 
 from . import service
-from .rendering import RenderError, build_context, render, sample_context
+from inbox.templating import RenderError, build_context, render, sample_context
 from .views import _reply_or_404, bp
 
 
