@@ -32,11 +32,16 @@ __all__ = ["MAX_OUTPUT", "RenderError", "Rendered", "build_context", "check", "h
 
 class RenderError(Exception):
     """A template could not be rendered; str(exc) is a one-line explanation for the agent.
-    ``limit`` is True when it went over a bound (time, size, steps) rather than being wrong."""
+    ``kind``: "limit" (over a bound: time, size, steps), "refused" (the sandbox said no), "syntax",
+    or "error" (a failure that may depend on the data, such as 1 / 0)."""
 
-    def __init__(self, message: str, limit: bool = False):
+    def __init__(self, message: str, kind: str = "error"):
         super().__init__(message)
-        self.limit = limit
+        self.kind = kind
+
+    @property
+    def limit(self) -> bool:
+        return self.kind == "limit"
 
 
 _ENVS = {True: BoundedSandbox(autoescape=True), False: BoundedSandbox(autoescape=False)}
@@ -148,9 +153,10 @@ class Rendered:
 def render_string(template: str, context: dict, autoescape: bool = False) -> str:
     """Render one template string; RenderError on syntax errors, refused access or any bound exceeded."""
     try:
+        compiled = _compiled(template or "", bool(autoescape))  # bounded by the template's length, not metered
         with metered():
             chunks, size = [], 0
-            for chunk in _compiled(template or "", bool(autoescape)).generate(plain(context)):
+            for chunk in compiled.generate(plain(context)):
                 size += len(chunk)
                 if size > MAX_OUTPUT:
                     raise LimitExceeded(_("the result is longer than %(limit)s characters", limit=MAX_OUTPUT))
@@ -158,17 +164,17 @@ def render_string(template: str, context: dict, autoescape: bool = False) -> str
             return "".join(chunks)
     except TemplateSyntaxError as exc:
         raise RenderError(_("template error on line %(line)s: %(message)s", line=exc.lineno,
-                            message=exc.message)) from None
+                            message=exc.message), "syntax") from None
     except LimitExceeded as exc:
-        raise RenderError(_("not allowed: %(why)s (a rendering limit)", why=exc), limit=True) from None
+        raise RenderError(_("not allowed: %(why)s (a rendering limit)", why=exc), "limit") from None
     except SecurityError as exc:
-        raise RenderError(_("not allowed: %(why)s", why=exc)) from None
+        raise RenderError(_("not allowed: %(why)s", why=exc), "refused") from None
     except TemplateError as exc:
         raise RenderError(_("template error: %(message)s", message=exc.message or exc)) from None
     except MemoryError:
-        raise RenderError(_("not allowed: out of memory (a rendering limit)"), limit=True) from None
+        raise RenderError(_("not allowed: out of memory (a rendering limit)"), "limit") from None
     except RecursionError:
-        raise RenderError(_("template error: nested too deeply (a rendering limit)"), limit=True) from None
+        raise RenderError(_("template error: nested too deeply (a rendering limit)"), "limit") from None
     except (ArithmeticError, TypeError, ValueError, LookupError) as exc:
         raise RenderError(_("template error: %(kind)s: %(message)s", kind=type(exc).__name__,
                             message=exc)) from None
@@ -177,9 +183,10 @@ def render_string(template: str, context: dict, autoescape: bool = False) -> str
 def check(template: str, body_format: str | None = None, context: dict | None = None) -> str | None:
     """Why the template cannot be saved, or None: for forms, before saving.
 
-    Refuses syntax errors, underscore names, and templates that go over the rendering bounds with
-    the sample values (``body_format`` "markdown"/"html" renders as a reply body, None as one
-    string). Errors that depend on real data (a missing variable, 1/0) are left to render time.
+    Refuses syntax errors, underscore names, and templates that the sandbox refuses or that go over
+    the rendering bounds with the sample values (``body_format`` "markdown"/"html" renders as a
+    reply body, None as one string). Errors that may depend on real data (1 / 0) are left to render
+    time, where the picker shows them.
     """
     try:
         ast = _ENVS[False].parse(template or "")
@@ -198,8 +205,10 @@ def check(template: str, body_format: str | None = None, context: dict | None = 
         else:
             render_string(template, context if context is not None else sample_context())
     except RenderError as exc:
-        if exc.limit:
+        if exc.kind == "limit":
             return _("template that exceeds the rendering limits (%(why)s)", why=exc)
+        if exc.kind in ("refused", "syntax"):
+            return str(exc)
     return None
 
 
