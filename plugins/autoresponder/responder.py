@@ -73,19 +73,25 @@ def handle(conversation, item: ThreadItem, history: bool, is_new: bool) -> Threa
     if cfg is None or not cfg.enabled:
         return None
     at = now()
-    reason = policy.message_reason(conversation, item, history, _setting("never_answer_pattern", None))
+    pattern = _setting("never_answer_pattern", None)
+    reason = policy.message_reason(conversation, item, history, pattern)
+    to_name, to_addr = policy.reply_address(item) if reason is None else ("", "")
+    if reason is None:
+        reason = policy.recipient_reason(to_addr, pattern)
     if reason is None:
         reason = policy.rate_reason(cfg, conversation, item, is_new, at,
-                                    int(_setting("daily_cap", policy.DEFAULT_DAILY_CAP)))
+                                    int(_setting("daily_cap", policy.DEFAULT_DAILY_CAP)), recipient=to_addr,
+                                    domain_cap=int(_setting("domain_daily_cap", policy.DEFAULT_DOMAIN_DAILY_CAP)))
     if reason is not None:
         log.info("no auto-reply in conversation #%s: %s", conversation.number, reason)
         return None
     from inbox.mail.outbox import queue_auto_reply
 
     message = compose(cfg, conversation, item, at)
-    reply = queue_auto_reply(conversation, item, message.subject, message.text, message.html)
+    reply = queue_auto_reply(conversation, item, message.subject, message.text, message.html,
+                             to=[(to_name, to_addr)])
     db.session.add(AutoReplyLog(mailbox_id=conversation.mailbox_id, conversation_id=conversation.id,
-                                item_id=reply.id, recipient=item.from_email.strip().lower(), sent_at=at))
+                                item_id=reply.id, recipient=to_addr.strip().lower(), sent_at=at))
     db.session.commit()  # the reply and its log row stand together, whoever fired the event
     log.info("auto-reply queued in conversation #%s (%s hours)", conversation.number,
              "office" if message.office_hours else "outside")
