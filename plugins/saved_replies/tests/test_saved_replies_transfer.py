@@ -93,3 +93,41 @@ def test_cli_export_then_import_into_another_install(app, tmp_path, _migrated_te
         assert result.exit_code != 0 and "not a saved-replies export" in result.output
         db.session.remove()
         db.engine.dispose()
+
+
+def test_import_reveals_nothing_about_hidden_mailboxes_or_replies(app, client):
+    """Finding 18: 'no mailbox' vs 'you may not keep replies there' told an agent which addresses
+    other desks use, and 'already here' confirmed the exact text of a reply hidden from them."""
+    world = World()
+    hidden = service.create(world.cid, ReplyData(title="Billing secret", body="Refund code 7731",
+                                                 scope="mailbox", mailbox_id=world.b.id))
+    db.session.commit()
+    document = {"format": transfer.FORMAT, "version": 1, "replies": [
+        {"title": "Probe hidden", "body": "x", "scope": "mailbox", "mailbox": world.b.email},
+        {"title": "Probe missing", "body": "x", "scope": "mailbox", "mailbox": "nope@shop.test"},
+        {"title": hidden.title, "body": hidden.body, "scope": "mailbox", "mailbox": world.b.email},
+    ]}
+    added, skipped, problems = transfer.import_(world.ann, document)
+    db.session.rollback()
+    assert (added, skipped) == (0, 0)
+    assert problems[0].endswith(f"no mailbox {world.b.email!r} here")
+    assert problems[1].endswith("no mailbox 'nope@shop.test' here")  # the same words for both
+    assert "may not" not in " ".join(problems)
+    # through the page: nothing counted as "already here"
+    login(client, world.ann)
+    resp = client.post("/saved-replies/import", data={"file": (BytesIO(json.dumps(document).encode()), "x.json")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "Imported 0 saved replies; 0 were already here." in html
+
+
+def test_duplicate_check_ignores_replies_the_user_cannot_see(app):
+    """A global copy of another agent's personal reply is not "already here" for someone else."""
+    world = World()
+    service.create(world.bob, ReplyData(title="Bob private", body="mine", scope="personal"))
+    db.session.commit()
+    document = {"format": transfer.FORMAT, "version": 1, "replies": [
+        {"title": "Bob private", "body": "mine", "scope": "personal"}]}
+    assert transfer.import_(world.ann, document)[:2] == (1, 0)  # Ann gets her own copy
+    db.session.commit()
+    assert transfer.import_(world.ann, document)[:2] == (0, 1)  # and now hers is already here
