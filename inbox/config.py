@@ -2,6 +2,11 @@
 
 The three variables the whole product honours (CLI, web, worker) are INBOX_INSTANCE_PATH,
 INBOX_DATABASE_URL and INBOX_SECRET_KEY; any other INBOX_FOO sets config key FOO.
+
+Test config wins over everything, derived keys included (its DATABASE_URL beats INBOX_DATABASE_URL).
+With ``IGNORE_ENVIRONMENT: True`` in the test config no INBOX_* variable is read at all: the
+fixtures of ``inbox.testing`` set it, so tests run in a shell where the app's variables are exported
+never see (or migrate, or write to) the database those variables name.
 """
 from __future__ import annotations
 
@@ -52,10 +57,15 @@ def _coerce(value: str):
         return value
 
 
+def reads_environment(test_config: dict | None) -> bool:
+    return not (test_config or {}).get("IGNORE_ENVIRONMENT")
+
+
 def load(app, test_config: dict | None) -> None:
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
-    for key, value in os.environ.items():
+    environment = os.environ.items() if reads_environment(test_config) else ()
+    for key, value in environment:
         if key.startswith("INBOX_") and key != "INBOX_INSTANCE_PATH":
             name = key[len("INBOX_"):]
             if name == "DATABASE_URL":
@@ -66,6 +76,8 @@ def load(app, test_config: dict | None) -> None:
                 app.config[name] = _coerce(value)
     if test_config:
         app.config.update(test_config)
+        if test_config.get("DATABASE_URL") and not test_config.get("SQLALCHEMY_DATABASE_URI"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = test_config["DATABASE_URL"]  # beats INBOX_DATABASE_URL
     if "DATABASE_URL" in app.config and not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
