@@ -171,11 +171,23 @@ def _adapter(policy: Policy) -> HTTPAdapter:
     return adapter
 
 
+class GuardedSession(requests.Session):
+    """Follows redirects only when built with max_redirects > 0, whatever a caller passes."""
+
+    follow_redirects = False
+
+    def send(self, request, **kwargs):
+        if not self.follow_redirects:
+            kwargs["allow_redirects"] = False
+        return super().send(request, **kwargs)
+
+
 def session(allowed_networks: Iterable | None = None, max_redirects: int = 0) -> requests.Session:
-    """A requests Session whose every connection is guarded. Prefer ``fetch``, which also caps the body
-    and follows redirects only when asked (pass ``allow_redirects=False`` yourself here)."""
+    """A requests Session whose every connection is guarded and that follows at most
+    ``max_redirects`` redirects (none by default). Prefer ``fetch``, which also caps the body."""
     policy = Policy(tuple(allowed_networks) if allowed_networks is not None else configured_networks())
-    s = requests.Session()
+    s = GuardedSession()
+    s.follow_redirects = max_redirects > 0
     s.trust_env = False  # no HTTP(S)_PROXY (the peer would be the proxy) and no ~/.netrc credentials
     # 0 would make requests raise TooManyRedirects even with allow_redirects=False (it prepares _next).
     s.max_redirects = max(max_redirects, 1)

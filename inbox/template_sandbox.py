@@ -35,7 +35,6 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.filters import make_attrgetter
 from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-from jinja2.utils import _PassArg
 from jinja2.visitor import NodeTransformer
 
 MAX_OUTPUT = 200_000  # characters in a finished reply: longer is a mistake or an attack
@@ -240,15 +239,16 @@ _PRECHECKS = {"join": _pre_join, "center": _pre_center, "indent": _pre_indent, "
 
 
 def _bounded_filter(name: str, func):
-    pass_arg = _PassArg.from_obj(func)
+    # how Jinja calls the filter: @pass_context/@pass_eval_context/@pass_environment put one argument first
+    pass_arg = getattr(getattr(func, "jinja_pass_arg", None), "name", None)
     precheck = _PRECHECKS.get(name)
 
     def wrapper(*args, **kwargs):
         current_budget().tick()
         if precheck is not None:
             lead = 1 if pass_arg is not None else 0
-            env = args[0].environment if pass_arg in (_PassArg.context, _PassArg.eval_context) \
-                else (args[0] if pass_arg is _PassArg.environment else None)
+            env = args[0].environment if pass_arg in ("context", "eval_context") \
+                else (args[0] if pass_arg == "environment" else None)
             replaced = precheck(env, *args[lead:], **kwargs)
             if replaced is not None:  # join: call it with the checked items and the separator only
                 items, d = replaced

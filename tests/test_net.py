@@ -227,3 +227,13 @@ def test_environment_proxy_is_ignored(server, monkeypatch, listener):
     resp = net.get(server.url + "/hello", allowed_networks=net.parse_networks("127.0.0.1/32"))
     assert resp.text == "hello"
     assert _nothing_connected(listener)
+
+
+def test_a_session_does_not_follow_redirects_unless_built_to(server, internal):
+    allowed = net.parse_networks("127.0.0.0/8")
+    server.routes["/go"] = (302, {"Location": internal.url + "/internal-admin/secret"}, b"")
+    with net.session(allowed) as s:
+        assert s.get(server.url + "/go").status_code == 302  # requests' own default would follow
+    assert internal.log == []
+    with net.session(allowed, max_redirects=1) as s:
+        assert s.get(server.url + "/go").text == "db_password=hunter2"  # allow-listed, and asked for
