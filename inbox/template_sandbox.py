@@ -37,6 +37,8 @@ from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 
+from .i18n import gettext as _
+
 MAX_OUTPUT = 200_000  # characters in a finished reply: longer is a mistake or an attack
 MAX_SIZE = 200_000  # characters or items in any value a template builds
 MAX_PRODUCED = 1_000_000  # characters of output produced in total, captured blocks included
@@ -68,9 +70,9 @@ class Budget:
     def tick(self, n: int = 1) -> None:
         self.ops += n
         if self.ops > MAX_OPS:
-            raise LimitExceeded(f"more than {MAX_OPS} steps (loops, calls or filters)")
+            raise LimitExceeded(_("more than %(limit)s steps (loops, calls or filters)", limit=MAX_OPS))
         if time.monotonic() > self.deadline:
-            raise LimitExceeded(f"rendering took longer than {TIME_LIMIT:g} s")
+            raise LimitExceeded(_("rendering took longer than %(seconds)s s", seconds=f"{TIME_LIMIT:g}"))
 
 
 _budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("template_budget", default=None)
@@ -123,20 +125,26 @@ def deep_size(value: Any, limit: int = MAX_SIZE) -> int:
     return total
 
 
-def _check_size(value: Any, what: str = "a value") -> Any:
+def _too_long(operation: str) -> LimitExceeded:
+    return LimitExceeded(_("the result of '%(operation)s' would be longer than %(limit)s characters",
+                           operation=operation, limit=MAX_SIZE))
+
+
+def _check_size(value: Any, operation: str = "()") -> Any:
     if isinstance(value, (str, list, tuple, dict)) and deep_size(value) > MAX_SIZE:
-        raise LimitExceeded(f"{what} would be longer than {MAX_SIZE}")
+        raise _too_long(operation)
     return value
 
 
-def _need(total: int, what: str) -> None:
+def _need(total: int, operation: str) -> None:
+    """Refuse before computing: ``total`` is what the result of ``operation`` would hold."""
     if total > MAX_SIZE:
-        raise LimitExceeded(f"{what} would be longer than {MAX_SIZE}")
+        raise _too_long(operation)
 
 
 def _check_int(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
-        raise LimitExceeded(f"a number larger than {MAX_INT_BITS} bits")
+        raise LimitExceeded(_("a number larger than %(bits)s bits", bits=MAX_INT_BITS))
     return value
 
 
@@ -153,9 +161,9 @@ def _check_percent(fmt: str, args: tuple, kwargs: dict) -> None:
     widths = 0
     for width, precision, _conv in specs:
         if "*" in (width, precision):
-            raise LimitExceeded("'*' widths are not allowed")
+            raise LimitExceeded(_("'*' widths are not allowed"))
         widths += int(width or 0) + int(precision or 0)
-    _need(len(fmt) + widths + len(specs) * _longest_arg(args, kwargs), "a formatted string")
+    _need(len(fmt) + widths + len(specs) * _longest_arg(args, kwargs), "%")
 
 
 def _check_str_format(fmt: str, args: tuple, kwargs: dict) -> None:
@@ -169,9 +177,9 @@ def _check_str_format(fmt: str, args: tuple, kwargs: dict) -> None:
             continue
         fields += 1
         if spec and "{" in spec:
-            raise LimitExceeded("nested format fields are not allowed")
+            raise LimitExceeded(_("nested format fields are not allowed"))
         widths += sum(int(n) for n in re.findall(r"\d+", spec or ""))
-    _need(len(fmt) + widths + fields * _longest_arg(args, kwargs), "a formatted string")
+    _need(len(fmt) + widths + fields * _longest_arg(args, kwargs), "format")
 
 
 # --- filters: each checked before it runs where it can grow its input -------------------------
@@ -182,30 +190,30 @@ def _pre_join(env, value, d="", attribute=None):
         getter = make_attrgetter(env, attribute)
         items = [getter(i) for i in items]
     current_budget().tick(len(items) // 100)
-    _need(sum(deep_size(i) for i in items) + deep_size(d) * max(len(items) - 1, 0), "the joined text")
+    _need(sum(deep_size(i) for i in items) + deep_size(d) * max(len(items) - 1, 0), "join")
     return items, d  # join the checked items, not the (possibly one-shot) original
 
 
 def _pre_tojson(env, value, indent=None):
     if indent is not None and (len(indent) if isinstance(indent, str) else int(indent)) > 8:
-        raise LimitExceeded("tojson indent is at most 8")
+        raise LimitExceeded(_("tojson indent is at most 8"))
 
 
 def _pre_center(env, value, width=80):
-    _need(max(len(str(value)), int(width)), "the centred text")
+    _need(max(len(str(value)), int(width)), "center")
 
 
 def _pre_indent(env, s, width=4, first=False, blank=False):
     w = len(width) if isinstance(width, str) else int(width)
     s = str(s)
-    _need(len(s) + (s.count("\n") + 1) * w, "the indented text")
+    _need(len(s) + (s.count("\n") + 1) * w, "indent")
 
 
 def _pre_wordwrap(env, s, width=79, break_long_words=True, wrapstring=None, break_on_hyphens=True):
     if int(width) < 1:
-        raise LimitExceeded("wordwrap width must be at least 1")
+        raise LimitExceeded(_("wordwrap width must be at least 1"))
     s = str(s)
-    _need(len(s) + (len(s) // int(width) + s.count(" ") + 1) * len(wrapstring or "\n"), "the wrapped text")
+    _need(len(s) + (len(s) // int(width) + s.count(" ") + 1) * len(wrapstring or "\n"), "wordwrap")
 
 
 def _pre_replace(env, s, old, new, count=None):
@@ -213,7 +221,7 @@ def _pre_replace(env, s, old, new, count=None):
     n = s.count(old) if old else len(s) + 1
     if count is not None and int(count) >= 0:
         n = min(n, int(count))
-    _need(len(s) + n * max(len(new) - len(old), 0), "the replaced text")
+    _need(len(s) + n * max(len(new) - len(old), 0), "replace")
 
 
 def _pre_format(env, value, *args, **kwargs):
@@ -221,16 +229,16 @@ def _pre_format(env, value, *args, **kwargs):
 
 
 def _pre_batch(env, value, linecount, fill_with=None):
-    _need(int(linecount), "a batch")
+    _need(int(linecount), "batch")
 
 
 def _pre_slice(env, value, slices, fill_with=None):
-    _need(int(slices), "the slices")
+    _need(int(slices), "slice")
 
 
 def _pre_sum(env, iterable, attribute=None, start=0):
     if not isinstance(start, (int, float)) or isinstance(start, bool):
-        raise LimitExceeded("sum() adds numbers only")  # summing lists is quadratic
+        raise LimitExceeded(_("sum() adds numbers only"))  # summing lists is quadratic
 
 
 _PRECHECKS = {"join": _pre_join, "center": _pre_center, "indent": _pre_indent, "wordwrap": _pre_wordwrap,
@@ -254,7 +262,7 @@ def _bounded_filter(name: str, func):
                 items, d = replaced
                 args = args[:lead] + (items, d)
                 kwargs = {}
-        return _check_int(_check_size(func(*args, **kwargs), f"the result of '{name}'"))
+        return _check_int(_check_size(func(*args, **kwargs), name))
 
     return update_wrapper(wrapper, func)
 
@@ -265,20 +273,20 @@ def _bounded_str_method(s: str, name: str, method):
     def wrapper(*args, **kwargs):
         current_budget().tick()
         if name in ("center", "ljust", "rjust", "zfill") and args:
-            _need(max(len(s), int(args[0])), "the padded text")
+            _need(max(len(s), int(args[0])), name)
         elif name == "replace" and len(args) >= 2:
             _pre_replace(None, s, *args[:3])
         elif name == "join" and args:
             items = list(args[0])
-            _need(sum(deep_size(i) for i in items) + len(s) * max(len(items) - 1, 0), "the joined text")
+            _need(sum(deep_size(i) for i in items) + len(s) * max(len(items) - 1, 0), "join")
             args = (items,) + args[1:]
         elif name == "expandtabs":
-            _need(len(s) + s.count("\t") * int(args[0] if args else kwargs.get("tabsize", 8)), "the text")
+            _need(len(s) + s.count("\t") * int(args[0] if args else kwargs.get("tabsize", 8)), "expandtabs")
         elif name == "format":
             _check_str_format(s, args, kwargs)
         elif name == "format_map" and args:
             _check_str_format(s, (), dict(args[0]) if isinstance(args[0], dict) else {})
-        return _check_size(method(*args, **kwargs), f"the result of '{name}'")
+        return _check_size(method(*args, **kwargs), name)
 
     return wrapper
 
@@ -353,11 +361,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             yield item
 
     def metered_value(self, value):
-        return _check_size(value, "a list")
+        return _check_size(value, "[...]")
 
     def metered_concat(self, parts: list):
         current_budget().tick()
-        _need(sum(deep_size(p) for p in parts), "the joined text")
+        _need(sum(deep_size(p) for p in parts), "~")
         return markup_join(parts) if self.autoescape else str_join(parts)
 
     def metered_output(self, value):
@@ -365,11 +373,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         size = deep_size(value, MAX_PRODUCED - budget.produced)
         budget.produced += size
         if budget.produced > MAX_PRODUCED:
-            raise LimitExceeded(f"the template produced more than {MAX_PRODUCED} characters")
+            raise LimitExceeded(_("the template produced more than %(limit)s characters", limit=MAX_PRODUCED))
         return value
 
     def _refuse(self, name: str):
-        raise SecurityError(f"'{name}' is not available in templates")
+        raise SecurityError(_("'%(name)s' is not available in templates", name=name))
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if attribute.startswith("_"):
@@ -407,7 +415,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         current_budget().tick()
         if isinstance(__obj, _Undefined):
             raise SecurityError("calling an unknown name is not allowed")
-        return _check_int(_check_size(super().call(__context, __obj, *args, **kwargs), "a value"))
+        return _check_int(_check_size(super().call(__context, __obj, *args, **kwargs), "()"))
 
     def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
         current_budget().tick()
@@ -415,22 +423,22 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             # the result has at least (bits(left) - 1) * right + 1 bits: refuse before computing it
             if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 \
                     and (left.bit_length() - 1) * right + 1 > MAX_INT_BITS:
-                raise LimitExceeded("that power is too large")
+                raise LimitExceeded(_("that power is too large"))
             return _check_int(operator.pow(left, right))
         if operator_name == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
-                    _need(deep_size(seq) * n, "that repetition")
+                    _need(deep_size(seq) * n, "*")
             if isinstance(left, int) and isinstance(right, int):
                 if left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
-                    raise LimitExceeded(f"a number larger than {MAX_INT_BITS} bits")
+                    raise LimitExceeded(_("a number larger than %(bits)s bits", bits=MAX_INT_BITS))
             return _check_int(operator.mul(left, right))
         if operator_name == "+":
             if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
-                _need(deep_size(left) + deep_size(right), "the joined value")
+                _need(deep_size(left) + deep_size(right), "+")
             return _check_int(operator.add(left, right))
         if operator_name == "%":
             if isinstance(left, str):
                 _check_percent(left, (right,), {})
-            return _check_size(operator.mod(left, right), "a formatted string")
+            return _check_size(operator.mod(left, right), "%")
         return self.binop_table[operator_name](left, right)
