@@ -86,6 +86,17 @@ def load(app, test_config: dict | None) -> None:
         app.config["ATTACHMENTS_DIR"] = os.path.join(app.instance_path, "attachments")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    _check_networks(app.config.get("WEBHOOK_ALLOWED_NETWORKS"))
+
+
+def _check_networks(value) -> None:
+    """A typo in the allow-list fails at start-up, not on the first fetch in a worker thread."""
+    from .net import parse_networks  # deferred: inbox.net imports requests, which config otherwise does not need
+
+    try:
+        parse_networks(value)
+    except ValueError as exc:
+        raise RuntimeError(f"WEBHOOK_ALLOWED_NETWORKS is not a list of networks: {exc}") from None
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -237,3 +237,15 @@ def test_a_session_does_not_follow_redirects_unless_built_to(server, internal):
     assert internal.log == []
     with net.session(allowed, max_redirects=1) as s:
         assert s.get(server.url + "/go").text == "db_password=hunter2"  # allow-listed, and asked for
+
+
+def test_a_bad_allow_list_fails_at_start_up(tmp_path):
+    from inbox import create_app
+
+    with pytest.raises(RuntimeError, match="WEBHOOK_ALLOWED_NETWORKS"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "IGNORE_ENVIRONMENT": True,
+                    "WEBHOOK_ALLOWED_NETWORKS": "10.0.0.0/8, intranet"})
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "IGNORE_ENVIRONMENT": True,
+                      "WEBHOOK_ALLOWED_NETWORKS": ["10.0.0.0/8", "fd00::/8"]})
+    with app.app_context():
+        assert [str(n) for n in net.configured_networks()] == ["10.0.0.0/8", "fd00::/8"]
