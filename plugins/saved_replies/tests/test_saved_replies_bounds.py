@@ -59,3 +59,24 @@ def test_a_stored_heavy_reply_does_not_hold_a_colleagues_picker(world, client):
     assert page.status_code == 200 and elapsed < 6, f"{elapsed:.1f} s"
     assert "Cannot be used: not allowed" in html
     assert 'data-insert="Hello Ann"' in html or "not rendered" in html
+
+
+def test_the_picker_stops_rendering_when_its_time_budget_is_spent(world, client, monkeypatch):
+    """Each render is bounded, but many slow-yet-legal replies must not add up: the list has a budget."""
+    from inbox_plugins.saved_replies import picker
+
+    monkeypatch.setattr(picker, "PICKER_BUDGET", 0.2)
+    slow = "{{ (('x'*99990)|list)|sort|unique|list|length }}"  # legal, within every bound, ~1 s
+    db.session.add(SavedReply(title="Slow", body=slow, body_format="markdown", scope="mailbox",
+                              mailbox_id=world.a.id, owner_id=world.ann.id, usage_count=100))
+    for n in range(3):
+        db.session.add(SavedReply(title=f"Light {n}", body="Hi {{ customer.first_name }}", body_format="markdown",
+                                  scope="mailbox", mailbox_id=world.a.id, owner_id=world.ann.id))
+    db.session.commit()
+    login(client, world.bob)
+    started = time.monotonic()
+    html = client.get(f"/saved-replies/picker?conversation={world.conv.id}").get_data(as_text=True)
+    assert time.monotonic() - started < 5
+    # the slow one ran (rendered, or stopped by its own 1 s limit on a busy machine) and used up the budget
+    assert 'data-insert="1"' in html or "rendering took longer than 1 s" in html
+    assert html.count("not rendered: the other replies took too long") == 3
