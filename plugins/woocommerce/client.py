@@ -7,6 +7,7 @@ Knows nothing about Flask, so it can run on worker threads.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -161,7 +162,7 @@ def _decode(store: Store, resp: net.Response) -> object:
         raise _api_error(store, resp.status_code, str(body.get("code")), str(body.get("message") or ""))
     if body is None:
         looks_html = "html" in ctype or resp.text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
-        what = "an HTML page (probably a WordPress or server page)" if looks_html else f"'{ctype or 'no content type'}'"
+        what = "an HTML page (probably a WordPress or server page)" if looks_html else f"'{_media_type(ctype)}'"
         if resp.status_code == 404:
             raise WooError("no_route", f"{store.base}/wp-json/ answered 404 with {what}: the WordPress REST API "
                                        "is not reachable at this URL. Check the store URL and that permalinks are not "
@@ -172,6 +173,14 @@ def _decode(store: Store, resp: net.Response) -> object:
     if resp.status_code >= 400:
         raise WooError("http", f"The store answered HTTP {resp.status_code}.", status=resp.status_code)
     return body
+
+
+def _media_type(ctype: str) -> str:
+    """The media type of a Content-Type header, or a placeholder: the header is remote text."""
+    media = ctype.split(";", 1)[0].strip().lower()
+    if re.fullmatch(r"[a-z0-9][a-z0-9.+-]{0,40}/[a-z0-9][a-z0-9.+-]{0,60}", media):
+        return media
+    return _("no content type") if not media else _("an unrecognised content type")
 
 
 def _api_error(store: Store, status: int, code: str, message: str) -> WooError:

@@ -112,3 +112,17 @@ def test_settings_carry_the_configured_allow_list(app):
     from inbox_plugins.woocommerce.settings import load
 
     assert load().store.allowed_networks == net.parse_networks("127.0.0.1/32")
+
+
+def test_a_hostile_content_type_is_not_shown():
+    store = Listener("127.0.0.1", 500, {"Content-Type": "text/x-secret; db_password=hunter2"}, b"not json")
+    odd = Listener("127.0.0.1", 500, {"Content-Type": "INTERNAL db_password=hunter2"}, b"not json")
+    try:
+        plain_type = diagnose(Store(url=store.url, key=KEY, secret=SECRET))
+        odd_type = diagnose(Store(url=odd.url, key=KEY, secret=SECRET))
+    finally:
+        store.close()
+        odd.close()
+    assert plain_type.kind == "not_json" and "'text/x-secret'" in plain_type.message
+    assert odd_type.kind == "not_json" and "unrecognised content type" in odd_type.message
+    assert "hunter2" not in plain_type.message + odd_type.message
