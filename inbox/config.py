@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 
+from .net import parse_networks
+
 
 class Defaults:
     SECRET_KEY = None  # generated into instance/secret_key on first start when unset
@@ -91,8 +93,6 @@ def load(app, test_config: dict | None) -> None:
 
 def _check_networks(value) -> None:
     """A typo in the allow-list fails at start-up, not on the first fetch in a worker thread."""
-    from .net import parse_networks  # deferred: inbox.net imports requests, which config otherwise does not need
-
     try:
         parse_networks(value)
     except ValueError as exc:

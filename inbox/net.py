@@ -33,6 +33,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 import requests
+from flask import current_app, has_app_context
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -89,8 +90,6 @@ def parse_networks(value: str | Iterable[str] | None) -> tuple:
 def configured_networks(config=None) -> tuple:
     """The allow-list from the app's config (WEBHOOK_ALLOWED_NETWORKS); empty outside an app."""
     if config is None:
-        from flask import current_app, has_app_context
-
         if not has_app_context():
             return ()
         config = current_app.config

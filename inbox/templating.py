@@ -23,6 +23,7 @@ from jinja2 import TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SecurityError
 
 from .i18n import gettext as _
+from .plugin_host import host
 from .template_sandbox import MAX_OUTPUT, BoundedSandbox, LimitExceeded, metered
 
 PLAIN_TYPES = (str, int, float, bool, type(None))
@@ -135,8 +136,6 @@ def sample_context(user=None, mailbox=None) -> dict:
 
 
 def _plugin_variables(conversation, user) -> dict:
-    from .plugin_host import host  # deferred: plugin_host imports the app's models and hooks
-
     merged: dict[str, Any] = {}
     for result in host().call("template_variables", conversation=conversation, user=user):
         if isinstance(result, dict):

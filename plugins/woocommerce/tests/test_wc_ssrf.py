@@ -8,9 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from wc_fakestore import KEY, SECRET
-from wc_fixtures import *  # noqa: F401,F403
 
-from inbox.testing.fixtures import *  # noqa: F401,F403
 from inbox import net
 from inbox_plugins.woocommerce.client import Store
 from inbox_plugins.woocommerce.diagnose import diagnose
