@@ -59,9 +59,10 @@ def import_(user: User, document: Any) -> tuple[int, int, list[str]]:
             mailbox_id = None
             if entry["scope"] == "mailbox":
                 mailbox = db.session.execute(db.select(Mailbox).where(Mailbox.email == entry["mailbox"])).scalar()
-                # a mailbox hidden from the user answers exactly like one that does not exist, so an
-                # import cannot tell an agent which addresses other desks use (finding 18)
-                if mailbox is None or not user.can_see_mailbox(mailbox.id):
+                # a mailbox hidden from the user (one they may not keep replies in: the same rule)
+                # answers exactly like one that does not exist, so an import cannot tell an agent
+                # which addresses other desks use (finding 18)
+                if mailbox is None or not service.may_create(user, "mailbox", mailbox.id):
                     raise service.ReplyError(f"no mailbox {entry['mailbox']!r} here")
                 mailbox_id = mailbox.id
             # only replies the user can see count as "already here": the count must not reveal others
