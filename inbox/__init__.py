@@ -34,7 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _instance_path(test_config: dict | None) -> str:
-    path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("INBOX_INSTANCE_PATH") or "instance"
+    from .config import reads_environment
+
+    from_env = os.environ.get("INBOX_INSTANCE_PATH") if reads_environment(test_config) else None
+    path = (test_config or {}).get("INSTANCE_PATH") or from_env or "instance"
     path = os.path.abspath(path)
     os.makedirs(path, exist_ok=True)
     return path

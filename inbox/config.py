@@ -2,11 +2,18 @@
 
 The three variables the whole product honours (CLI, web, worker) are INBOX_INSTANCE_PATH,
 INBOX_DATABASE_URL and INBOX_SECRET_KEY; any other INBOX_FOO sets config key FOO.
+
+Test config wins over everything, derived keys included (its DATABASE_URL beats INBOX_DATABASE_URL).
+With ``IGNORE_ENVIRONMENT: True`` in the test config no INBOX_* variable is read at all: the
+fixtures of ``inbox.testing`` set it, so tests run in a shell where the app's variables are exported
+never see (or migrate, or write to) the database those variables name.
 """
 from __future__ import annotations
 
 import json
 import os
+
+from .net import parse_networks
 
 
 class Defaults:
@@ -35,6 +42,9 @@ class Defaults:
     MAX_HTML_CHARS = 1_500_000
     DISABLE_PLUGINS = ""  # "all" or a comma separated list
     PLUGIN_PANEL_TIMEOUT = 3.0
+    # Server-side fetches (inbox.net): private/loopback/link-local networks opened for them,
+    # comma-separated CIDRs, e.g. "10.0.5.0/24,127.0.0.1/32". Empty: public addresses only.
+    WEBHOOK_ALLOWED_NETWORKS = ""
     # Web
     # the one external address of the app: every absolute link in mail is built on it, and requests
     # naming another Host are refused (400). scripts/run.sh asks for it; see docs/deploy.md
@@ -68,10 +78,15 @@ def _coerce(value: str):
         return value
 
 
+def reads_environment(test_config: dict | None) -> bool:
+    return not (test_config or {}).get("IGNORE_ENVIRONMENT")
+
+
 def load(app, test_config: dict | None) -> None:
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
-    for key, value in os.environ.items():
+    environment = os.environ.items() if reads_environment(test_config) else ()
+    for key, value in environment:
         if key.startswith("INBOX_") and key != "INBOX_INSTANCE_PATH":
             name = key[len("INBOX_"):]
             if name == "DATABASE_URL":
@@ -82,6 +97,8 @@ def load(app, test_config: dict | None) -> None:
                 app.config[name] = _coerce(value)
     if test_config:
         app.config.update(test_config)
+        if test_config.get("DATABASE_URL") and not test_config.get("SQLALCHEMY_DATABASE_URI"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = test_config["DATABASE_URL"]  # beats INBOX_DATABASE_URL
     if "DATABASE_URL" in app.config and not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -91,6 +108,7 @@ def load(app, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     _derive_web(app.config)
+    _check_networks(app.config.get("WEBHOOK_ALLOWED_NETWORKS"))
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
@@ -123,6 +141,13 @@ def _derive_web(config) -> None:
         # the largest upload we accept plus room for the form around it; the proxy's
         # client_max_body_size should match (docs/deploy.md)
         config["MAX_CONTENT_LENGTH"] = int(config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024
+
+def _check_networks(value) -> None:
+    """A typo in the allow-list fails at start-up, not on the first fetch in a worker thread."""
+    try:
+        parse_networks(value)
+    except ValueError as exc:
+        raise RuntimeError(f"WEBHOOK_ALLOWED_NETWORKS is not a list of networks: {exc}") from None
 
 
 def _instance_secret(instance_path: str) -> str:

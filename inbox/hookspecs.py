@@ -120,7 +120,8 @@ def message_sending(message, conversation, item):
 @hookspec
 def template_variables(conversation, user):
     """Return a dict of extra variables for saved replies and auto-replies, e.g.
-    ``{"order": {...}}``. Values should be plain data (str, numbers, dicts, lists)."""
+    ``{"order": {...}}``. Values should be plain data (str, numbers, dicts, lists).
+    Called by ``inbox.templating.build_context``."""
 
 
 # --- UI slots -----------------------------------------------------------------------------------

@@ -79,3 +79,31 @@ def test_scaffolded_plugin_installs_and_its_own_tests_pass(venv, tmp_path):
     tests = run(venv, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:playwright", str(root / "tests"),
                 cwd=root, timeout=180)
     assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
+
+
+def test_scaffolded_plugin_tests_never_touch_the_database_the_environment_names(venv, tmp_path):
+    """Issue 10: run a plugin's tests in the shell that runs the app (INBOX_* exported): they pass,
+    and the database and instance folder those variables name are left exactly as they were."""
+    import hashlib
+    import sqlite3
+
+    made = run(venv, "-c", INBOX, "plugins", "new", "guarded", "--dir", str(tmp_path), cwd=tmp_path,
+               env={"INBOX_INSTANCE_PATH": str(tmp_path / "scaffold-instance")})
+    assert made.returncode == 0, made.stderr
+    root = tmp_path / "inbox-guarded"
+    pip_install(venv, root, tmp_path)
+    real_db, real_instance = tmp_path / "production.sqlite3", tmp_path / "production-instance"
+    real_instance.mkdir()
+    with sqlite3.connect(real_db) as conn:
+        conn.execute("CREATE TABLE precious (v TEXT)")
+        conn.execute("INSERT INTO precious VALUES ('customer data')")
+    before = hashlib.sha256(real_db.read_bytes()).hexdigest()
+    env = {"INBOX_DATABASE_URL": f"sqlite:///{real_db}", "INBOX_INSTANCE_PATH": str(real_instance),
+           "INBOX_SECRET_KEY": "the-real-secret", "INBOX_DISABLE_PLUGINS": "all"}
+    tests = run(venv, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:playwright", str(root / "tests"),
+                cwd=root, env=env, timeout=180)
+    assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
+    assert hashlib.sha256(real_db.read_bytes()).hexdigest() == before
+    assert list(real_instance.iterdir()) == []
+    with sqlite3.connect(real_db) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["precious"]

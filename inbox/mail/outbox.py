@@ -163,14 +163,19 @@ def start_conversation(mailbox, user, to, subject: str, text: str, html: str | N
     return conv
 
 
+MAX_AUTO_RECIPIENTS = 1  # automatic mail never fans out (security review, finding 9)
+
+
 def queue_auto_reply(conversation, in_reply_to_item: ThreadItem, subject: str, text: str,
-                     html: str | None = None) -> ThreadItem:
+                     html: str | None = None, to: list[tuple[str, str]] | None = None) -> ThreadItem:
     """Queue an automatic answer to a customer message (type "auto_reply", sent without an undo
     delay) with ``Auto-Submitted: auto-replied`` and ``X-Auto-Response-Suppress: All``, so that
-    other robots do not answer it. From is the mailbox (from_name, else its name). The caller
-    commits. Fires ``message_sending`` only."""
+    other robots do not answer it. From is the mailbox (from_name, else its name). ``to``: the
+    (name, address) to answer, else the first of the reply's default recipients; never more than
+    MAX_AUTO_RECIPIENTS, never Cc. The caller commits. Fires ``message_sending`` only."""
     mailbox = conversation.mailbox
-    rcpt = Recipients.of(default_recipients(conversation, in_reply_to_item), None, None)
+    rcpt = Recipients.of((to or default_recipients(conversation, in_reply_to_item))[:MAX_AUTO_RECIPIENTS], None, None)
+    rcpt.to = rcpt.to[:MAX_AUTO_RECIPIENTS]  # one "a@x, b@y" string would parse into two
     if not rcpt.to:
         raise ValueError("the message has no address to answer")
     refs = [*(in_reply_to_item.references or []), in_reply_to_item.message_id]

@@ -2,6 +2,11 @@
 
 Use from a plugin's tests with ``pytest -p inbox.testing.fixtures`` or
 ``pytest_plugins = ["inbox.testing.fixtures"]`` in a conftest.
+
+Every app made here ignores the INBOX_* environment (``IGNORE_ENVIRONMENT``): tests are often run
+in the shell that runs the real app, and must never touch a database they did not create. Give a
+test its settings through the ``app_config`` fixture. (INBOX_TEST_DATABASE=postgresql, read by
+the ``app`` fixture itself, only chooses a throwaway PostgreSQL server instead of SQLite.)
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import pytest
 from .servers import DovecotServer, SmtpSink
 
 _users = itertools.count(1)
+ISOLATED = {"IGNORE_ENVIRONMENT": True}  # no INBOX_* variable reaches a test app
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +52,7 @@ def _migrated_template():
     from ..migrations_setup import upgrade_all
 
     folder = tempfile.mkdtemp(prefix="inbox-tpl-")
-    app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "test-secret", "TESTING": True})
+    app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "test-secret", "TESTING": True, **ISOLATED})
     upgrade_all(app)
     with app.app_context():
         from ..extensions import db
@@ -65,7 +71,7 @@ def make_app(instance_path: str, template_db: str | None = None, **config):
     settings = {"INSTANCE_PATH": instance_path, "SECRET_KEY": "test-secret", "TESTING": True,
                 "WTF_CSRF_ENABLED": False, "UNDO_SEND_SECONDS": 0,
                 # the test client's host; live servers (inbox.testing.live) listen on 127.0.0.1
-                "BASE_URL": "http://localhost", "EXTRA_TRUSTED_HOSTS": ["127.0.0.1"]}
+                "BASE_URL": "http://localhost", "EXTRA_TRUSTED_HOSTS": ["127.0.0.1"], **ISOLATED}
     settings.update(config)
     return create_app(settings)
 
@@ -124,7 +130,7 @@ def _pg_template(pg_server):
     url = pg_server.create_database(name)
     folder = tempfile.mkdtemp(prefix="inbox-pgtpl-")
     app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "test-secret", "TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": url})
+                      "SQLALCHEMY_DATABASE_URI": url, **ISOLATED})
     failed = upgrade_all(app)
     assert not failed, failed
     with app.app_context():

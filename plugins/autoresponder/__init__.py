@@ -1,7 +1,7 @@
 """Auto-responder: answer new customer mail once, per mailbox, with office hours and loop guards.
 
 Hooks only; responder.py does the work, policy.py decides, schedule.py knows office hours,
-views.py is the admin page. Messages render with the saved_replies plugin's sandboxed renderer.
+views.py is the admin page. Messages render with core's bounded inbox.templating.
 """
 from __future__ import annotations
 
@@ -19,13 +19,17 @@ HERE = os.path.dirname(__file__)
 
 @hookimpl
 def register_settings():
-    from .policy import DEFAULT_DAILY_CAP, DEFAULT_NEVER_ANSWER
+    from .policy import DEFAULT_DAILY_CAP, DEFAULT_DOMAIN_DAILY_CAP, DEFAULT_NEVER_ANSWER
 
     return [
         SettingSpec("never_answer_pattern", "Never answer addresses matching", default=DEFAULT_NEVER_ANSWER,
                     help="A regular expression (case-insensitive) searched in the sender's address."),
         SettingSpec("daily_cap", "Auto-replies per sender address per day", type="number",
                     default=DEFAULT_DAILY_CAP, help="Across all mailboxes; stops loops with other robots."),
+        SettingSpec("domain_daily_cap", "Auto-replies per sender domain per day", type="number",
+                    default=DEFAULT_DOMAIN_DAILY_CAP,
+                    help="Across all mailboxes; stops one sender from using us to mail many addresses. "
+                         "0 turns it off."),
     ]
 
 

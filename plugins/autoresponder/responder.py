@@ -9,6 +9,7 @@ from flask import current_app
 
 from inbox.extensions import db
 from inbox.models import ThreadItem
+from inbox.templating import build_context, render, render_string
 
 from . import policy, schedule
 from .models import AutoReplyLog, AutoresponderConfig
@@ -49,13 +50,7 @@ class Message:
 
 def compose(cfg: AutoresponderConfig, conversation, item: ThreadItem | None, at: datetime,
             context: dict | None = None) -> Message:
-    """Render the message for this moment. Raises RenderError (from the shared renderer)."""
-    try:
-        from inbox_plugins.saved_replies.rendering import build_context, render, render_string
-    except ImportError as exc:  # the plugin may be uninstalled; being disabled does not matter
-        raise RuntimeError("the auto-responder renders with the saved_replies plugin's renderer, "
-                           f"which is not installed ({exc})") from None
-
+    """Render the message for this moment. Raises RenderError (core's bounded renderer)."""
     open_now = True
     if cfg.office_hours:
         open_now = schedule.is_open(cfg.schedule, cfg.holidays, cfg.timezone, at)
@@ -78,19 +73,25 @@ def handle(conversation, item: ThreadItem, history: bool, is_new: bool) -> Threa
     if cfg is None or not cfg.enabled:
         return None
     at = now()
-    reason = policy.message_reason(conversation, item, history, _setting("never_answer_pattern", None))
+    pattern = _setting("never_answer_pattern", None)
+    reason = policy.message_reason(conversation, item, history, pattern)
+    to_name, to_addr = policy.reply_address(item) if reason is None else ("", "")
+    if reason is None:
+        reason = policy.recipient_reason(to_addr, pattern)
     if reason is None:
         reason = policy.rate_reason(cfg, conversation, item, is_new, at,
-                                    int(_setting("daily_cap", policy.DEFAULT_DAILY_CAP)))
+                                    int(_setting("daily_cap", policy.DEFAULT_DAILY_CAP)), recipient=to_addr,
+                                    domain_cap=int(_setting("domain_daily_cap", policy.DEFAULT_DOMAIN_DAILY_CAP)))
     if reason is not None:
         log.info("no auto-reply in conversation #%s: %s", conversation.number, reason)
         return None
     from inbox.mail.outbox import queue_auto_reply
 
     message = compose(cfg, conversation, item, at)
-    reply = queue_auto_reply(conversation, item, message.subject, message.text, message.html)
+    reply = queue_auto_reply(conversation, item, message.subject, message.text, message.html,
+                             to=[(to_name, to_addr)])
     db.session.add(AutoReplyLog(mailbox_id=conversation.mailbox_id, conversation_id=conversation.id,
-                                item_id=reply.id, recipient=item.from_email.strip().lower(), sent_at=at))
+                                item_id=reply.id, recipient=to_addr.strip().lower(), sent_at=at))
     db.session.commit()  # the reply and its log row stand together, whoever fired the event
     log.info("auto-reply queued in conversation #%s (%s hours)", conversation.number,
              "office" if message.office_hours else "outside")

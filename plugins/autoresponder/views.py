@@ -41,7 +41,7 @@ def _mailbox_or_404(mailbox_id: int) -> Mailbox:
 
 def _apply_form(cfg: AutoresponderConfig) -> list[str]:
     """Copy the form into cfg; the problems found, each fit to show (cfg is then not saved)."""
-    from inbox_plugins.saved_replies.rendering import check
+    from inbox.templating import check
 
     f, errors = request.form, []
     cfg.enabled = f.get("enabled") == "on"
@@ -52,7 +52,7 @@ def _apply_form(cfg: AutoresponderConfig) -> list[str]:
               "outside_body": "Message outside office hours"}
     for field, label in labels.items():
         setattr(cfg, field, f.get(field, ""))
-        problem = check(getattr(cfg, field))
+        problem = check(getattr(cfg, field), "markdown" if field.endswith("body") else None)
         if problem:
             errors.append(f"{label}: {problem}")
     cfg.timezone = f.get("timezone", "UTC").strip() or "UTC"
@@ -93,7 +93,7 @@ def _sample(mailbox: Mailbox):
 
 
 def _previews(cfg: AutoresponderConfig, mailbox: Mailbox) -> dict:
-    from inbox_plugins.saved_replies.rendering import RenderError, build_context, sample_context
+    from inbox.templating import RenderError, build_context, sample_context
 
     conv, item = _sample(mailbox)
     ctx = build_context(conv, None, item) if conv is not None else sample_context(None, mailbox)

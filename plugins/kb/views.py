@@ -9,9 +9,10 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from inbox.extensions import db
+from inbox.i18n import gettext as _
 from inbox.models import Conversation
 
-from . import articles
+from . import archive, articles
 from .models import Article, SuggestionUse
 
 admin_bp = Blueprint("kb_admin", __name__, url_prefix="/kb", template_folder="templates",
@@ -111,15 +112,18 @@ def import_():
         texts = []
         if upload.filename.lower().endswith(".zip"):
             try:
-                with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                    texts = [(n, zf.read(n)) for n in zf.namelist() if n.lower().endswith(".md")]
-            except zipfile.BadZipFile:
-                errors.append(f"{upload.filename} is not a zip file")
+                texts, skipped = archive.markdown_members(data, upload.filename)
+                errors.extend(skipped)
+            except archive.ArchiveError as exc:
+                errors.append(str(exc))
+        elif len(data) > archive.MAX_ARTICLE_BYTES:
+            errors.append(_("%(name)s: larger than %(limit)s MB", name=upload.filename,
+                            limit=archive.MAX_ARTICLE_BYTES // (1024 * 1024)))
         else:
             texts = [(upload.filename, data)]
         for name, raw in texts:
             try:
-                _, was_created = articles.import_markdown(raw.decode("utf-8"))
+                _article, was_created = articles.import_markdown(raw.decode("utf-8"))
             except (UnicodeDecodeError, articles.ArticleError) as exc:
                 db.session.rollback()
                 errors.append(f"{name}: {exc}")

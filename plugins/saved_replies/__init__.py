@@ -1,7 +1,7 @@
 """Saved replies: a library of reusable answers with variables, inserted from the reply editor.
 
 The hooks below are the whole plugin; views.py and picker.py are its pages, service.py the rules,
-rendering.py the sandboxed template renderer (also used by the auto-responder).
+templates render with core's inbox.templating (shared with the auto-responder).
 """
 from __future__ import annotations
 

@@ -2,14 +2,17 @@
 conversation's variables in a ``data-insert`` attribute, which the editor puts at the cursor."""
 from __future__ import annotations
 
+import time
+
 from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from inbox.extensions import db
+from inbox.i18n import gettext as _
 from inbox.models import Conversation, ThreadItem
+from inbox.templating import RenderError, build_context, render, sample_context
 
 from . import service
-from .rendering import RenderError, build_context, render, sample_context
 from .views import _reply_or_404, bp
 
 
@@ -30,13 +33,22 @@ def _latest_customer_item(conv: Conversation | None) -> ThreadItem | None:
                               .order_by(ThreadItem.id.desc()).limit(1)).scalar()
 
 
+PICKER_BUDGET = 2.0  # seconds for all the replies of one picker; each render is bounded on its own too
+
+
 def _rendered(replies, conv):
     user = current_user._get_current_object()
     ctx = build_context(conv, user, _latest_customer_item(conv))
     out = []
+    # Every render is bounded (inbox.template_sandbox), but 30 replies that each use their whole
+    # budget would still hold the picker for half a minute: the list as a whole has one, too.
+    deadline = time.monotonic() + PICKER_BUDGET
     for reply in replies:
         files = [{"url": url_for(".attachment", reply_id=reply.id, att_id=a.id), "name": a.filename,
                   "type": a.content_type} for a in reply.attachments]
+        if time.monotonic() > deadline:
+            out.append((reply, None, _("not rendered: the other replies took too long"), files))
+            continue
         try:
             out.append((reply, render(reply.body, reply.body_format, ctx), None, files))
         except RenderError as exc:

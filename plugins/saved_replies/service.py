@@ -106,7 +106,7 @@ class ReplyData:
 
 
 def _validate(user: User, data: ReplyData) -> ReplyData:
-    from .rendering import check
+    from inbox.templating import check
 
     title = (data.title or "").strip()
     if not title:
@@ -121,7 +121,7 @@ def _validate(user: User, data: ReplyData) -> ReplyData:
     if not may_create(user, data.scope, mailbox_id):
         raise ReplyError("You may not keep replies there." if data.scope != "global"
                          else "Only administrators manage global replies.")
-    problem = check(data.body)
+    problem = check(data.body, data.body_format)  # also refuses bodies over the rendering bounds
     if problem:
         raise ReplyError(f"The body has a {problem}")
     return ReplyData(title=title[:200], body=data.body or "", body_format=data.body_format, scope=data.scope,

@@ -59,10 +59,15 @@ def import_(user: User, document: Any) -> tuple[int, int, list[str]]:
             mailbox_id = None
             if entry["scope"] == "mailbox":
                 mailbox = db.session.execute(db.select(Mailbox).where(Mailbox.email == entry["mailbox"])).scalar()
-                if mailbox is None:
+                # a mailbox hidden from the user (one they may not keep replies in: the same rule)
+                # answers exactly like one that does not exist, so an import cannot tell an agent
+                # which addresses other desks use (finding 18)
+                if mailbox is None or not service.may_create(user, "mailbox", mailbox.id):
                     raise service.ReplyError(f"no mailbox {entry['mailbox']!r} here")
                 mailbox_id = mailbox.id
-            existing = db.session.execute(db.select(SavedReply).where(SavedReply.title == entry["title"])).scalars()
+            # only replies the user can see count as "already here": the count must not reveal others
+            existing = db.session.execute(db.select(SavedReply).where(
+                SavedReply.title == entry["title"], service.visible_filter(user))).scalars()
             if any(_same(r, entry, mailbox_id, user.id) for r in existing):
                 skipped += 1
                 continue

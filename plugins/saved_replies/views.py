@@ -102,7 +102,7 @@ def _from_item(item_id: int) -> service.ReplyData:
         abort(404)
     body = item.new_text or item.text or ""
     if item.html and not body.strip():
-        from .rendering import html_to_text
+        from inbox.templating import html_to_text
 
         body = html_to_text(item.html)
     return service.ReplyData(title=(item.subject or conv.subject or "Saved reply")[:200], body=body.strip())

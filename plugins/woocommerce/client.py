@@ -7,18 +7,32 @@ Knows nothing about Flask, so it can run on worker threads.
 from __future__ import annotations
 
 import json
-import socket
-import ssl
+import re
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import requests
+from requests.structures import CaseInsensitiveDict
+
+from inbox import net
+from inbox.i18n import gettext as _
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
 API_PREFIX = "/wp-json/wc/v3/"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # 100 full orders are well under 1 MB
+# Error codes WooCommerce and the WordPress REST API document, with our own words for each: the
+# store's "message" is never shown (finding 14: a store, or what it redirects to, chooses that text).
+KNOWN_CODES = {
+    "woocommerce_rest_cannot_view": "Sorry, you cannot list resources.",
+    "woocommerce_rest_authentication_error": "The consumer key or signature was not accepted.",
+    "woocommerce_rest_authentication_missing": "No credentials reached WooCommerce.",
+    "rest_no_route": "No route was found matching the URL and request method.",
+    "rest_invalid_param": "Invalid parameter(s).",
+    "rest_forbidden": "Sorry, you are not allowed to do that.",
+}
+CODE_PREFIXES = ("woocommerce_", "rest_", "json_")
 
 
 class WooError(Exception):
@@ -38,6 +52,8 @@ class Store:
     verify_tls: bool = True
     query_auth: bool = False
     allow_http: bool = False
+    # Networks inbox.net may connect to besides public ones; None: the app's WEBHOOK_ALLOWED_NETWORKS.
+    allowed_networks: tuple | None = None
 
     @property
     def base(self) -> str:
@@ -79,8 +95,12 @@ class Client:
             raise WooError("timeout", "The store did not answer in time.")
         return min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT, left)
 
-    def get(self, path: str, params: dict | None = None) -> tuple[object, requests.structures.CaseInsensitiveDict]:
-        """JSON body and headers of GET <store>/wp-json/wc/v3/<path>."""
+    def get(self, path: str, params: dict | None = None) -> tuple[object, CaseInsensitiveDict]:
+        """JSON body and headers of GET <store>/wp-json/wc/v3/<path>.
+
+        Through inbox.net: no private/loopback address unless WEBHOOK_ALLOWED_NETWORKS opens it, and no
+        redirect is followed (a store that redirects could point this server at its own network).
+        """
         self.store.check()
         params = dict(params or {})
         auth = None
@@ -91,18 +111,11 @@ class Client:
         url = self.store.base + API_PREFIX + path.lstrip("/")
         self.requests_made += 1
         try:
-            resp = requests.get(url, params=params, auth=auth, timeout=self._timeouts(),
-                                verify=self.store.verify_tls, allow_redirects=True,
-                                headers={"Accept": "application/json", "User-Agent": "inbox-woocommerce/1"})
-        except requests.exceptions.SSLError as exc:
-            raise WooError("tls", _tls_message(self.store, exc)) from None
-        except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
-            raise WooError("timeout", f"{self.store.host} did not answer in time "
-                                      f"(waited {CONNECT_TIMEOUT:g} s to connect, {READ_TIMEOUT:g} s for a reply).") from None
-        except requests.exceptions.ConnectionError as exc:
-            raise _connection_error(self.store, exc) from None
-        except requests.exceptions.RequestException as exc:
-            raise WooError("connect", f"Could not reach {self.store.host}: {type(exc).__name__}.") from None
+            resp = net.get(url, params=params, auth=auth, timeout=self._timeouts(), verify=self.store.verify_tls,
+                           allowed_networks=self.store.allowed_networks, max_bytes=MAX_RESPONSE_BYTES,
+                           max_redirects=0, headers={"Accept": "application/json", "User-Agent": "inbox-woocommerce/1"})
+        except net.FetchError as exc:
+            raise _fetch_error(self.store, exc) from None
         return _decode(self.store, resp), resp.headers
 
     def get_pages(self, path: str, params: dict, want: int, keep=lambda item: True,
@@ -134,8 +147,13 @@ def _int(value) -> int | None:
         return None
 
 
-def _decode(store: Store, resp: requests.Response) -> object:
+def _decode(store: Store, resp: net.Response) -> object:
     ctype = resp.headers.get("Content-Type", "")
+    if resp.is_redirect:
+        raise WooError("redirect", _("The store URL answers with a redirect (%(status)s), which is not followed. "
+                                     "Enter the address the store's REST API really lives at (https://, with or "
+                                     "without www).", status=net.status_summary(resp.status_code)),
+                       status=resp.status_code)
     try:
         body = resp.json()
     except (ValueError, json.JSONDecodeError):
@@ -144,7 +162,7 @@ def _decode(store: Store, resp: requests.Response) -> object:
         raise _api_error(store, resp.status_code, str(body.get("code")), str(body.get("message") or ""))
     if body is None:
         looks_html = "html" in ctype or resp.text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
-        what = "an HTML page (probably a WordPress or server page)" if looks_html else f"'{ctype or 'no content type'}'"
+        what = "an HTML page (probably a WordPress or server page)" if looks_html else f"'{_media_type(ctype)}'"
         if resp.status_code == 404:
             raise WooError("no_route", f"{store.base}/wp-json/ answered 404 with {what}: the WordPress REST API "
                                        "is not reachable at this URL. Check the store URL and that permalinks are not "
@@ -157,45 +175,52 @@ def _decode(store: Store, resp: requests.Response) -> object:
     return body
 
 
+def _media_type(ctype: str) -> str:
+    """The media type of a Content-Type header, or a placeholder: the header is remote text."""
+    media = ctype.split(";", 1)[0].strip().lower()
+    if re.fullmatch(r"[a-z0-9][a-z0-9.+-]{0,40}/[a-z0-9][a-z0-9.+-]{0,60}", media):
+        return media
+    return _("no content type") if not media else _("an unrecognised content type")
+
+
 def _api_error(store: Store, status: int, code: str, message: str) -> WooError:
+    """Our words for an error answer. ``message`` (remote text) is deliberately not used: only a
+    documented code gets its documented wording, from our table, and an unknown code is not shown."""
+    shown = net.safe_code(code, CODE_PREFIXES)
+    what = f"{shown}: {KNOWN_CODES[shown]}" if shown in KNOWN_CODES else (shown or _("unexpected error code"))
     if status in (401, 403) or code.startswith(("woocommerce_rest_authentication", "woocommerce_rest_cannot")):
-        hint = ("The consumer key or secret is wrong, revoked, or lacks Read permission "
-                "(WooCommerce > Settings > Advanced > REST API).")
+        hint = _("The consumer key or secret is wrong, revoked, or lacks Read permission "
+                 "(WooCommerce > Settings > Advanced > REST API).")
         if not store.query_auth and code == "woocommerce_rest_authentication_error":
-            hint += " If the keys are right, the web server may drop the Authorization header: try query-string auth."
-        return WooError("auth", f"The store refused the API keys (HTTP {status}, {code}: {message}). {hint}",
-                        status=status, code=code)
+            hint += " " + _("If the keys are right, the web server may drop the Authorization header: "
+                            "try query-string auth.")
+        return WooError("auth", _("The store refused the API keys (HTTP %(status)s, %(what)s). %(hint)s",
+                                  status=int(status), what=what, hint=hint), status=status, code=shown)
     if code == "rest_no_route" or status == 404:
-        return WooError("no_route", f"The store has no WooCommerce REST API v3 route (HTTP {status}, {code}). "
-                                    "Is WooCommerce active and up to date, and are permalinks set to something "
-                                    "other than 'Plain'?", status=status, code=code)
-    return WooError("http", f"The store answered HTTP {status} ({code}: {message}).", status=status, code=code)
+        return WooError("no_route", _("The store has no WooCommerce REST API v3 route (HTTP %(status)s, %(code)s). "
+                                      "Is WooCommerce active and up to date, and are permalinks set to something "
+                                      "other than 'Plain'?", status=int(status),
+                                      code=shown or _("unexpected error code")), status=status, code=shown)
+    return WooError("http", _("The store answered %(status)s (%(what)s).", status=net.status_summary(status),
+                              what=what), status=status, code=shown)
 
 
-def _tls_message(store: Store, exc: Exception) -> str:
-    text = str(exc)
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        why = "its certificate could not be verified (self-signed, expired or for another name)"
-    elif "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "packet length" in text:
-        why = "the server does not speak HTTPS on that port"
-    else:
-        why = "the TLS handshake failed"
-    return f"TLS error talking to {store.host}: {why}."
-
-
-def _connection_error(store: Store, exc: Exception) -> WooError:
-    chain, cur = [], exc
-    while cur is not None and len(chain) < 10:
-        chain.append(cur)
-        cur = cur.__cause__ or cur.__context__ or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
-    text = " ".join(str(c) for c in chain)
-    if any(isinstance(c, socket.gaierror) for c in chain) or "Name or service not known" in text \
-            or "NameResolutionError" in text or "getaddrinfo failed" in text or "No address associated" in text:
-        return WooError("dns", f"The name {store.host} could not be resolved (DNS). Check the store URL.")
-    if any(isinstance(c, ssl.SSLError) for c in chain):
-        return WooError("tls", _tls_message(store, exc))
-    if "timed out" in text.lower():
-        return WooError("timeout", f"{store.host} did not answer in time.")
-    if "Connection refused" in text:
-        return WooError("connect", f"{store.host} refused the connection (nothing listening on that port?).")
-    return WooError("connect", f"Could not connect to {store.host}.")
+def _fetch_error(store: Store, exc: net.FetchError) -> WooError:
+    """A WooError for a request that got no answer; inbox.net's messages hold no remote text."""
+    host = store.host
+    if exc.kind == "blocked":
+        return WooError("blocked", _("%(host)s is on a private or local network. The server connects to such "
+                                     "addresses only when an administrator lists them in "
+                                     "INBOX_WEBHOOK_ALLOWED_NETWORKS.", host=host))
+    if exc.kind == "timeout":
+        return WooError("timeout", _("%(host)s did not answer in time (waited %(connect)s s to connect, "
+                                     "%(read)s s for a reply).", host=host, connect=f"{CONNECT_TIMEOUT:g}",
+                                     read=f"{READ_TIMEOUT:g}"))
+    if exc.kind == "dns":
+        return WooError("dns", _("The name %(host)s could not be resolved (DNS). Check the store URL.", host=host))
+    if exc.kind == "too_large":
+        return WooError("too_large", _("The store sent an answer larger than %(limit)s MB.",
+                                       limit=MAX_RESPONSE_BYTES // (1024 * 1024)))
+    if exc.kind in ("tls", "connect"):
+        return WooError(exc.kind, exc.message)
+    return WooError("connect", _("Could not reach %(host)s.", host=host))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from inbox import SettingSpec, plugin_setting
+from inbox import SettingSpec, net, plugin_setting
 
 from .client import Store
 
@@ -78,7 +78,8 @@ def _number(v, default: float, low: float, high: float) -> float:
 def load() -> Config:
     store = Store(url=str(value("store_url") or "").strip(), key=str(value("consumer_key") or "").strip(),
                   secret=str(value("consumer_secret") or "").strip(), verify_tls=_bool(value("verify_tls")),
-                  query_auth=_bool(value("query_string_auth")), allow_http=_bool(value("allow_http")))
+                  query_auth=_bool(value("query_string_auth")), allow_http=_bool(value("allow_http")),
+                  allowed_networks=net.configured_networks())
     if store.secret:
         from inbox.logging_setup import register_secret
 

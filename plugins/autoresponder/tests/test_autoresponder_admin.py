@@ -111,3 +111,36 @@ def test_office_hours_across_dst_and_holidays():
 def test_never_answer_pattern(address, robot):
     assert never_answer_match(address, DEFAULT_NEVER_ANSWER) is robot
     assert never_answer_match(address, "(") is robot  # a broken admin pattern falls back to the default
+
+
+@pytest.mark.parametrize("field", ["subject", "body", "outside_subject", "outside_body"])
+@pytest.mark.parametrize("value", [
+    "{{ (['x'*199999]*5000)|join|length }}",
+    "{{ ((((9**99)**99)**99)**9) > 1 }}",
+    "{% for a in 'x'*199999 %}{% for b in 'x'*199999 %}{% endfor %}{% endfor %}",
+])
+def test_templates_over_the_rendering_bounds_are_refused_when_saved(people, client, field, value):
+    """Finding 7: the auto-responder renders with the same bounded sandbox, and says so at once."""
+    import time
+
+    mb, admin, _ = people
+    _login(client, admin)
+    started = time.monotonic()
+    resp = client.post(f"/admin/autoresponder/{mb.id}", data={**FORM, field: value, "action": "save"})
+    assert time.monotonic() - started < 5
+    assert resp.status_code == 400 and "exceeds the rendering limits" in resp.get_data(as_text=True)
+    assert db.session.execute(db.select(AutoresponderConfig)).scalar() is None
+
+
+def test_the_autoresponder_does_not_import_the_saved_replies_plugin():
+    """Issue 12, item 8: plugins stand alone; reply templating is core's."""
+    import ast
+    import pathlib
+
+    import inbox_plugins.autoresponder as pkg
+
+    for path in pathlib.Path(pkg.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any("saved_replies" in n for n in names), f"{path.name} imports {names}"

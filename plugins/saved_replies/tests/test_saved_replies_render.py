@@ -9,7 +9,7 @@ from sr_helpers import World, login, make_conversation
 from inbox import hookimpl
 from inbox.extensions import db
 from inbox_plugins.saved_replies import service
-from inbox_plugins.saved_replies.rendering import RenderError, build_context, render, render_string
+from inbox.templating import RenderError, build_context, render, render_string
 from inbox_plugins.saved_replies.service import ReplyData
 
 _order_plugin = types.ModuleType("order_vars")

@@ -13,6 +13,12 @@ from wc_fixtures import *  # noqa: F401,F403
 
 from inbox.testing.fixtures import *  # noqa: F401,F403
 
+
+@pytest.fixture
+def app_config():
+    """The fake store listens on 127.0.0.1, which inbox.net refuses unless allow-listed (finding 14)."""
+    return {"WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"}
+
 @pytest.fixture
 def live(live_server):
     return live_server

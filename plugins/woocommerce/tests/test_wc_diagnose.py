@@ -11,6 +11,18 @@ from wc_fixtures import *  # noqa: F401,F403
 from wc_fixtures import configure
 
 from inbox.testing.fixtures import *  # noqa: F401,F403
+
+
+@pytest.fixture
+def app_config():
+    """The fake store listens on 127.0.0.1, which inbox.net refuses unless allow-listed (finding 14)."""
+    return {"WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"}
+
+
+@pytest.fixture(autouse=True)
+def _in_app(app):
+    """Every diagnosis runs inside the app, whose config holds the allow-list."""
+    return app
 from inbox_plugins.woocommerce.client import Store
 from inbox_plugins.woocommerce.diagnose import diagnose
 

@@ -1,6 +1,8 @@
 """The sidebar panel and the reply popover against a real HTTP store on loopback."""
 from __future__ import annotations
 
+import pytest
+
 import re
 import time
 from html.parser import HTMLParser
@@ -10,6 +12,12 @@ from wc_fixtures import *  # noqa: F401,F403
 from wc_fixtures import configure, panel_html
 
 from inbox.testing.fixtures import *  # noqa: F401,F403
+
+
+@pytest.fixture
+def app_config():
+    """The fake store listens on 127.0.0.1, which inbox.net refuses unless allow-listed (finding 14)."""
+    return {"WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"}
 
 
 def order_ids(html: str) -> list[int]:

@@ -1,16 +1,16 @@
-"""Render saved replies and auto-replies: Jinja in an immutable sandbox over plain dicts.
+"""Reply templates: what saved replies and auto-replies are rendered with.
 
 A template only ever sees dicts, lists, strings and numbers built here (never ORM objects), so
-there is nothing behind a variable to reach the app with. On top of Jinja's sandbox this
-environment refuses every underscore name outright (so ``{{ ''.__class__ }}`` is an error, not a
-silent blank), has no globals (no ``cycler``/``lipsum``/``range``), bounds ``*`` and ``**`` and the
-output size, and turns every failure into a ``RenderError`` with a message fit for an agent.
+there is nothing behind a variable to reach the app with; the environment (``template_sandbox``)
+refuses underscore names, has no globals and bounds time, memory and output. Every failure is a
+``RenderError`` with a message fit for an agent. ``build_context`` is the one caller of the
+``template_variables`` hook.
 
-Other plugins reuse it: ``from inbox_plugins.saved_replies.rendering import render, build_context``.
+Core owns this so plugins do not depend on each other: saved replies and the auto-responder both
+``from inbox.templating import render, build_context, check``.
 """
 from __future__ import annotations
 
-import operator
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,76 +19,40 @@ from typing import Any
 import html2text
 import markdown as markdown_lib
 import nh3
-from jinja2 import ChainableUndefined, TemplateError, TemplateSyntaxError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import TemplateError, TemplateSyntaxError, nodes
+from jinja2.sandbox import SecurityError
 
-MAX_OUTPUT = 200_000  # characters; a reply longer than this is a mistake or an attack
-MAX_POWER = 100
+from .i18n import gettext as _
+from .plugin_host import host
+from .template_sandbox import MAX_OUTPUT, BoundedSandbox, LimitExceeded, metered
+
 PLAIN_TYPES = (str, int, float, bool, type(None))
+__all__ = ["MAX_OUTPUT", "RenderError", "Rendered", "build_context", "check", "html_to_text", "plain", "person",
+           "render", "render_string", "sample_context", "sanitize_html"]
 
 
 class RenderError(Exception):
-    """A template could not be rendered; str(exc) is a one-line explanation for the agent."""
+    """A template could not be rendered; str(exc) is a one-line explanation for the agent.
+    ``kind``: "limit" (over a bound: time, size, steps), "refused" (the sandbox said no), "syntax",
+    or "error" (a failure that may depend on the data, such as 1 / 0)."""
+
+    def __init__(self, message: str, kind: str = "error"):
+        super().__init__(message)
+        self.kind = kind
+
+    @property
+    def limit(self) -> bool:
+        return self.kind == "limit"
 
 
-class _Undefined(ChainableUndefined):
-    """Missing values render empty and chain (``customer.company.name``); ``default()`` works."""
-
-    __slots__ = ()
-
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset(["*", "**"])
-
-    def __init__(self, autoescape: bool):
-        super().__init__(autoescape=autoescape, undefined=_Undefined, trim_blocks=False)
-        self.globals.clear()  # cycler, joiner, lipsum, namespace, range, dict: nothing to climb through
-
-    def _refuse(self, name: str):
-        raise SecurityError(f"'{name}' is not available in templates")
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if attribute.startswith("_"):
-            self._refuse(attribute)
-        if isinstance(obj, dict):  # variables are dicts: customer.items means the key, never dict.items
-            if attribute in obj:
-                return obj[attribute]
-            return self.undefined(obj=obj, name=attribute)
-        if isinstance(obj, _Undefined):
-            return obj
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        if isinstance(argument, str) and argument.startswith("_"):
-            self._refuse(argument)
-        return super().getitem(obj, argument)
-
-    def unsafe_undefined(self, obj: Any, attribute: str):
-        self._refuse(attribute)
-
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805  (Jinja's own signature)
-        if isinstance(__obj, _Undefined):
-            raise SecurityError("calling an unknown name is not allowed")
-        return super().call(__context, __obj, *args, **kwargs)
-
-    def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
-        if operator_name == "**":
-            if isinstance(right, (int, float)) and abs(right) > MAX_POWER:
-                raise SecurityError("that power is too large")
-            return operator.pow(left, right)
-        for seq, n in ((left, right), (right, left)):
-            if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_OUTPUT:
-                raise SecurityError("that repetition is too long")
-        return operator.mul(left, right)
-
-
-_ENVS = {True: _Sandbox(autoescape=True), False: _Sandbox(autoescape=False)}
+_ENVS = {True: BoundedSandbox(autoescape=True), False: BoundedSandbox(autoescape=False)}
 _md = threading.local()  # a Markdown instance is not thread-safe; building one per call is slow
 
 
 @lru_cache(maxsize=1024)
 def _compiled(template: str, autoescape: bool):
-    """Compiling is most of the cost of a render; a picker renders the same replies again and again."""
+    """Compiling is most of the cost of a render; a picker renders the same replies again and again.
+    (A template that fails to compile raises, so nothing that failed is cached.)"""
     return _ENVS[autoescape].from_string(template)
 
 
@@ -130,7 +94,7 @@ def person(name: str | None, email: str | None) -> dict:
 def build_context(conversation=None, user=None, item=None, extra: dict | None = None) -> dict:
     """The variables for one conversation and agent, as plain dicts.
 
-    Other plugins' ``template_variables(conversation, user)`` results are merged in (they cannot
+    Plugins' ``template_variables(conversation, user)`` results are merged in (they cannot
     replace the core names). ``item`` is the customer message being answered, when there is one.
     """
     customer = conversation.customer if conversation is not None else None
@@ -172,8 +136,6 @@ def sample_context(user=None, mailbox=None) -> dict:
 
 
 def _plugin_variables(conversation, user) -> dict:
-    from inbox.plugin_host import host
-
     merged: dict[str, Any] = {}
     for result in host().call("template_variables", conversation=conversation, user=user):
         if isinstance(result, dict):
@@ -188,35 +150,64 @@ class Rendered:
 
 
 def render_string(template: str, context: dict, autoescape: bool = False) -> str:
-    """Render one template string; RenderError on syntax errors, refused access or runaway output."""
+    """Render one template string; RenderError on syntax errors, refused access or any bound exceeded."""
     try:
-        out = _compiled(template or "", bool(autoescape)).render(plain(context))
+        compiled = _compiled(template or "", bool(autoescape))  # bounded by the template's length, not metered
+        with metered():
+            chunks, size = [], 0
+            for chunk in compiled.generate(plain(context)):
+                size += len(chunk)
+                if size > MAX_OUTPUT:
+                    raise LimitExceeded(_("the result is longer than %(limit)s characters", limit=MAX_OUTPUT))
+                chunks.append(chunk)
+            return "".join(chunks)
     except TemplateSyntaxError as exc:
-        raise RenderError(f"template error on line {exc.lineno}: {exc.message}") from None
+        raise RenderError(_("template error on line %(line)s: %(message)s", line=exc.lineno,
+                            message=exc.message), "syntax") from None
+    except LimitExceeded as exc:
+        raise RenderError(_("not allowed: %(why)s (a rendering limit)", why=exc), "limit") from None
     except SecurityError as exc:
-        raise RenderError(f"not allowed: {exc}") from None
+        raise RenderError(_("not allowed: %(why)s", why=exc), "refused") from None
     except TemplateError as exc:
-        raise RenderError(f"template error: {exc.message or exc}") from None
-    except (ArithmeticError, TypeError, ValueError, LookupError, RecursionError) as exc:
-        raise RenderError(f"template error: {type(exc).__name__}: {exc}") from None
-    if len(out) > MAX_OUTPUT:
-        raise RenderError(f"the result is longer than {MAX_OUTPUT} characters")
-    return out
+        raise RenderError(_("template error: %(message)s", message=exc.message or exc)) from None
+    except MemoryError:
+        raise RenderError(_("not allowed: out of memory (a rendering limit)"), "limit") from None
+    except RecursionError:
+        raise RenderError(_("template error: nested too deeply (a rendering limit)"), "limit") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError) as exc:
+        raise RenderError(_("template error: %(kind)s: %(message)s", kind=type(exc).__name__,
+                            message=exc)) from None
 
 
-def check(template: str) -> str | None:
-    """Why the template cannot be compiled, or None: for forms, before saving."""
+def check(template: str, body_format: str | None = None, context: dict | None = None) -> str | None:
+    """Why the template cannot be saved, or None: for forms, before saving.
+
+    Refuses syntax errors, underscore names, and templates that the sandbox refuses or that go over
+    the rendering bounds with the sample values (``body_format`` "markdown"/"html" renders as a
+    reply body, None as one string). Errors that may depend on real data (1 / 0) are left to render
+    time, where the picker shows them.
+    """
     try:
         ast = _ENVS[False].parse(template or "")
     except TemplateSyntaxError as exc:
-        return f"template error on line {exc.lineno}: {exc.message}"
+        return _("template error on line %(line)s: %(message)s", line=exc.lineno, message=exc.message)
     for node in ast.find_all((nodes.Getattr, nodes.Name, nodes.Const)):
         if isinstance(node, nodes.Const):  # customer['__class__'], attr('__class__'), '{0.__class__}'.format
             name = node.value if isinstance(node.value, str) and "__" in node.value else ""
         else:
             name = node.attr if isinstance(node, nodes.Getattr) else node.name
         if name.startswith("_") or "__" in name:
-            return f"not allowed: '{name}' is not available in templates"
+            return _("not allowed: '%(name)s' is not available in templates", name=name)
+    try:
+        if body_format in ("markdown", "html"):
+            render(template, body_format, context if context is not None else sample_context())
+        else:
+            render_string(template, context if context is not None else sample_context())
+    except RenderError as exc:
+        if exc.kind == "limit":
+            return _("template that exceeds the rendering limits (%(why)s)", why=exc)
+        if exc.kind in ("refused", "syntax"):
+            return str(exc)
     return None
 
 
