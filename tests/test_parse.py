@@ -184,7 +184,7 @@ def test_reply_quotes(name: str, new: str, quoted_start: str) -> None:
     ("x_autorespond", True, False, False),
     ("x_auto_response_suppress", True, False, False),
     ("precedence_auto_reply", True, False, False),
-    ("precedence_bulk", True, True, False),
+    ("precedence_bulk", False, True, False),
     ("list_id", False, True, False),
     ("list_unsubscribe", False, True, False),
     ("bounce_dsn_rfc822", False, False, True),

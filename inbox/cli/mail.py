@@ -131,7 +131,7 @@ def conversations_as_dicts(mailbox_ids: list[int], page: int = 200):
             customer = conv.customer
             yield {
                 "number": conv.number, "mailbox": conv.mailbox.name, "subject": conv.subject,
-                "status": conv.status,
+                "status": conv.status, "automated": bool(conv.automated),
                 "customer": {"name": customer.name if customer else None,
                              "emails": [e.email for e in customer.emails] if customer else []},
                 "tags": [t.name for t in conv.tags],
