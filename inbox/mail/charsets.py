@@ -156,6 +156,10 @@ def decode_bytes(data: bytes, label: str | None = None) -> str:
         return data.decode(codec)
     except (UnicodeDecodeError, LookupError, ValueError, TypeError):
         pass
+    if codec == "iso2022_jp_ext":
+        text = _iso2022jp_vendor(data)
+        if text is not None:
+            return text
     if codec != "utf-8":
         try:
             return data.decode("utf-8")
@@ -174,6 +178,40 @@ def decode_bytes(data: bytes, label: str | None = None) -> str:
         return latin
     found = detect(data, exclude=(codec,))
     return found if found is not None else _latin(data)
+
+
+_JIS_ESC = re.compile(rb"\x1b(\(B|\(J|\(I|\$@|\$B|\$\(B|\$\(Q|\$\(O|\$\(D)")
+
+
+def _iso2022jp_vendor(data: bytes) -> str | None:
+    """ISO-2022-JP as Outlook and Japanese phones send it: JIS X 0208 with NEC/IBM extensions
+    (circled digits, roman numerals...) that strict codecs refuse. Two-byte runs are moved to
+    Shift_JIS and read as cp932, which has the extensions; JIS X 0212 runs go to iso2022_jp_1."""
+    out: list[str] = []
+    mode = b"(B"
+    pos = 0
+    try:
+        for m in [*_JIS_ESC.finditer(data), None]:
+            chunk = data[pos:m.start() if m else len(data)]
+            if chunk:
+                if mode in (b"(B", b"(J"):
+                    out.append(chunk.decode("ascii"))
+                elif mode == b"(I":
+                    out.append(bytes(b | 0x80 for b in chunk).decode("cp932"))
+                elif mode == b"$(D":
+                    out.append((b"\x1b$(D" + chunk + b"\x1b(B").decode("iso2022_jp_1"))
+                else:
+                    sjis = bytearray()
+                    for i in range(0, len(chunk) - 1, 2):
+                        j1, j2 = chunk[i], chunk[i + 1]
+                        s2 = j2 + (0x1F + (j2 >= 0x60) if j1 & 1 else 0x7E)
+                        sjis += bytes([((j1 + 1) >> 1) + (0x70 if j1 < 0x5F else 0xB0), s2])
+                    out.append(sjis.decode("cp932"))
+            if m:
+                mode, pos = m.group(1), m.end()
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return "".join(out)
 
 
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
