@@ -66,6 +66,8 @@ def test_unmatched_bounce_and_auto_reply_are_visible_closed_and_exported(app, cl
     assert "Where is my parcel?" not in page
     unassigned = client.get("/inbox?folder=unassigned").get_data(as_text=True)
     assert "Where is my parcel?" in unassigned and "Undelivered Mail" not in unassigned
+    shown = client.get(f"/conversations/{bounce.number}").get_data(as_text=True)
+    assert "Bounce / auto-reply" in shown and "Your message could not be delivered." in shown
     found = client.get("/search?q=Undelivered").get_data(as_text=True)
     assert f"#{bounce.number}" in found
 
