@@ -98,9 +98,12 @@ def test_a_person_answering_in_an_automated_thread_makes_it_customer_demand(deli
     # list/bulk precedence is not an auto-reply: people write through lists
     ("ann@customer.test", {"Precedence": "list"}, "Question about my invoice."),
     ("ann@customer.test", {"X-Auto-Response-Suppress": "All"}, "Sent from Outlook, please call me."),
+    # a parcel complaint in a bounce's words: a person, since nothing says delivery software sent it
+    ("ann@customer.test", {"Subject": "Delivery failure"}, "My parcel could not be delivered, user unknown?"),
 ])
 def test_weak_signals_leave_a_person_in_the_inbox(deliver, frm, headers, body):
-    deliver(make_mail(subject="Help", message_id="weak@c.test", frm=frm, headers=headers, body=body))
+    subject = headers.pop("Subject", "Help")
+    deliver(make_mail(subject=subject, message_id="weak@c.test", frm=frm, headers=headers, body=body))
     conv = _conv("weak@c.test")
     assert (conv.automated, conv.status) == (False, "active")
     item = db.session.execute(select(ThreadItem).where(ThreadItem.message_id == "weak@c.test")).scalar_one()

@@ -28,7 +28,9 @@ _DSN_SUBJECT = re.compile(
     r"^\s*(?:undeliverable(?: mail)?\s*:|undelivered mail returned to sender|mail delivery failed|"
     r"delivery status notification \((?:failure|delay)\)|returned mail\s*:|failure notice|non-?delivery\b|"
     r"nondeliverable mail|mail could not be delivered|delivery failure notification|undeliverable mail$|"
-    r"warning: could not send message)", re.I)
+    r"warning: could not send message|delivery failure:|delivery notification: delivery has failed|"
+    r"mail system error - returned mail|message status - undeliverable|delayed mail \(still being retried\)|"
+    r"warning: message .{1,40} delayed|mail delivery failure$)", re.I)
 _AUTO_SUBJECT = re.compile(
     r"^\s*(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply|out of (?:the )?office|"
     r"abwesenheitsnotiz|automatische antwort|réponse automatique|respuesta automática|risposta automatica|"
