@@ -26,3 +26,5 @@ extras=prod
 [ "$want_test" = 1 ] && extras=prod,test
 .venv/bin/pip install -q --disable-pip-version-check -e ".[$extras]" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import inbox" # fail here, loudly, if the install did not work
+[ "$want_test" = 1 ] && bash scripts/corpus.sh
+true

@@ -77,3 +77,31 @@ def test_corpus_parses_identically_with_and_without_the_shim(monkeypatch):
     slow_trees = [BytesParser(policy=policy.compat32).parsebytes(f.read_bytes()).as_bytes() for f in files]
     assert fast == slow
     assert fast_trees == slow_trees
+
+
+def test_feedparser_still_builds_the_patterns_the_shim_recognises():
+    """Pinned to the running Python: if a new version of email.feedparser builds its boundary
+    regex or end-of-line search differently, the shim would silently stop engaging (and parsing
+    would lose a fifth of its speed); this fails instead. Run on every supported version."""
+    import inspect
+
+    source = inspect.getsource(email.feedparser)
+    assert "'(?P<sep>' + re.escape(separator) +" in source
+    assert r"r')(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$')" in source
+    assert r"NLCRE_eol = re.compile(r'(\r\n|\r|\n)\Z')" in source
+
+
+def test_the_shim_engages_when_inbox_parses_multipart_mail(monkeypatch):
+    built = []
+
+    class Counting(parse_boundary.BoundaryMatcher):
+        def __init__(self, *args):
+            built.append(args[0])
+            super().__init__(*args)
+
+    monkeypatch.setattr(parse_boundary, "BoundaryMatcher", Counting)
+    assert isinstance(email.feedparser.re, parse_boundary._ReForFeedparser)
+    assert isinstance(email.feedparser.NLCRE_eol, parse_boundary.EolSearch)
+    p = parse_message(b'From: a@b.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary="Q1"\r\n\r\n'
+                      b"--Q1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--Q1--\r\n")
+    assert p.text == "hello" and built == ["--Q1"]

@@ -84,13 +84,26 @@ def export_cmd(mailbox_name: str | None, output: str | None):
     count = 0
     try:
         for row in conversations_as_dicts([mb.id for mb in boxes]):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(_json_line(row))
             count += 1
     finally:
         if output:
             out.close()
     if output:
         click.echo(f"{count} conversations written to {output}", err=True)
+
+
+# Characters that end a line for many readers (Python's splitlines, JavaScript) but that JSON
+# leaves raw: escaped, so one conversation is always one line whatever the mail contained.
+_LINE_BREAKERS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _json_line(row: dict) -> str:
+    text = json.dumps(row, ensure_ascii=False)
+    for ch, escaped in _LINE_BREAKERS.items():
+        if ch in text:
+            text = text.replace(ch, escaped)
+    return text + "\n"
 
 
 def _person(name, email) -> dict:
@@ -131,7 +144,7 @@ def conversations_as_dicts(mailbox_ids: list[int], page: int = 200):
             customer = conv.customer
             yield {
                 "number": conv.number, "mailbox": conv.mailbox.name, "subject": conv.subject,
-                "status": conv.status,
+                "status": conv.status, "automated": bool(conv.automated),
                 "customer": {"name": customer.name if customer else None,
                              "emails": [e.email for e in customer.emails] if customer else []},
                 "tags": [t.name for t in conv.tags],

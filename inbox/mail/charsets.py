@@ -92,13 +92,52 @@ def sniff(data: bytes) -> str:
 
 def _latin(data: bytes) -> str:
     try:
-        return data.decode("cp1252")
+        text = data.decode("cp1252")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        text = data.decode("latin-1")
+    if _implausible_latin(text):
+        return detect(data, exclude=("cp1252", "latin_1")) or text
+    return text
+
+
+def _implausible_latin(text: str) -> bool:
+    """Western text is mostly ASCII letters; "Óçíàé êàê" (cp1251 read as cp1252) is not."""
+    letters = non_ascii = 0
+    for ch in text:
+        if ch.isalpha():
+            letters += 1
+            non_ascii += ord(ch) > 127
+    return letters >= 4 and non_ascii * 5 > letters * 2
+
+
+# What a detector may pick from: encodings mail is really written in. An open choice lets it
+# answer exotic code pages that happen to decode anything.
+_CANDIDATES = ("cp1251", "koi8_r", "iso8859_5", "cp1250", "iso8859_2", "cp1253", "iso8859_7", "cp1254",
+               "cp1255", "iso8859_8", "cp1256", "cp1257", "iso8859_13", "cp874", "mac_cyrillic", "cp1252",
+               "cp932", "cp949", "gb18030", "big5hkscs", "euc_jis_2004", "koi8_u")
+
+
+def detect(data: bytes, exclude: tuple[str, ...] = ()) -> str | None:
+    """The text by charset-normalizer among _CANDIDATES, or None when it finds nothing clean."""
+    if len(data) > 200_000:
+        data = data[:200_000]  # detection cost grows with size; the start tells the charset
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data, cp_isolation=[c for c in _CANDIDATES if c not in exclude]).best()
+    except Exception:  # a detector failure must never stop a message
+        return None
+    if best is None:
+        return None
+    try:
+        return data.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def decode_bytes(data: bytes, label: str | None = None) -> str:
-    """Best effort: the declared charset, then utf-8, then cp1252/latin-1. Never raises."""
+    """The declared charset when the bytes fit it, then utf-8, then what a detector finds among
+    plausible charsets (cp1252 for Western text), then latin-1. Never raises."""
     if not data:
         return ""
     codec = codec_for(label)
@@ -117,6 +156,10 @@ def decode_bytes(data: bytes, label: str | None = None) -> str:
         return data.decode(codec)
     except (UnicodeDecodeError, LookupError, ValueError, TypeError):
         pass
+    if codec == "iso2022_jp_ext":
+        text = _iso2022jp_vendor(data)
+        if text is not None:
+            return text
     if codec != "utf-8":
         try:
             return data.decode("utf-8")
@@ -125,11 +168,50 @@ def decode_bytes(data: bytes, label: str | None = None) -> str:
     try:
         text = data.decode(codec, "replace")
     except Exception:  # some codecs (utf-7, iso2022) fail oddly on garbage
-        return _latin(data)
-    # Mostly-right text with a few bad bytes beats mojibake; a mostly-broken decode does not.
-    if text.count("\ufffd") * 20 <= len(text):
-        return text
-    return _latin(data)
+        text = ""
+    if text and text.count("\ufffd") * 20 <= len(text):
+        return text  # the right charset with a few broken bytes beats a guess at another one
+    # Mislabelled. Western text read as cp1252 is the usual truth (a detector guesses badly on a
+    # few accented words); anything else goes to the detector, limited to what the bytes fit.
+    latin = data.decode("cp1252", "replace")
+    if "\ufffd" not in latin and not _implausible_latin(latin):
+        return latin
+    found = detect(data, exclude=(codec,))
+    return found if found is not None else _latin(data)
+
+
+_JIS_ESC = re.compile(rb"\x1b(\(B|\(J|\(I|\$@|\$B|\$\(B|\$\(Q|\$\(O|\$\(D)")
+
+
+def _iso2022jp_vendor(data: bytes) -> str | None:
+    """ISO-2022-JP as Outlook and Japanese phones send it: JIS X 0208 with NEC/IBM extensions
+    (circled digits, roman numerals...) that strict codecs refuse. Two-byte runs are moved to
+    Shift_JIS and read as cp932, which has the extensions; JIS X 0212 runs go to iso2022_jp_1."""
+    out: list[str] = []
+    mode = b"(B"
+    pos = 0
+    try:
+        for m in [*_JIS_ESC.finditer(data), None]:
+            chunk = data[pos:m.start() if m else len(data)]
+            if chunk:
+                if mode in (b"(B", b"(J"):
+                    out.append(chunk.decode("ascii"))
+                elif mode == b"(I":
+                    out.append(bytes(b | 0x80 for b in chunk).decode("cp932"))
+                elif mode == b"$(D":
+                    out.append((b"\x1b$(D" + chunk + b"\x1b(B").decode("iso2022_jp_1"))
+                else:
+                    sjis = bytearray()
+                    for i in range(0, len(chunk) - 1, 2):
+                        j1, j2 = chunk[i], chunk[i + 1]
+                        s2 = j2 + (0x1F + (j2 >= 0x60) if j1 & 1 else 0x7E)
+                        sjis += bytes([((j1 + 1) >> 1) + (0x70 if j1 < 0x5F else 0xB0), s2])
+                    out.append(sjis.decode("cp932"))
+            if m:
+                mode, pos = m.group(1), m.end()
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return "".join(out)
 
 
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

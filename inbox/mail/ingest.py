@@ -28,6 +28,7 @@ from ..plugin_types import IncomingDecision
 from ..sanitize import prepare_email_html
 from ..storage import store
 from . import threading
+from .classify import is_automated
 from .ingest_rows import Pending, RowBuffer, hook_item
 from .parse import ParsedMessage, dedup_key, parse_message
 
@@ -350,30 +351,32 @@ class Ingestor:
             self.rows.add(Pending(raw_row))
             local.dropped += 1
             return
-        if p.is_bounce and p.bounced_message_ids:
-            if self._bounce(f, raw_row):
-                local.added += 1
-            else:
-                raw_row["dropped_reason"] = "bounce of a message not in this mailbox"
-                self.rows.add(Pending(raw_row))
-                local.dropped += 1
+        if p.is_bounce and p.bounced_message_ids and self._bounce(f, raw_row):
+            local.added += 1
             return
+        # a bounce of mail we did not send from here (a colleague's desktop client, a newsletter
+        # tool using this address as its return path) still reaches an agent, below
         ours = (p.from_email or "").lower() in self.ours
         kind = "reply" if ours else "customer"
         when = min(p.date or now, now)
         match = threading.find(p, self.mailbox_id, self.index, self._participant)
         conv = self._conversation(match.conversation) if match and match.conversation is not None else None
         previous = None
-        if conv is not None and conv.status == "closed" and kind == "customer" and not p.is_auto_reply:
+        if conv is not None and conv.status == "closed" and kind == "customer" and not is_automated(p):
             if self.closed_policy == "new" or (
                     self.closed_policy == "new_after_days" and conv.closed_at is not None
                     and now - conv.closed_at > timedelta(days=self.closed_days)):
                 conv, previous = None, conv
         created = conv is None
         customer_id = self._customer_id(p)
+        automated = kind == "customer" and is_automated(p)
         if created:
+            # Started by a bounce/report/auto-reply: closed (no one's queue, no reopened counts),
+            # in its own folder, searchable and exported like any other conversation.
+            status = "spam" if decision.spam else "closed" if automated else "active"
             conv = Conversation(number=self._next_number(), mailbox_id=self.mailbox_id,
-                                subject=(p.subject or "")[:998], status="spam" if decision.spam else "active",
+                                subject=(p.subject or "")[:998], status=status, automated=automated,
+                                closed_at=when if status == "closed" else None,
                                 source="email", customer_id=customer_id, created_at=when,
                                 last_activity_at=when, previous_id=previous.id if previous else None)
             db.session.add(conv)
@@ -383,8 +386,10 @@ class Ingestor:
         entry = self._item(p, kind, conv, raw_row, customer_id if kind == "customer" else None, when, now)
         self._touch(conv, p, kind, customer_id, when)
         self.index.add(conv.id or conv, p.message_id, p.all_refs[:MAX_REFS])
+        if not created and kind == "customer" and conv.automated and not automated:
+            conv.automated = False  # a person wrote in this thread: it is customer demand now
         if not created and kind == "customer" and (
-                (conv.status == "closed" and not p.is_auto_reply) or conv.status == "pending"):
+                (conv.status == "closed" and not automated) or conv.status == "pending"):
             self.rows.flush()  # the status event must follow the message that caused it
             conversations.set_status(conv, "active", by=None)
         self._apply(decision, conv, created)

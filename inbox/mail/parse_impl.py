@@ -11,10 +11,11 @@ import email.utils
 import re
 from datetime import datetime, timezone
 from email import policy as _policy
+from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.parser import BytesParser
 
-from . import charsets, parse_boundary
+from . import charsets, parse_boundary, parse_recover
 from .parse_parts import BodyWalker, params
 from .classify import classify
 from .parse import ParsedMessage, parse_ids
@@ -40,7 +41,7 @@ def _raw_headers(msg: Message) -> tuple[dict[str, str], dict[str, list[str]]]:
     return first, addresses
 
 
-_EMAIL = re.compile(r"[^@\s<>]{1,256}@[^@\s<>,;\"()\[\]\\]{1,255}")
+_EMAIL = re.compile(r"(?:\"[^\"\r\n\\]{1,64}\"|[^@\s<>]{1,256})@[^@\s<>,;\"()\[\]\\]{1,255}")
 
 
 def _valid_email(addr: str) -> bool:
@@ -104,11 +105,12 @@ def addresses(values: list[str], hint: str | None) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
     for name, addr in email.utils.getaddresses([text]):
-        addr = restore(addr).strip().strip("<>").strip().lower()
+        as_written = restore(addr).strip().strip("<>").strip()
+        addr = as_written.lower()
         name = clean_name(charsets.decode_header(restore(name) if words else name)).strip("'\"").strip()
         if not _valid_email(addr):
             if name or addr:  # kept for a display name (e.g. "MAILER-DAEMON"); callers filter
-                out.append((name or addr, ""))
+                out.append((name or as_written, ""))
             continue
         if addr not in seen:
             seen.add(addr)
@@ -118,6 +120,46 @@ def addresses(values: list[str], hint: str | None) -> list[tuple[str, str]]:
 
 def _emails_only(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(n, e) for n, e in pairs if e]
+
+
+_ADDR_SPEC = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+_NAME_JUNK = re.compile(r"[<>\[\]\"()]+")
+
+
+def _scan(values: list[str], hint: str | None) -> tuple[str, str] | None:
+    """An address found anywhere in a header the address parser gave up on (unbalanced quotes
+    or brackets, "@" inside the display name...): the last one, as the real address follows the name."""
+    text = charsets.decode_header(" ".join(charsets.raw_header_to_str(v, hint) for v in values))
+    found = _ADDR_SPEC.findall(text)
+    if not found:
+        return None
+    addr = found[-1]
+    name = _NAME_JUNK.sub(" ", text.replace(addr, " ")).strip(" ,;:'")
+    return " ".join(name.split()), addr.lower()
+
+
+def sender(addr_values: dict[str, list[str]], first: dict[str, str], hint: str | None) -> tuple[str, str | None]:
+    """(name, address) of whoever sent this, from a broken From if need be, else from Sender,
+    Reply-To or Return-Path: a customer is never made without an address the headers hold."""
+    froms = addresses(addr_values.get("from", []), hint)
+    name = next((n for n, _e in froms if n), "")
+    for pairs in (froms, addresses(addr_values.get("sender", []), hint)):
+        for n, e in pairs:
+            if e:
+                return n or name, e
+    scanned = _scan(addr_values.get("from", []), hint) if addr_values.get("from") else None
+    if scanned:
+        return scanned[0] or name, scanned[1]
+    for key in ("reply-to",):
+        for n, e in addresses(addr_values.get(key, []), hint):
+            if e:
+                return name or n, e
+    path = first.get("return-path", "")
+    for _n, e in addresses([path], hint) if path.strip() not in ("", "<>") else ():
+        if e and "mailer-daemon" not in e:
+            return name, e
+    return name, None
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -185,9 +227,15 @@ def parse_into(raw: bytes, p: ParsedMessage) -> None:
     raw = bytes(raw or b"")
     errors: list[str] = []
     msg = BytesParser(policy=_policy.compat32).parsebytes(_fold_base64(raw))
+    if not msg._headers or any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
+        fixed = parse_recover.recover(raw)  # junk before the headers, a broken name in them
+        if fixed is not None:
+            msg = BytesParser(policy=_policy.compat32).parsebytes(_fold_base64(fixed))
     first, addr_values = _raw_headers(msg)
     if not first:
         errors.append("no headers found")
+    elif "from" not in first or "subject" not in first:
+        parse_recover.misspelt(first, addr_values)  # "Subjet:", "Form:" are still meant
 
     walker = BodyWalker()
     try:
@@ -207,12 +255,7 @@ def parse_into(raw: bytes, p: ParsedMessage) -> None:
     p.subject = p.headers.get("subject", "")
     p.date = parse_date(first.get("date"))
     try:
-        froms = addresses(addr_values.get("from", []), hint)
-        if not any(e for _, e in froms):
-            froms = addresses(addr_values.get("sender", []), hint) or froms
-        if froms:
-            named = [pair for pair in froms if pair[1]] or froms
-            p.from_name, p.from_email = named[0][0], (named[0][1] or None)
+        p.from_name, p.from_email = sender(addr_values, first, hint)
         p.to = _emails_only(addresses(addr_values.get("to", []), hint))
         p.cc = _emails_only(addresses(addr_values.get("cc", []), hint))
         p.reply_to = _emails_only(addresses(addr_values.get("reply-to", []), hint))

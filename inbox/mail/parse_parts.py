@@ -17,7 +17,7 @@ from .parse import ParsedAttachment, parse_ids
 
 MAX_DEPTH = 40
 MAX_PARTS = 2000
-MAX_NAME = 150
+MAX_NAME = 255  # what file systems allow; longer names are cut keeping the extension
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
 _EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/jpg": ".jpg", "image/gif": ".gif",
         "image/webp": ".webp", "image/bmp": ".bmp", "image/svg+xml": ".svg", "image/tiff": ".tif",
@@ -101,12 +101,19 @@ def _param_text(value: object) -> str:
     return charsets.decode_words(str(value or ""))
 
 
-def safe_filename(name: str, ctype: str, stem: str = "attachment") -> str:
+def _clean(name: str) -> str:
     name = charsets.strip_controls(re.sub(r"[\r\n\t]+", " ", name))
-    name = re.split(r"[\\/]", name)[-1].strip().strip("\"'").strip().strip(".").strip()
-    name = re.sub(r"\s+", " ", re.sub(r'[<>:"|?*]', "_", name))
+    name = re.split(r"[\\/]", name)[-1].strip().strip("\"'").strip()
+    return name if name.strip(".") else ""
+
+
+def safe_filename(name: str, ctype: str, stem: str = "attachment", number: int | None = None) -> str:
+    """The name as sent, minus path components and control/bidi characters (which disguise a
+    name); a part without one is named from its type: attachment-1.pdf, image-2.png."""
+    name = _clean(name)
     if not name:
-        return stem + _EXT.get(ctype, "." + ctype.split("/")[-1][:10] if "/" in ctype else ".bin")
+        ext = _EXT.get(ctype, "." + ctype.split("/")[-1][:10] if "/" in ctype else ".bin")
+        return f"{stem}-{number}{ext}" if number else stem + ext
     if len(name) > MAX_NAME:
         base, dot, ext = name.rpartition(".")
         if dot and 0 < len(ext) <= 16:
@@ -177,6 +184,7 @@ class BodyWalker:
         self.errors: list[str] = []
         self.charset_hint: str | None = None
         self.count = 0
+        self.unnamed = 0  # parts named from their type so far: attachment-1.pdf, image-2.png
 
     def result(self) -> tuple[str, str | None]:
         texts, htmls = [], []
@@ -227,12 +235,13 @@ class BodyWalker:
         for child in children:
             sub = BodyWalker()
             sub.attachments, sub._related, sub.count = self.attachments, self._related, self.count
+            sub.unnamed = self.unnamed
             ctype = content_type(child)
             if not child.is_multipart() and ctype.startswith("text/") and ctype not in _BODY_TYPES \
                     and ctype != "text/calendar":
                 continue  # text/enriched, text/watch-html ...: a worse copy of the same content
             sub.walk(child, depth + 1, related)
-            self.count, self.errors = sub.count, self.errors + sub.errors
+            self.count, self.errors, self.unnamed = sub.count, self.errors + sub.errors, sub.unnamed
             self.charset_hint = self.charset_hint or sub.charset_hint
             texts = [t for t, _ in sub.segments if t]
             htmls = [h for _, h in sub.segments if h]
@@ -279,12 +288,12 @@ class BodyWalker:
             if ctype.startswith("message/") and ctype not in ("message/delivery-status",
                                                                "message/disposition-notification"):
                 data = _message_bytes(part)
-                if not filename:
+                if not filename:  # a name as sent is kept as sent; only a made-up one gets .eml
                     inner = part.get_payload()
                     subject = inner[0].get("subject") if isinstance(inner, list) and inner else None
                     filename = charsets.decode_header(subject) if subject else "forwarded-message"
-                if not filename.lower().endswith(".eml"):
-                    filename = filename[:MAX_NAME - 4] + ".eml"
+                    if not filename.lower().endswith(".eml"):
+                        filename = filename[:MAX_NAME - 4] + ".eml"
             elif ctype.startswith("message/"):
                 data = _message_bytes(part)
             else:
@@ -292,7 +301,11 @@ class BodyWalker:
                 data = data if isinstance(data, bytes) else b""
             cids = parse_ids(charsets.decode_header(part.get("content-id"))) if part.get("content-id") else []
             stem = _STEMS.get(ctype, "image" if ctype.startswith("image/") else "attachment")
-            att = ParsedAttachment(filename=safe_filename(filename, ctype, stem), content_type=ctype, data=data,
+            number = None
+            if not _clean(filename):
+                self.unnamed += 1
+                number = self.unnamed
+            att = ParsedAttachment(filename=safe_filename(filename, ctype, stem, number), content_type=ctype, data=data,
                                    content_id=(cids[0][:500] or None) if cids else None)
         except Exception as exc:  # one broken attachment must not lose the others or the text
             self.errors.append(f"attachment: {type(exc).__name__}: {exc}")

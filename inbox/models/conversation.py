@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -60,6 +60,9 @@ class Conversation(db.Model):
     source: Mapped[str] = mapped_column(String(20), default="email")  # email, portal, agent
     # set when a human reads a new customer message; lists show unread while NULL or older
     last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # started by a bounce, delivery/abuse report or auto-reply that matched none of our messages:
+    # kept visible (its own folder, search, export) but never counted as customer demand
+    automated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     mailbox: Mapped[Mailbox] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(lazy="joined")

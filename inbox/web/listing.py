@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
+from ..i18n import lazy_gettext
 from ..models import Conversation, Draft, Tag, User, conversation_tag
 from .access import visible
 
@@ -23,6 +24,7 @@ FOLDERS = [
     ("drafts", "Drafts", True),
     ("closed", "Closed", False),
     ("spam", "Spam", True),
+    ("automated", lazy_gettext("Bounces & auto-replies"), False),
     ("all", "All", False),
 ]
 FOLDER_KEYS = [key for key, _label, _count in FOLDERS]
@@ -59,6 +61,7 @@ def folder_condition(folder: str, user: User):
         "pending": Conversation.status == "pending",
         "closed": Conversation.status == "closed",
         "spam": Conversation.status == "spam",
+        "automated": and_(Conversation.automated.is_(True), Conversation.status != "spam"),
         "all": Conversation.status != "spam",
         "drafts": Conversation.id.in_(select(Draft.conversation_id).where(Draft.user_id == user.id,
                                                                           Draft.conversation_id.is_not(None))),
