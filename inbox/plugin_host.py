@@ -79,6 +79,10 @@ class PluginHost:
             self.modules[name] = module
             self.origin[name] = origin
             self.versions[name] = version or str(getattr(module, "__version__", "") or "")
+        # a plugin's translations/ folder is its own gettext domain (docs/plugins.md, Translations)
+        from .i18n.plugins import install_template_domains
+
+        install_template_domains(app, self.modules)
 
     def _candidates(self, extra):
         for entry in extra:
