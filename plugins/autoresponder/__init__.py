@@ -19,13 +19,14 @@ HERE = os.path.dirname(__file__)
 
 @hookimpl
 def register_settings():
+    from .i18n import lazy_gettext
     from .policy import DEFAULT_DAILY_CAP, DEFAULT_NEVER_ANSWER
 
     return [
-        SettingSpec("never_answer_pattern", "Never answer addresses matching", default=DEFAULT_NEVER_ANSWER,
-                    help="A regular expression (case-insensitive) searched in the sender's address."),
-        SettingSpec("daily_cap", "Auto-replies per sender address per day", type="number",
-                    default=DEFAULT_DAILY_CAP, help="Across all mailboxes; stops loops with other robots."),
+        SettingSpec("never_answer_pattern", lazy_gettext("Never answer addresses matching"), default=DEFAULT_NEVER_ANSWER,
+                    help=lazy_gettext("A regular expression (case-insensitive) searched in the sender's address.")),
+        SettingSpec("daily_cap", lazy_gettext("Auto-replies per sender address per day"), type="number",
+                    default=DEFAULT_DAILY_CAP, help=lazy_gettext("Across all mailboxes; stops loops with other robots.")),
     ]
 
 
@@ -43,7 +44,9 @@ def register_blueprints(app):
 
 @hookimpl
 def admin_sections(user):
-    return [Link(label="Auto-responder", url=url_for("autoresponder.index"), id="admin-autoresponder")]
+    from .i18n import _
+
+    return [Link(label=_("Auto-responder"), url=url_for("autoresponder.index"), id="admin-autoresponder")]
 
 
 @hookimpl

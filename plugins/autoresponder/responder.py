@@ -51,15 +51,27 @@ def compose(cfg: AutoresponderConfig, conversation, item: ThreadItem | None, at:
             context: dict | None = None) -> Message:
     """Render the message for this moment. Raises RenderError (from the shared renderer)."""
     try:
-        from inbox_plugins.saved_replies.rendering import build_context, render, render_string
+        import inbox_plugins.saved_replies.rendering  # noqa: F401
     except ImportError as exc:  # the plugin may be uninstalled; being disabled does not matter
         raise RuntimeError("the auto-responder renders with the saved_replies plugin's renderer, "
                            f"which is not installed ({exc})") from None
+
+    from flask_babel import force_locale
+
+    from .i18n import customer_locale, default_text
+
+    with force_locale(customer_locale(conversation)):  # the customer's language, never the agent's
+        return _compose(cfg, conversation, item, at, context, default_text)
+
+
+def _compose(cfg, conversation, item, at, context, default_text) -> Message:
+    from inbox_plugins.saved_replies.rendering import build_context, render, render_string
 
     open_now = True
     if cfg.office_hours:
         open_now = schedule.is_open(cfg.schedule, cfg.holidays, cfg.timezone, at)
     subject_tpl, body_tpl = (cfg.subject, cfg.body) if open_now else (cfg.outside_subject, cfg.outside_body)
+    subject_tpl, body_tpl = default_text(subject_tpl or ""), default_text(body_tpl or "")
     ctx = context if context is not None else build_context(conversation, None, item)
     subject = " ".join(render_string(subject_tpl, ctx).split())
     if not subject:
