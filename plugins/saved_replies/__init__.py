@@ -39,12 +39,16 @@ def register_commands(cli):
 
 @hookimpl
 def nav_items(user):
-    return [Link(label="Saved replies", url=url_for("saved_replies.index"), id="nav-saved-replies")]
+    from .i18n import _
+
+    return [Link(label=_("Saved replies"), url=url_for("saved_replies.index"), id="nav-saved-replies")]
 
 
 @hookimpl
 def editor_buttons(conversation, user):
-    return [Link(label="Saved replies", url=url_for("saved_replies.picker", conversation=conversation.id),
+    from .i18n import _
+
+    return [Link(label=_("Saved replies"), url=url_for("saved_replies.picker", conversation=conversation.id),
                  icon="bookmark", shortcut="Ctrl+Shift+S", id="saved-replies-button")]
 
 
@@ -55,7 +59,9 @@ def conversation_actions(conversation, user):
     item = last_reply_of(conversation, user)
     if item is None:
         return []
-    return [Link(label="Save last reply as saved reply", url=url_for("saved_replies.new", from_item=item.id),
+    from .i18n import _
+
+    return [Link(label=_("Save last reply as saved reply"), url=url_for("saved_replies.new", from_item=item.id),
                  id="save-as-saved-reply")]
 
 
