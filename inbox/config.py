@@ -31,6 +31,9 @@ class Defaults:
     MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
     DISABLE_PLUGINS = ""  # "all" or a comma separated list
     PLUGIN_PANEL_TIMEOUT = 3.0
+    # Language and time zone: the install's defaults (Admin -> Settings overrides them in the database)
+    DEFAULT_LOCALE = "en"  # any language with a catalogue in inbox/translations
+    DEFAULT_TIMEZONE = "UTC"  # an IANA name, e.g. "Asia/Seoul"
     # Web
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

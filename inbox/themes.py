@@ -18,6 +18,7 @@ from flask import current_app, request, template_rendered, url_for
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .i18n import get_locale, install_jinja_i18n, locale_names
 from .models import get_setting
 
 DEFAULT_THEME = "default"
@@ -113,8 +114,10 @@ def _environment(theme_name: str) -> ImmutableSandboxedEnvironment:
     explicit_default = ChoiceLoader([default, core]) if default else core
     loader = ChoiceLoader([PrefixLoader({"default": explicit_default, "core": core}, delimiter=":"), *chain])
     env = ImmutableSandboxedEnvironment(loader=loader, autoescape=True, auto_reload=current_app.debug)
-    env.globals.update(url_for=url_for, theme_static=theme_static)
+    env.globals.update(url_for=url_for, theme_static=theme_static, current_locale=lambda: str(get_locale()),
+                       locale_names=locale_names)
     env.filters.update(current_app.jinja_env.filters)
+    install_jinja_i18n(env)  # themes translate with {{ _("...") }} like the agent templates
     cache[theme_name] = env
     return env
 

@@ -8,4 +8,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-exec "$PY" -m inbox.i18n.catalogues "$@"
+exec "$PY" -m inbox.i18n.plugin_catalogues "$@"

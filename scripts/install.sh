@@ -26,3 +26,4 @@ extras=prod
 [ "$want_test" = 1 ] && extras=prod,test
 .venv/bin/pip install -q --disable-pip-version-check -e ".[$extras]" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import inbox" # fail here, loudly, if the install did not work
+bash scripts/i18n_compile.sh  # the .mo files the app reads (not committed)

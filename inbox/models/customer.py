@@ -16,6 +16,7 @@ class Customer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str | None] = mapped_column(String(20))  # last language used in the portal: their mail's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     emails: Mapped[list[CustomerEmail]] = relationship(
