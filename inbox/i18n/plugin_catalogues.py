@@ -92,8 +92,9 @@ def update() -> None:
             catalog.obsolete.clear()
             if locale == "en":  # the source language: its translation is the msgid
                 for message in catalog:
-                    if message.id and not message.string or (message.id and message.fuzzy):
-                        message.string = message.id
+                    strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+                    if message.id and (not all(strings) or message.fuzzy):
+                        message.string = tuple(message.id) if message.pluralizable else message.id
                         message.flags.discard("fuzzy")
             os.makedirs(os.path.dirname(path), exist_ok=True)
             buf = io.BytesIO()

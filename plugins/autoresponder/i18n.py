@@ -11,25 +11,11 @@ _, ngettext, pgettext, lazy_gettext = tr.gettext, tr.ngettext, tr.pgettext, tr.l
 
 
 def customer_locale(conversation) -> str:
-    """The language mail to this conversation's customer is written in.
+    """The language mail to this conversation's customer is written in (the core decides: their last
+    portal language, else the mailbox's, else the install's; never the agent's)."""
+    from inbox.i18n import customer_locale as core_choice
 
-    The core decides (their last portal language, else the mailbox's language, else the install
-    default); until the core exposes that, the same order is applied here from what exists.
-    """
-    from flask import current_app
-
-    try:
-        from inbox.i18n import customer_locale as core_choice
-    except ImportError:
-        core_choice = None
-    customer = getattr(conversation, "customer", None)
-    mailbox = getattr(conversation, "mailbox", None)
-    if core_choice is not None:
-        return str(core_choice(customer, mailbox))
-    for value in (getattr(customer, "locale", None), getattr(mailbox, "locale", None)):
-        if value:
-            return str(value)
-    return str(current_app.config.get("DEFAULT_LOCALE") or current_app.config.get("BABEL_DEFAULT_LOCALE") or "en")
+    return core_choice(getattr(conversation, "customer", None), getattr(conversation, "mailbox", None))
 
 
 def default_text(template: str) -> str:
