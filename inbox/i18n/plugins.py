@@ -119,9 +119,12 @@ def jinja_callables(domain) -> dict:
     def npg(c, s, p, num):
         return domain.get_translations().unpgettext(c, s, p, num)
 
+    from markupsafe import Markup
+
     gettext = _make_new_gettext(g)
+    # Markup("<strong>%s</strong>") % value: markup around a placeholder, the value still escaped
     return {"_": gettext, "gettext": gettext, "ngettext": _make_new_ngettext(n),
-            "pgettext": _make_new_pgettext(pg), "npgettext": _make_new_npgettext(npg)}
+            "pgettext": _make_new_pgettext(pg), "npgettext": _make_new_npgettext(npg), "Markup": Markup}
 
 
 def _package_dir(module_name: str) -> tuple[str, str]:

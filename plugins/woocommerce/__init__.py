@@ -48,7 +48,9 @@ def sidebar_panels(conversation, user):
     if not load().configured and not getattr(user, "is_admin", False):
         return []  # agents see nothing until an admin sets the store up; admins see how to
 
-    return [Panel(id="orders", title="WooCommerce orders", render=render_panel, order=50)]
+    from .i18n import _
+
+    return [Panel(id="orders", title=_("WooCommerce orders"), render=render_panel, order=50)]
 
 
 @hookimpl
@@ -59,7 +61,9 @@ def editor_buttons(conversation, user):
 
     if not load().configured and not getattr(user, "is_admin", False):
         return []  # as with the panel: a button that can only say "not set up" is noise for agents
-    return [Link(label="Insert order", icon="cart", id="woocommerce-insert-order",
+    from .i18n import _
+
+    return [Link(label=_("Insert order"), icon="cart", id="woocommerce-insert-order",
                  url=url_for("woocommerce.popover", conversation_id=conversation.id))]
 
 

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from .i18n import _
+
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
 API_PREFIX = "/wp-json/wc/v3/"
@@ -55,12 +57,12 @@ class Store:
         """Refuse settings that would send the keys somewhere they should not go."""
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise WooError("config", "The store URL must look like https://shop.example.com.")
+            raise WooError("config", _("The store URL must look like https://shop.example.com."))
         if not self.key or not self.secret:
-            raise WooError("config", "The consumer key and secret are not set.")
+            raise WooError("config", _("The consumer key and secret are not set."))
         if parts.scheme == "http" and not (self.allow_http or parts.hostname in LOCAL_HOSTS):
-            raise WooError("config", "The store URL uses http://, which would send the API keys in clear. "
-                                     "Use https:// (http is only accepted for 127.0.0.1 and localhost).")
+            raise WooError("config", _("The store URL uses http://, which would send the API keys in clear. "
+                                       "Use https:// (http is only accepted for 127.0.0.1 and localhost)."))
 
 
 class Client:
@@ -76,7 +78,7 @@ class Client:
             return CONNECT_TIMEOUT, READ_TIMEOUT
         left = self.deadline - time.monotonic()
         if left <= 0.05:
-            raise WooError("timeout", "The store did not answer in time.")
+            raise WooError("timeout", _("The store did not answer in time."))
         return min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT, left)
 
     def get(self, path: str, params: dict | None = None) -> tuple[object, requests.structures.CaseInsensitiveDict]:
@@ -97,12 +99,14 @@ class Client:
         except requests.exceptions.SSLError as exc:
             raise WooError("tls", _tls_message(self.store, exc)) from None
         except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout):
-            raise WooError("timeout", f"{self.store.host} did not answer in time "
-                                      f"(waited {CONNECT_TIMEOUT:g} s to connect, {READ_TIMEOUT:g} s for a reply).") from None
+            raise WooError("timeout", _("%(host)s did not answer in time (waited %(connect)s s to connect, %(read)s s "
+                                        "for a reply).", host=self.store.host, connect=format(CONNECT_TIMEOUT, "g"),
+                                        read=format(READ_TIMEOUT, "g"))) from None
         except requests.exceptions.ConnectionError as exc:
             raise _connection_error(self.store, exc) from None
         except requests.exceptions.RequestException as exc:
-            raise WooError("connect", f"Could not reach {self.store.host}: {type(exc).__name__}.") from None
+            raise WooError("connect", _("Could not reach %(host)s: %(error)s.", host=self.store.host,
+                                         error=type(exc).__name__)) from None
         return _decode(self.store, resp), resp.headers
 
     def get_pages(self, path: str, params: dict, want: int, keep=lambda item: True,
@@ -117,7 +121,7 @@ class Client:
         while True:
             body, headers = self.get(path, {**params, "page": page})
             if not isinstance(body, list):
-                raise WooError("not_json", f"{path} did not return a list.")
+                raise WooError("not_json", _("%(path)s did not return a list.", path=path))
             if page == 1:
                 total = _int(headers.get("X-WP-Total"))
             kept.extend(item for item in body if isinstance(item, dict) and keep(item))
@@ -144,43 +148,48 @@ def _decode(store: Store, resp: requests.Response) -> object:
         raise _api_error(store, resp.status_code, str(body.get("code")), str(body.get("message") or ""))
     if body is None:
         looks_html = "html" in ctype or resp.text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
-        what = "an HTML page (probably a WordPress or server page)" if looks_html else f"'{ctype or 'no content type'}'"
+        what = _("an HTML page (probably a WordPress or server page)") if looks_html \
+            else f"'{ctype}'" if ctype else _("no content type")
         if resp.status_code == 404:
-            raise WooError("no_route", f"{store.base}/wp-json/ answered 404 with {what}: the WordPress REST API "
-                                       "is not reachable at this URL. Check the store URL and that permalinks are not "
-                                       "set to 'Plain' (Settings > Permalinks).", status=404)
-        raise WooError("not_json", f"The store answered HTTP {resp.status_code} with {what} instead of JSON. "
-                                   "Check the store URL; a security plugin, cache or maintenance mode may be in the way.",
+            raise WooError("no_route", _("%(url)s answered 404 with %(what)s: the WordPress REST API is not reachable "
+                                         "at this URL. Check the store URL and that permalinks are not set to 'Plain' "
+                                         "(Settings > Permalinks).", url=store.base + "/wp-json/", what=what), status=404)
+        raise WooError("not_json", _("The store answered HTTP %(status)s with %(what)s instead of JSON. Check the store "
+                                     "URL; a security plugin, cache or maintenance mode may be in the way.",
+                                     status=resp.status_code, what=what),
                        status=resp.status_code)
     if resp.status_code >= 400:
-        raise WooError("http", f"The store answered HTTP {resp.status_code}.", status=resp.status_code)
+        raise WooError("http", _("The store answered HTTP %(status)s.", status=resp.status_code), status=resp.status_code)
     return body
 
 
 def _api_error(store: Store, status: int, code: str, message: str) -> WooError:
     if status in (401, 403) or code.startswith(("woocommerce_rest_authentication", "woocommerce_rest_cannot")):
-        hint = ("The consumer key or secret is wrong, revoked, or lacks Read permission "
-                "(WooCommerce > Settings > Advanced > REST API).")
+        hint = _("The consumer key or secret is wrong, revoked, or lacks Read permission "
+                 "(WooCommerce > Settings > Advanced > REST API).")
         if not store.query_auth and code == "woocommerce_rest_authentication_error":
-            hint += " If the keys are right, the web server may drop the Authorization header: try query-string auth."
-        return WooError("auth", f"The store refused the API keys (HTTP {status}, {code}: {message}). {hint}",
+            hint = _("%(hint)s If the keys are right, the web server may drop the Authorization header: try "
+                     "query-string auth.", hint=hint)
+        return WooError("auth", _("The store refused the API keys (HTTP %(status)s, %(code)s: %(message)s). %(hint)s",
+                                  status=status, code=code, message=message, hint=hint),
                         status=status, code=code)
     if code == "rest_no_route" or status == 404:
-        return WooError("no_route", f"The store has no WooCommerce REST API v3 route (HTTP {status}, {code}). "
-                                    "Is WooCommerce active and up to date, and are permalinks set to something "
-                                    "other than 'Plain'?", status=status, code=code)
-    return WooError("http", f"The store answered HTTP {status} ({code}: {message}).", status=status, code=code)
+        return WooError("no_route", _("The store has no WooCommerce REST API v3 route (HTTP %(status)s, %(code)s). "
+                                      "Is WooCommerce active and up to date, and are permalinks set to something "
+                                      "other than 'Plain'?", status=status, code=code), status=status, code=code)
+    return WooError("http", _("The store answered HTTP %(status)s (%(code)s: %(message)s).", status=status, code=code,
+                              message=message), status=status, code=code)
 
 
 def _tls_message(store: Store, exc: Exception) -> str:
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text:
-        why = "its certificate could not be verified (self-signed, expired or for another name)"
+        why = _("its certificate could not be verified (self-signed, expired or for another name)")
     elif "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "packet length" in text:
-        why = "the server does not speak HTTPS on that port"
+        why = _("the server does not speak HTTPS on that port")
     else:
-        why = "the TLS handshake failed"
-    return f"TLS error talking to {store.host}: {why}."
+        why = _("the TLS handshake failed")
+    return _("TLS error talking to %(host)s: %(why)s.", host=store.host, why=why)
 
 
 def _connection_error(store: Store, exc: Exception) -> WooError:
@@ -191,11 +200,12 @@ def _connection_error(store: Store, exc: Exception) -> WooError:
     text = " ".join(str(c) for c in chain)
     if any(isinstance(c, socket.gaierror) for c in chain) or "Name or service not known" in text \
             or "NameResolutionError" in text or "getaddrinfo failed" in text or "No address associated" in text:
-        return WooError("dns", f"The name {store.host} could not be resolved (DNS). Check the store URL.")
+        return WooError("dns", _("The name %(host)s could not be resolved (DNS). Check the store URL.", host=store.host))
     if any(isinstance(c, ssl.SSLError) for c in chain):
         return WooError("tls", _tls_message(store, exc))
     if "timed out" in text.lower():
-        return WooError("timeout", f"{store.host} did not answer in time.")
+        return WooError("timeout", _("%(host)s did not answer in time.", host=store.host))
     if "Connection refused" in text:
-        return WooError("connect", f"{store.host} refused the connection (nothing listening on that port?).")
-    return WooError("connect", f"Could not connect to {store.host}.")
+        return WooError("connect", _("%(host)s refused the connection (nothing listening on that port?).",
+                                     host=store.host))
+    return WooError("connect", _("Could not connect to %(host)s.", host=store.host))
