@@ -41,12 +41,16 @@ def register_commands(cli):
 @hookimpl
 def nav_items(user):
     # articles are managed by admins; agents meet them as suggestions beside conversations
-    return [Link(label="Knowledge base", url=url_for("kb_admin.index"), id="nav-kb")] if user.is_admin else []
+    from .i18n import _
+
+    return [Link(label=_("Knowledge base"), url=url_for("kb_admin.index"), id="nav-kb")] if user.is_admin else []
 
 
 @hookimpl
 def portal_nav_items(customer):
-    return [Link(label="Help articles", url=url_for("kb_portal.index"))]
+    from .i18n import _
+
+    return [Link(label=_("Help articles"), url=url_for("kb_portal.index"))]
 
 
 @hookimpl
@@ -72,7 +76,9 @@ def _article_url(slug: str) -> str:
 
 @hookimpl
 def sidebar_panels(conversation, user):
-    return [Panel(id="suggestions", title="Suggested articles", render=_render_panel, order=50)]
+    from .i18n import _
+
+    return [Panel(id="suggestions", title=_("Suggested articles"), render=_render_panel, order=50)]
 
 
 def _render_panel(conversation, user) -> Markup:

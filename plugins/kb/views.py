@@ -12,6 +12,7 @@ from inbox.extensions import db
 from inbox.models import Conversation
 
 from . import articles
+from .i18n import _
 from .models import Article, SuggestionUse
 
 admin_bp = Blueprint("kb_admin", __name__, url_prefix="/kb", template_folder="templates",
@@ -73,7 +74,7 @@ def _edit(article: Article | None):
         return render_template("kb/admin_edit.html", article=article, values=values, errors=exc.errors,
                                preview=articles.render(values["body"])), 400
     db.session.commit()
-    flash(f"Saved “{saved.title}”.", "success")
+    flash(_("Saved “%(title)s”.", title=saved.title), "success")
     return redirect(url_for(".edit", article_id=saved.id))
 
 
@@ -88,7 +89,7 @@ def delete(article_id: int):
     title = article.title
     articles.delete(article)
     db.session.commit()
-    flash(f"Deleted “{title}”.", "success")
+    flash(_("Deleted “%(title)s”.", title=title), "success")
     return redirect(url_for(".index"))
 
 
@@ -114,21 +115,23 @@ def import_():
                 with zipfile.ZipFile(io.BytesIO(data)) as zf:
                     texts = [(n, zf.read(n)) for n in zf.namelist() if n.lower().endswith(".md")]
             except zipfile.BadZipFile:
-                errors.append(f"{upload.filename} is not a zip file")
+                errors.append(_("%(file)s is not a zip file", file=upload.filename))
         else:
             texts = [(upload.filename, data)]
         for name, raw in texts:
             try:
-                _, was_created = articles.import_markdown(raw.decode("utf-8"))
+                _article, was_created = articles.import_markdown(raw.decode("utf-8"))
             except (UnicodeDecodeError, articles.ArticleError) as exc:
                 db.session.rollback()
-                errors.append(f"{name}: {exc}")
+                errors.append(_("%(file)s: %(problem)s", file=name, problem=exc))
                 continue
             created += was_created
             updated += not was_created
     db.session.commit()
-    flash(f"Imported: {created} new, {updated} updated." + (f" Skipped: {'; '.join(errors)}" if errors else ""),
-          "error" if errors and not (created or updated) else "success")
+    summary = _("Imported: %(created)s new, %(updated)s updated.", created=created, updated=updated)
+    if errors:
+        summary = _("%(summary)s Skipped: %(problems)s", summary=summary, problems=_("; ").join(errors))
+    flash(summary, "error" if errors and not (created or updated) else "success")
     return redirect(url_for(".index"))
 
 
