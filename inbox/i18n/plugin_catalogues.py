@@ -25,7 +25,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LOCALES = ("en", "ko")
 PY_KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2),
                "lazy_ngettext": (1, 2)}
-JS_KEYWORDS = {"t": None, "nt": (1, 2), "pt": ((1, "c"), 2)}
+# inbox.t / inbox.nt / inbox.pt, and the local aliases the scripts use (T, NT, wcT)
+JS_KEYWORDS = {"t": None, "T": None, "wcT": None, "nt": (1, 2), "NT": (1, 2), "pt": ((1, "c"), 2)}
 PY_MAP = [("**/tests/**", "ignore"), ("**/migrations/**", "ignore"), ("**.py", "python"),
           ("**/templates/**.html", "jinja2")]
 JS_MAP = [("**/vendor/**", "ignore"), ("**/tests/**", "ignore"), ("**.js", "javascript")]
