@@ -27,6 +27,7 @@ from sqlalchemy import and_, column, func, or_, select, table, text
 
 from .cjk import has_cjk
 from .extensions import db
+from .i18n import gettext as _
 from .models import STATUSES, Conversation, Mailbox, Tag, ThreadItem, User, conversation_tag
 
 TEXT_FIELDS = {"from": "sender", "to": "recipients", "subject": "subject"}
@@ -106,11 +107,11 @@ def parse(raw: str) -> Query:
                 if value.lower() in STATUSES:
                     query.status = value.lower()
                 else:
-                    query.errors.append(f"status: is one of {', '.join(STATUSES)}")
+                    query.errors.append(_("status: is one of %(choices)s", choices=", ".join(STATUSES)))
             elif name in ("before", "after"):
                 day = _date(value)
                 if day is None:
-                    query.errors.append(f"{name}: needs a date like 2024-05-31")
+                    query.errors.append(_("%(operator)s: needs a date like 2024-05-31", operator=name))
                 elif name == "before":
                     query.before = day
                 else:

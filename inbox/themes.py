@@ -85,7 +85,12 @@ def active_theme_name() -> str:
 
 
 def branding() -> dict:
-    return {**BRANDING_DEFAULTS, **(get_setting(BRANDING_SETTING) or {})}
+    from .i18n import gettext as _
+
+    values = {**BRANDING_DEFAULTS, **(get_setting(BRANDING_SETTING) or {})}
+    if values["name"] == BRANDING_DEFAULTS["name"]:  # not named by the admin: in the viewer's language
+        values["name"] = _("Help Center")
+    return values
 
 
 class _BlueprintLoader(BaseLoader):
@@ -162,8 +167,10 @@ def portal_nav(customer) -> list[dict]:
     """Core portal links for a signed-in customer, then every plugin's portal_nav_items."""
     from .plugin_host import host
 
-    links = [{"label": "My requests", "url": url_for("portal.requests")},
-             {"label": "New request", "url": url_for("portal.new_request")}] if customer else []
+    from .i18n import gettext as _
+
+    links = [{"label": _("My requests"), "url": url_for("portal.requests")},
+             {"label": _("New request"), "url": url_for("portal.new_request")}] if customer else []
     for _plugin, result in host().call_each("portal_nav_items", customer=customer):
         for link in result if isinstance(result, (list, tuple)) else [result]:
             if getattr(link, "label", None) and getattr(link, "url", None):

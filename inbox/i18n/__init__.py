@@ -21,13 +21,19 @@ from .selection import (agent_locale, customer_locale, install_locale, install_t
                         portal_locale, select_locale, select_timezone, supported_locales, timezone_names)
 
 __all__ = [
-    "gettext", "lazy_gettext", "lazy_pgettext", "ngettext", "pgettext", "force_locale", "get_locale",
+    "N_", "gettext", "lazy_gettext", "lazy_pgettext", "ngettext", "pgettext", "force_locale", "get_locale",
     "get_timezone", "init_i18n", "agent_locale", "customer_locale", "portal_locale", "install_locale",
     "install_timezone", "supported_locales", "locale_names", "timezone_names", "formatting", "FILTERS",
     "install_jinja_i18n",
 ]
 
 babel = Babel()
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction only; whoever shows it translates it with gettext later
+    (e.g. flask-login's login_message, translated by its localize_callback)."""
+    return message
 
 FILTERS = {
     "datetime": formatting.format_datetime,
@@ -45,7 +51,11 @@ def install_jinja_i18n(env) -> None:
     (the portal themes' sandbox): the same catalogue and the same autoescaping new-style calls."""
     from flask_babel import get_translations
 
+    from markupsafe import Markup
+
     env.add_extension("jinja2.ext.i18n")
+    # Markup("<code>%s</code>") % value: markup inside a translated sentence, the value still escaped
+    env.globals.setdefault("Markup", Markup)
     env.install_gettext_callables(
         gettext=lambda s: get_translations().ugettext(s),
         ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
@@ -59,5 +69,15 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @app.before_request
+    def _choose_again():
+        # Flask-Babel caches the choice on g, and an app context may outlive one request (tests,
+        # CLI-driven requests): every request decides afresh for whoever is signed in
+        from flask_babel import refresh
+
+        refresh()
     app.jinja_env.filters.update(FILTERS)
-    app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), locale_names=locale_names)
+    from markupsafe import Markup
+
+    app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), locale_names=locale_names, Markup=Markup)

@@ -25,9 +25,16 @@ def _locale(locale=None) -> Locale:
     return locale if isinstance(locale, Locale) else Locale.parse(locale)
 
 
+def viewer_zone() -> ZoneInfo:
+    """The current viewer's zone as zoneinfo (Flask-Babel hands out pytz objects, whose
+    replace(tzinfo=...) silently uses local mean time: never mix those into arithmetic)."""
+    zone = get_timezone()
+    return ZoneInfo(str(zone)) if zone is not None else ZoneInfo("UTC")
+
+
 def _zone(tz=None):
     if tz is None:
-        return get_timezone() or ZoneInfo("UTC")
+        return viewer_zone()
     return ZoneInfo(tz) if isinstance(tz, str) else tz
 
 

@@ -122,10 +122,20 @@ def customer_locale(customer=None, mailbox=None) -> str:
             or install_locale())
 
 
+def environment_locale() -> str | None:
+    """The shell's language (LC_ALL, LC_MESSAGES, LANG in POSIX order), for the CLI: ko_KR.UTF-8 -> ko."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return valid_locale(value.split(".")[0].split("@")[0].split("_")[0])
+    return None
+
+
 def select_locale() -> str:
-    """Flask-Babel's locale selector (once per request)."""
+    """Flask-Babel's locale selector (once per request). Outside a request (the CLI, the worker's
+    own messages): the shell's language, else the install's. Mail is rendered with force_locale."""
     if not has_request_context():
-        return install_locale()
+        return environment_locale() or install_locale()
     if _is_portal_request():
         return portal_locale()
     return agent_locale()

@@ -27,6 +27,7 @@ from datetime import datetime
 from flask import current_app
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import OutboxMessage, ThreadItem, subject_number_format, utcnow
 from . import compose
 from .outbox_build import (Recipients, default_recipients, include_number, load_attachments, queue_message,
@@ -62,12 +63,12 @@ def queue_reply(conversation, user, text: str, html: str | None = None, *, to=No
     from ..plugin_host import host
 
     if not (text or "").strip() and not html:
-        raise ValueError("a reply cannot be empty")
+        raise ValueError(_("a reply cannot be empty"))
     mailbox = conversation.mailbox
     anchor = reply_anchor(conversation)
     rcpt = Recipients.of(to if to is not None else default_recipients(conversation, anchor), cc, bcc)
     if not rcpt.to:
-        raise ValueError("this reply has no recipient: add a To address")
+        raise ValueError(_("this reply has no recipient: add a To address"))
     refs = [*(anchor.references or []), anchor.message_id] if anchor and anchor.message_id else []
     number = conversation.number if include_number(mailbox) else None
     item = queue_message(
@@ -95,7 +96,7 @@ def queue_forward(conversation, user, to, text: str = "", item: ThreadItem | Non
     mailbox = conversation.mailbox
     rcpt = Recipients.of([to] if isinstance(to, str) else to, None, None)
     if not rcpt.to:
-        raise ValueError("a forward needs a recipient")
+        raise ValueError(_("a forward needs a recipient"))
     if item is not None:
         items = [item]
     else:
@@ -131,12 +132,12 @@ def start_conversation(mailbox, user, to, subject: str, text: str, html: str | N
     from sqlalchemy.exc import IntegrityError
 
     if not (subject or "").strip():
-        raise ValueError("a new conversation needs a subject")
+        raise ValueError(_("a new conversation needs a subject"))
     if not (text or "").strip() and not html:
-        raise ValueError("a message cannot be empty")
+        raise ValueError(_("a message cannot be empty"))
     rcpt = Recipients.of([to] if isinstance(to, str) else to, cc, bcc)
     if not rcpt.to:
-        raise ValueError("a new conversation needs a recipient")
+        raise ValueError(_("a new conversation needs a recipient"))
     first = rcpt.to[0]
     customer = customer_for(first.addr_spec, first.display_name or None)
     for attempt in range(5):  # a racing process may take the same number; the unique index says so
@@ -172,7 +173,7 @@ def queue_auto_reply(conversation, in_reply_to_item: ThreadItem, subject: str, t
     mailbox = conversation.mailbox
     rcpt = Recipients.of(default_recipients(conversation, in_reply_to_item), None, None)
     if not rcpt.to:
-        raise ValueError("the message has no address to answer")
+        raise ValueError(_("the message has no address to answer"))
     refs = [*(in_reply_to_item.references or []), in_reply_to_item.message_id]
     return queue_message(
         conversation, item_type="auto_reply", user=None, rcpt=rcpt, text=text, html=html, subject=subject,

@@ -15,9 +15,11 @@ from flask import abort, current_app, redirect, request, session, url_for
 
 from ..customers import find_customer
 from ..extensions import db
+from ..i18n import customer_locale, force_locale, get_locale, gettext as _, ngettext
+from ..i18n.selection import PORTAL_SESSION_KEY, valid_locale
 from ..models import Conversation, PortalToken, utcnow
 from . import bp
-from .mailer import send_system_mail
+from .mailer import portal_mailbox, send_system_mail
 from .ratelimit import allow
 from .render import page
 
@@ -41,14 +43,14 @@ def home():
 def request_link():
     email = (request.form.get("email") or "").strip().lower()
     if "@" not in email or len(email) > 320:
-        return page("portal/sign_in.html", None, email=email, error="That is not an email address: enter the one you write to us from, like name@example.com."), 400
+        return page("portal/sign_in.html", None, email=email, error=_("That is not an email address: enter the one you write to us from, like name@example.com.")), 400
     per_hour = current_app.config.get("PORTAL_SIGNIN_PER_HOUR", 5)
     ok_ip = allow("portal-signin-ip", request.remote_addr or "?", per_hour * 4, timedelta(hours=1))
     ok_addr = allow("portal-signin-addr", email, per_hour, timedelta(hours=1))
     if not (ok_ip and ok_addr):
         db.session.commit()
         return page("portal/sign_in.html", None, email=email,
-                             error="Too many sign-in requests. Please wait an hour and try again."), 429
+                             error=_("Too many sign-in requests. Please wait an hour and try again.")), 429
     customer = find_customer(email)
     if customer is not None and _has_portal_conversations(customer.id):
         token = secrets.token_urlsafe(32)
@@ -56,10 +58,16 @@ def request_link():
         db.session.add(PortalToken(token_hash=_hash(token), email=email,
                                    expires_at=utcnow() + timedelta(minutes=minutes)))
         link = url_for("portal.confirm", token=token, _external=True)
-        send_system_mail(email, "Your sign-in link",
-                         f"Open this link to see your requests:\n\n{link}\n\n"
-                         f"It works once and expires in {minutes} minutes. If you did not ask for it, "
-                         "ignore this message.")
+        # the language the portal is showing now is the one they last used: their mail's from now on
+        customer.locale = str(get_locale())
+        with force_locale(customer_locale(customer, portal_mailbox())):
+            subject = _("Your sign-in link")
+            text = "\n\n".join([
+                _("Open this link to see your requests:"), link,
+                ngettext("It works once and expires in %(num)d minute. If you did not ask for it, ignore this message.",
+                         "It works once and expires in %(num)d minutes. If you did not ask for it, ignore this message.",
+                         minutes)])
+        send_system_mail(email, subject, text)
     db.session.commit()
     # the same page whether or not we know the address
     return page("portal/check_mail.html", None, email=email)
@@ -105,6 +113,10 @@ def consume(token: str):
         abort(410)
     session["portal_customer_id"] = customer.id
     session["portal_email"] = row.email
+    chosen = valid_locale(session.get(PORTAL_SESSION_KEY))
+    if chosen:  # picked with the switch before signing in: remembered for their mail
+        customer.locale = chosen
+        db.session.commit()
     session.permanent = True
     return redirect(url_for("portal.requests"))
 
@@ -114,3 +126,25 @@ def sign_out():
     session.pop("portal_customer_id", None)
     session.pop("portal_email", None)
     return redirect(url_for("portal.home"))
+
+
+@bp.post("/language")
+def set_language():
+    """The portal's language switch: kept in the session, and on a signed-in customer as the
+    language of the mail we send them (auto-replies, sign-in links)."""
+    from ..models import Customer
+
+    locale = valid_locale(request.form.get("locale"))
+    if locale is None:
+        abort(400)
+    session[PORTAL_SESSION_KEY] = locale
+    customer_id = current_customer_id()
+    customer = db.session.get(Customer, customer_id) if customer_id else None
+    if customer is not None:
+        customer.locale = locale
+        db.session.commit()
+    target = request.form.get("next") or ""
+    # only a portal path of this site: the switch must not become an open redirect
+    if not (target.startswith("/portal") and "//" not in target and "\\" not in target):
+        target = url_for("portal.home")
+    return redirect(target)

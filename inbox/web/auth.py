@@ -18,6 +18,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func
 
 from ..extensions import db, login_manager
+from ..i18n import N_, force_locale, gettext as _, install_locale, ngettext
+from ..i18n.selection import browser_locale, timezone_names, valid_locale, valid_timezone
 from ..models import Mailbox, RateEvent, User, utcnow
 from . import ui
 
@@ -65,8 +67,10 @@ def _locked_message(email: str) -> str | None:
         return None
     window = current_app.config.get("LOGIN_WINDOW", LOGIN_WINDOW)
     wait = max(1, int((oldest + timedelta(seconds=window) - utcnow()).total_seconds() // 60) + 1)
-    return (f"Too many failed attempts for this account. For your security, logging in is paused; "
-            f"try again in {wait} minute{'s' if wait != 1 else ''} or reset your password.")
+    return ngettext("Too many failed attempts for this account. For your security, logging in is paused; "
+                    "try again in %(num)d minute or reset your password.",
+                    "Too many failed attempts for this account. For your security, logging in is paused; "
+                    "try again in %(num)d minutes or reset your password.", wait)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -91,7 +95,7 @@ def login():
                 return redirect(next_url or _home())
             db.session.add(RateEvent(kind="login_fail", key=_limit_key(email)))
             db.session.commit()
-            error, status = "That email and password don't match an active account.", 401
+            error, status = _("That email and password don't match an active account."), 401
             error = _locked_message(email) or error
     return render_template("auth/login.html", error=error, email=email, next=next_url), status
 
@@ -99,7 +103,7 @@ def login():
 @bp.post("/logout")
 def logout():
     logout_user()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -113,26 +117,34 @@ def profile():
     if request.method == "POST":
         name = (request.form.get("name") or "").strip()
         if not name:
-            errors["name"] = "Your name is shown to customers and colleagues; it cannot be empty."
+            errors["name"] = _("Your name is shown to customers and colleagues; it cannot be empty.")
         new = request.form.get("new_password") or ""
         if new:
             if not user.check_password(request.form.get("current_password") or ""):
-                errors["current_password"] = "That is not your current password."
+                errors["current_password"] = _("That is not your current password.")
             elif len(new) < MIN_PASSWORD:
-                errors["new_password"] = f"Use at least {MIN_PASSWORD} characters."
+                errors["new_password"] = _("Use at least %(num)d characters.", num=MIN_PASSWORD)
             elif new != request.form.get("confirm_password"):
-                errors["confirm_password"] = "The two new passwords differ."
+                errors["confirm_password"] = _("The two new passwords differ.")
+        locale = request.form.get("locale") or ""
+        if locale and not valid_locale(locale):
+            errors["locale"] = _("Choose a language from the list.")
+        zone = request.form.get("timezone") or ""
+        if zone and not valid_timezone(zone):
+            errors["timezone"] = _("Choose a time zone from the list.")
         if not errors:
             user.name = name
+            user.locale = locale or None  # None: the browser's language, else the install's
+            user.timezone = zone or None
             user.signature = request.form.get("signature", "").strip() or None
             if new:
                 user.set_password(new)
                 # other sessions end with the old password; this one goes on under the new fingerprint
                 login_user(user, remember=bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))))
             db.session.commit()
-            flash("Profile saved.", "success")
+            flash(_("Profile saved."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", user=user, errors=errors), 400 if errors else 200
+    return render_template("auth/profile.html", user=user, errors=errors, timezones=timezone_names()), 400 if errors else 200
 
 
 # ---- password reset ----------------------------------------------------------------------------
@@ -168,18 +180,24 @@ def send_reset_mail(user: User, invited: bool = False) -> None:
     mailbox = db.session.execute(db.select(Mailbox).where(Mailbox.active.is_(True), Mailbox.smtp_host.is_not(None))
                                  .order_by(Mailbox.id).limit(1)).scalar_one_or_none()
     if mailbox is None:
-        raise SendError("no mailbox with an SMTP server is configured")
+        raise SendError(_("no mailbox with an SMTP server is configured"))
     link = url_for("auth.reset", token=reset_token(user), _external=True)
     hours = current_app.config.get("RESET_MAX_AGE", RESET_MAX_AGE) // 3600 or 1
-    intro = ("You have been invited to the team inbox. Choose a password to get started:" if invited else
-             "Someone (hopefully you) asked to reset the password for this inbox account. Choose a new one here:")
-    text = (f"Hello {user.first_name},\n\n{intro}\n\n{link}\n\nThe link works once and expires in "
-            f"{hours} hour{'s' if hours != 1 else ''}. If you did not ask for this, ignore this message.\n")
+    # the agent's own language; an invitee has none yet (unless the admin chose it): the install's
+    language = valid_locale(user.locale) or (install_locale() if invited else browser_locale() or install_locale())
+    with force_locale(language):
+        intro = (_("You have been invited to the team inbox. Choose a password to get started:") if invited else
+                 _("Someone (hopefully you) asked to reset the password for this inbox account. Choose a new one here:"))
+        text = "\n\n".join([
+            _("Hello %(name)s,", name=user.first_name), intro, link,
+            ngettext("The link works once and expires in %(num)d hour. If you did not ask for this, ignore this message.",
+                     "The link works once and expires in %(num)d hours. If you did not ask for this, ignore this message.",
+                     hours)]) + "\n"
+        subject = _("Your inbox invitation") if invited else _("Reset your inbox password")
     domain = mailbox.email.rsplit("@", 1)[-1]
     msg = compose.build_message(
         from_addr=compose.address(mailbox.from_name or mailbox.name, mailbox.email), to=[compose.address(user.name, user.email)],
-        subject="Your inbox invitation" if invited else "Reset your inbox password",
-        message_id=f"auth.{secrets.token_hex(12)}@{domain}", text=text,
+        subject=subject, message_id=f"auth.{secrets.token_hex(12)}@{domain}", text=text,
         extra_headers={"Auto-Submitted": "auto-generated"})
     with SmtpSession(mailbox) as session:
         session.send(mailbox.email, [user.email], bytes(msg))
@@ -215,15 +233,15 @@ def reset(token: str):
     if request.method == "POST":
         new = request.form.get("password") or ""
         if len(new) < MIN_PASSWORD:
-            errors["password"] = f"Use at least {MIN_PASSWORD} characters."
+            errors["password"] = _("Use at least %(num)d characters.", num=MIN_PASSWORD)
         elif new != request.form.get("confirm"):
-            errors["confirm"] = "The two passwords differ."
+            errors["confirm"] = _("The two passwords differ.")
         else:
             user.set_password(new)  # changes the fingerprint: this link is now spent
             db.session.execute(db.delete(RateEvent).where(RateEvent.kind == "login_fail",
                                                            RateEvent.key.like(f"{user.email}|%")))
             db.session.commit()
-            flash("Your password is set. Log in with it now.", "success")
+            flash(_("Your password is set. Log in with it now."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", invalid=False, user=user, errors=errors), 400 if errors else 200
 
@@ -238,7 +256,8 @@ def _wants_json() -> bool:
 def init_app(app) -> None:
     ui.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = N_("Please log in to continue.")
+    login_manager.localize_callback = _  # translated when flashed, in the visitor's language
     login_manager.login_message_category = "info"
 
     @login_manager.unauthorized_handler

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, ThreadItem, User, utcnow
 from ..sanitize import clean_email_html
 from . import thread_view
@@ -108,7 +109,7 @@ def show(number: int):
     if conv.merged_into_id:
         winner = db.session.get(Conversation, conv.merged_into_id)
         if winner is not None and current_user.can_see_mailbox(winner.mailbox_id):
-            flash(f"#{conv.number} was merged into #{winner.number}.", "info")
+            flash(_("#%(number)s was merged into #%(winner)s.", number=conv.number, winner=winner.number), "info")
             return redirect(url_for("conversation.show", number=winner.number))
     conv.last_read_at = utcnow()
     _touch_presence(conv, "viewing")
@@ -186,9 +187,9 @@ def retry(number: int, item_id: int):
     if item is None or item.conversation_id != conv.id or not item.is_outgoing:
         abort(404)
     if outbox_retry(item):
-        flash("The message is queued to be sent again.", "success")
+        flash(_("The message is queued to be sent again."), "success")
     else:
-        flash("That message is not waiting for a retry.", "warning")
+        flash(_("That message is not waiting for a retry."), "warning")
     return redirect(url_for("conversation.show", number=conv.number) + f"#item-{item.id}")
 
 

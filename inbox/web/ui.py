@@ -8,11 +8,8 @@ from datetime import datetime
 from flask import current_app
 from markupsafe import Markup, escape
 
-from ..i18n import lazy_pgettext
 from ..i18n.formatting import aware, format_datetime, format_datetime_zone, format_filesize, format_relative
-
-STATUS_LABELS = {"active": lazy_pgettext("status", "Active"), "pending": lazy_pgettext("status", "Pending"),
-                 "closed": lazy_pgettext("status", "Closed"), "spam": lazy_pgettext("status", "Spam")}
+from ..i18n.labels import STATUS_LABELS, status_label
 
 
 def initials(name: str | None) -> str:
@@ -37,10 +34,6 @@ def reltime(value: datetime | None) -> Markup:
 
 def fulltime(value: datetime | None) -> str:
     return format_datetime(value) if value else ""
-
-
-def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status.title()))
 
 
 def status_badge(status: str) -> Markup:
