@@ -71,3 +71,29 @@ def test_round_trip_through_smtp_dovecot_and_our_parser(mailbox, smtp_sink, dove
     assert [a.filename for a in parsed.attachments] == FILENAMES
     assert [a.data for a in parsed.attachments] == PAYLOADS  # byte for byte
     assert [a.content_type for a in parsed.attachments] == CONTENT_TYPES
+
+
+def test_recipients_typed_or_prefilled_keep_hangul_names_until_the_wire():
+    """The reply form shows and reads 'Name <addr>' as text; a Hangul name must stay text there (not
+    =?utf-8?b?...?=), or it would be encoded a second time and reach the customer as garbage."""
+    from inbox.web.compose import _addresses
+
+    typed = _addresses(f"{TO_NAME} <seojun@customer.test>; 김민지 <minji@customer.test>, plain@customer.test")
+    assert typed == [f'"{TO_NAME}" <seojun@customer.test>', "김민지 <minji@customer.test>", "plain@customer.test"]
+    msg = compose.build_message(from_addr=compose.address(FROM_NAME, "help@shop.test"), to=compose.addresses(typed),
+                                subject=SUBJECT, message_id="hangul-2@shop.test", text="확인했습니다.")
+    parsed = parse_message(msg.as_bytes(policy=compose.POLICY))
+    assert parsed.to == [(TO_NAME, "seojun@customer.test"), ("김민지", "minji@customer.test"),
+                         ("", "plain@customer.test")]
+
+
+def test_reply_form_prefills_the_customer_with_a_readable_hangul_name(app, client):
+    from test_web_support import login, make_conversation, make_mailbox, make_user
+
+    box = make_mailbox("고객지원", email="help@shop.test")
+    agent = make_user("김민지", role="admin")
+    conv = make_conversation(box, "배송 문의", text="배송이 늦어요", customer_email="seojun@customer.test",
+                             customer_name="이서준")
+    login(client, agent)
+    html = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
+    assert 'value="이서준 &lt;seojun@customer.test&gt;"' in html and "=?utf-8?" not in html

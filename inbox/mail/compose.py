@@ -146,6 +146,20 @@ def address(name: str | None, email: str) -> Address:
     return Address(display_name=(name or "").strip(), username=local, domain=domain)
 
 
+def display_address(name: str | None, email: str) -> str:
+    """'Name <a@x>' as people read and type it, Unicode kept ("김민지 <a@x>"; quoted when the name has
+    specials). Not email.utils.formataddr: it RFC 2047-encodes a Hangul name, which a form then shows
+    as =?utf-8?b?...?= and which, parsed back as plain text, would be encoded a second time on sending.
+    """
+    name = (name or "").strip()
+    if not name:
+        return email
+    try:
+        return str(Address(display_name=name, addr_spec=email))
+    except (ValueError, IndexError, TypeError):  # not an address the parser accepts: still readable
+        return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '" <' + email + ">"
+
+
 def addresses(values) -> list[Address]:
     """Accepts "a@x", "Name <a@x>", (name, email) pairs or {"name", "email"} dicts; drops blanks."""
     out = []

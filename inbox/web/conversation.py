@@ -8,7 +8,6 @@ conversation is a 404.
 from __future__ import annotations
 
 from datetime import timedelta
-from email.utils import formataddr
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
                    request, url_for)
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..i18n import gettext as _
 from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, ThreadItem, User, utcnow
+from ..mail.compose import display_address
 from ..sanitize import clean_email_html
 from . import thread_view
 from .access import conversation_by_number_or_404, visible
@@ -90,7 +90,7 @@ def page_context(conv: Conversation, **extra) -> dict:
         items.reverse()
     from ..mail.outbox_build import default_recipients, reply_anchor
 
-    reply_to = ", ".join(formataddr((n, e)) for n, e in default_recipients(conv, reply_anchor(conv)))
+    reply_to = ", ".join(display_address(n, e) for n, e in default_recipients(conv, reply_anchor(conv)))
     ctx = dict(conv=conv, items=items, order=order, agents=assignable_agents(conv), mailboxes=movable_mailboxes(),
                drafts=_drafts(conv), last_item_id=thread_view.last_item_id(conv.id),
                others=others_present(conv), undo=undo_window(conv), tv=thread_view, default_to=reply_to,
