@@ -111,7 +111,11 @@ class PluginHost:
         return sorted(set(self.modules) | set(self.broken))
 
     def description(self, name: str) -> str:
-        doc = getattr(self.modules.get(name), "__doc__", None) or ""
+        """"Title: what it does" for the admin page: the plugin's DESCRIPTION (translatable, e.g. a
+        lazy_gettext of its own domain) if it has one, else its module docstring."""
+        module = self.modules.get(name)
+        described = getattr(module, "DESCRIPTION", None)
+        doc = str(described) if described else (getattr(module, "__doc__", None) or "")
         return doc.strip()
 
     def status(self) -> list[dict]:

@@ -11,9 +11,14 @@ from flask import url_for
 
 from inbox import Link, SettingSpec, hookimpl
 
+from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+
 # Nothing from this package is imported at module level: pytest also imports this folder as
 # ``plugins.autoresponder`` (package set-up), and a second copy of the models would clash.
 PLUGIN_NAME = "autoresponder"
+# the admin page's "Title: summary", in the admin's language (the docstring is for developers)
+DESCRIPTION = _i18n.tr.lazy_gettext(
+    "Auto-responder: answer new customer mail once, per mailbox, with office hours and loop guards.")
 HERE = os.path.dirname(__file__)
 
 

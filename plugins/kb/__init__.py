@@ -13,7 +13,13 @@ from markupsafe import Markup
 
 from inbox import Link, Panel, Suggestion, hookimpl
 
+from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+
 PLUGIN_NAME = "kb"
+# the admin page's "Title: summary", in the admin's language (the docstring is for developers)
+DESCRIPTION = _i18n.tr.lazy_gettext(
+    "Knowledge base: articles in Markdown, full-text search (English and CJK), article suggestions "
+    "beside each conversation, and public help pages in the customer portal.")
 HERE = os.path.dirname(__file__)
 
 

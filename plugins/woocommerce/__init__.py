@@ -10,10 +10,15 @@ from flask import url_for
 
 from inbox import Link, Panel, hookimpl
 
+from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+
 from . import cache  # noqa: F401  (registers the woocommerce_cache table)
 from .settings import SPECS
 
 PLUGIN_NAME = "woocommerce"
+# the admin page's "Title: summary", in the admin's language (the docstring is for developers)
+DESCRIPTION = _i18n.tr.lazy_gettext(
+    "WooCommerce: what the customer bought, beside each conversation.")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
