@@ -7,7 +7,7 @@ first and the agent's text kept, and "Send anyway" re-posts with ``force``.
 """
 from __future__ import annotations
 
-from email.utils import formataddr, getaddresses
+from email.utils import getaddresses
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session,
                    url_for)
@@ -18,6 +18,7 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n.formatting import format_filesize
 from ..mail import outbox
+from ..mail.compose import readable_address
 from ..models import Attachment, Draft, Mailbox, ThreadItem, utcnow
 from ..sanitize import format_text
 from .. import storage
@@ -39,8 +40,9 @@ def _addresses(raw: str | None) -> list[str]:
     out = []
     for name, addr in getaddresses([(raw or "").replace(";", ",")]):
         if addr or name:
-            out.append(formataddr((name, addr)) if name and addr else (addr or name))
+            out.append(readable_address(name, addr) if name and addr else (addr or name))
     return out
+
 
 
 def _bad_address(addrs: list[str]) -> str | None:

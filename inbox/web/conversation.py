@@ -8,7 +8,6 @@ conversation is a 404.
 from __future__ import annotations
 
 from datetime import timedelta
-from email.utils import formataddr
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
                    request, url_for)
@@ -88,9 +87,10 @@ def page_context(conv: Conversation, **extra) -> dict:
     items = [i for i in conv.items if i.send_status != "cancelled"]
     if order == "newest":
         items.reverse()
+    from ..mail.compose import readable_address
     from ..mail.outbox_build import default_recipients, reply_anchor
 
-    reply_to = ", ".join(formataddr((n, e)) for n, e in default_recipients(conv, reply_anchor(conv)))
+    reply_to = ", ".join(readable_address(n, e) if n else e for n, e in default_recipients(conv, reply_anchor(conv)))
     ctx = dict(conv=conv, items=items, order=order, agents=assignable_agents(conv), mailboxes=movable_mailboxes(),
                drafts=_drafts(conv), last_item_id=thread_view.last_item_id(conv.id),
                others=others_present(conv), undo=undo_window(conv), tv=thread_view, default_to=reply_to,
