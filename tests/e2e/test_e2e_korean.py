@@ -142,6 +142,16 @@ def test_portal_in_korean_from_the_browser_language(page: Page, desk, shots):
         expect(page.locator(".status")).to_have_text("처리 중")
         page.screenshot(path=os.path.join(shots, f"ko-portal-request-{width}.png"), full_page=True)
         _no_sideways_scroll(page, width)
+    # the other shipped theme, same words
+    set_setting("portal.theme", "harbor")
+    db.session.commit()
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url + "/portal/requests")
+        _korean_page(page)
+        expect(page.get_by_role("heading", name="문의 내역")).to_be_visible()
+        page.screenshot(path=os.path.join(shots, f"ko-portal-harbor-requests-{width}.png"), full_page=True)
+        _no_sideways_scroll(page, width)
     # the language switch: English for this visitor, remembered for their mail
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
