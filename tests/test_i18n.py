@@ -250,3 +250,22 @@ def test_mailbox_language_is_set_in_the_mailbox_form(app, client):
 def test_korean_and_english_catalogues_are_complete_and_match_the_code():
     assert {"en", "ko"} <= set(supported_locales())
     assert catalogues.problems() == []
+
+
+def test_hangul_names_in_the_reply_form_read_as_written_and_leave_encoded_once(app, client):
+    import email as email_lib
+    from email import policy
+
+    from inbox.models import OutboxMessage
+
+    box = make_mailbox("고객지원", email="help@shop.test")
+    agent = make_user("김민지", mailboxes=[box])
+    conv = make_conversation(box, subject="배송 문의", customer_email="seojun@mail.test", customer_name="박서준")
+    login(client, agent)
+    page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
+    assert 'value="박서준 &lt;seojun@mail.test&gt;"' in page and "=?utf-8?" not in page
+    resp = client.post(f"/conversations/{conv.number}/reply", data={"text": "안녕하세요", "to": "박서준 <seojun@mail.test>", "force": "1"})
+    assert resp.status_code == 302
+    row = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).scalars().first()
+    sent = email_lib.message_from_bytes(row.mime, policy=policy.default)
+    assert sent["To"].addresses[0].display_name == "박서준"

@@ -19,7 +19,7 @@ def _mailboxes(name: str | None):
         if mb is None:
             mb = db.session.execute(select(Mailbox).where(Mailbox.email == name.lower())).scalar_one_or_none()
         if mb is None:
-            raise click.ClickException(_("unknown mailbox “%(name)s”", name=name))
+            raise click.ClickException(_("unknown mailbox '%(name)s'", name=name))
         return [mb]
     return list(db.session.execute(select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)).scalars())
 

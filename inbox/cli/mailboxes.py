@@ -28,7 +28,7 @@ def _port(value: str | None, option: str, kind: str, security: str) -> int:
     try:
         port = int(value)
     except ValueError:
-        raise click.ClickException(_("%(option)s must be a number from 1 to 65535, not “%(value)s”", option=option, value=value)) from None
+        raise click.ClickException(_("%(option)s must be a number from 1 to 65535, not '%(value)s'", option=option, value=value)) from None
     if not 1 <= port <= 65535:
         raise click.ClickException(_("%(option)s must be from 1 to 65535, not %(port)s", option=option, port=port))
     return port
@@ -77,7 +77,7 @@ def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_
     if reply_to:
         reply_to = _check_email(reply_to)
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.name == name)).first():
-        raise click.ClickException(_("a mailbox named “%(name)s” already exists", name=name))
+        raise click.ClickException(_("a mailbox named '%(name)s' already exists", name=name))
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.email == address)).first():
         raise click.ClickException(_("a mailbox with address %(address)s already exists", address=address))
     mb = Mailbox(name=name, email=address, imap_host=imap_host.strip(), imap_port=imap_port_n,

@@ -22,7 +22,7 @@ def _host():
 
 def _known(name: str) -> None:
     if name not in _host().names():
-        raise click.ClickException(_("no plugin named “%(name)s”; `inbox plugins list` shows them", name=name))
+        raise click.ClickException(_("no plugin named '%(name)s'; `inbox plugins list` shows them", name=name))
 
 
 @plugins.command("list")
@@ -118,7 +118,7 @@ def _mailbox(ref: str):
     query = db.select(Mailbox).where((Mailbox.email == ref) | (Mailbox.name == ref))
     box = db.session.get(Mailbox, int(ref)) if ref.isdigit() else db.session.execute(query).scalar_one_or_none()
     if box is None:
-        raise click.ClickException(_("no mailbox “%(ref)s”", ref=ref))
+        raise click.ClickException(_("no mailbox '%(ref)s'", ref=ref))
     return box
 
 

@@ -36,7 +36,7 @@ def set_theme(name):
     from ..themes import THEME_SETTING, discover
 
     if name not in discover():
-        raise click.ClickException(_("no theme named “%(name)s”; `inbox themes list` shows the installed ones", name=name))
+        raise click.ClickException(_("no theme named '%(name)s'; `inbox themes list` shows the installed ones", name=name))
     set_setting(THEME_SETTING, name)
     db.session.commit()
     click.echo(_("active theme: %(name)s", name=name))

@@ -21,7 +21,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 def _check_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise click.ClickException(_("not an email address: “%(email)s”", email=email))
+        raise click.ClickException(_("not an email address: '%(email)s'", email=email))
     return email
 
 
@@ -43,7 +43,7 @@ def find_mailbox(name_or_email: str) -> Mailbox:
     mb = db.session.execute(db.select(Mailbox).where(
         (Mailbox.name == key) | (Mailbox.email == key.lower()))).scalar_one_or_none()
     if mb is None:
-        raise click.ClickException(_("no mailbox named “%(name)s” (see `inbox mailboxes list`)", name=key))
+        raise click.ClickException(_("no mailbox named '%(name)s' (see `inbox mailboxes list`)", name=key))
     return mb
 
 

@@ -9,10 +9,11 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime, formataddr, getaddresses
 
 ID_HEADERS = {"message-id", "in-reply-to", "references"}
 
@@ -146,18 +147,13 @@ def address(name: str | None, email: str) -> Address:
     return Address(display_name=(name or "").strip(), username=local, domain=domain)
 
 
-def display_address(name: str | None, email: str) -> str:
-    """'Name <a@x>' as people read and type it, Unicode kept ("김민지 <a@x>"; quoted when the name has
-    specials). Not email.utils.formataddr: it RFC 2047-encodes a Hangul name, which a form then shows
-    as =?utf-8?b?...?= and which, parsed back as plain text, would be encoded a second time on sending.
-    """
-    name = (name or "").strip()
-    if not name:
-        return email
+def readable_address(name: str, addr: str) -> str:
+    """'박서준 <a@x>' as a person writes it: formataddr would turn a Hangul name into an RFC 2047
+    encoded-word, which then reads as gibberish in the form and is sent encoded twice."""
     try:
-        return str(Address(display_name=name, addr_spec=email))
-    except (ValueError, IndexError, TypeError):  # not an address the parser accepts: still readable
-        return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '" <' + email + ">"
+        return str(Address(display_name=name, addr_spec=addr))
+    except (ValueError, IndexError, HeaderParseError):  # not a valid address: let the check report it
+        return formataddr((name, addr))
 
 
 def addresses(values) -> list[Address]:

@@ -28,6 +28,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n.formatting import format_datetime_zone
 from ..models import OutboxMessage, ThreadItem, subject_number_format, utcnow
 from . import compose
 from .outbox_build import (Recipients, default_recipients, include_number, load_attachments, queue_message,
@@ -104,11 +105,14 @@ def queue_forward(conversation, user, to, text: str = "", item: ThreadItem | Non
                  and i.send_status not in ("cancelled", "failed")]
     body = (text or "").rstrip()
     for it in items:
-        body += ("\n\n---------- Forwarded message ----------\n"
-                 f"From: {it.from_name or ''} <{it.from_email or ''}>\n"
-                 f"Date: {it.date:%a, %d %b %Y %H:%M %Z}\n"
-                 f"Subject: {it.subject or conversation.subject}\n"
-                 f"To: {', '.join(t.get('email', '') for t in (it.to or []))}\n\n{(it.text or '').strip()}\n")
+        # the agent's words to a third party: in the agent's language, the date in the agent's zone
+        sender = f"{it.from_name or ''} <{it.from_email or ''}>"
+        recipients = ", ".join(t.get("email", "") for t in (it.to or []))
+        body += ("\n\n" + _("---------- Forwarded message ----------") + "\n"
+                 + _("From: %(sender)s", sender=sender) + "\n"
+                 + _("Date: %(date)s", date=format_datetime_zone(it.date)) + "\n"
+                 + _("Subject: %(subject)s", subject=it.subject or conversation.subject) + "\n"
+                 + _("To: %(recipients)s", recipients=recipients) + "\n\n" + (it.text or "").strip() + "\n")
     attachments = load_attachments([a for it in items for a in it.attachments])
     fwd = queue_message(
         conversation, item_type="forward", user=user, rcpt=rcpt, text=body.lstrip("\n"), html=None,

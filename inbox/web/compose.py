@@ -18,7 +18,7 @@ from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n.formatting import format_filesize
 from ..mail import outbox
-from ..mail.compose import display_address
+from ..mail.compose import readable_address
 from ..models import Attachment, Draft, Mailbox, ThreadItem, utcnow
 from ..sanitize import format_text
 from .. import storage
@@ -40,8 +40,9 @@ def _addresses(raw: str | None) -> list[str]:
     out = []
     for name, addr in getaddresses([(raw or "").replace(";", ",")]):
         if addr or name:
-            out.append(display_address(name, addr) if name and addr else (addr or name))
+            out.append(readable_address(name, addr) if name and addr else (addr or name))
     return out
+
 
 
 def _bad_address(addrs: list[str]) -> str | None:

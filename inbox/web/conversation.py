@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..i18n import gettext as _
 from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, ThreadItem, User, utcnow
-from ..mail.compose import display_address
 from ..sanitize import clean_email_html
 from . import thread_view
 from .access import conversation_by_number_or_404, visible
@@ -88,9 +87,10 @@ def page_context(conv: Conversation, **extra) -> dict:
     items = [i for i in conv.items if i.send_status != "cancelled"]
     if order == "newest":
         items.reverse()
+    from ..mail.compose import readable_address
     from ..mail.outbox_build import default_recipients, reply_anchor
 
-    reply_to = ", ".join(display_address(n, e) for n, e in default_recipients(conv, reply_anchor(conv)))
+    reply_to = ", ".join(readable_address(n, e) if n else e for n, e in default_recipients(conv, reply_anchor(conv)))
     ctx = dict(conv=conv, items=items, order=order, agents=assignable_agents(conv), mailboxes=movable_mailboxes(),
                drafts=_drafts(conv), last_item_id=thread_view.last_item_id(conv.id),
                others=others_present(conv), undo=undo_window(conv), tv=thread_view, default_to=reply_to,
