@@ -10,7 +10,7 @@ def test_korean_catalogue_has_core_and_plugin_strings_without_signing_in(client)
     messages = data["messages"]
     assert messages["Draft saved"] == "임시 저장됨"  # inbox/static/conversation.js
     assert messages["%(num)d selected"] == ["%(num)d개 선택됨"]  # a plural: every form, in order
-    assert messages["Insert a saved reply"] == "저장된 답변 넣기"  # the saved_replies plugin's js.po
+    assert messages["Insert a saved reply"] == "저장된 답장 넣기"  # the saved_replies plugin's js.po
     assert messages["Refreshing…"] == "새로 고치는 중…"  # the woocommerce plugin's js.po
     assert "" not in messages  # no catalogue header
     assert "public" in response.headers["Cache-Control"]

@@ -19,7 +19,7 @@ def test_portal_pages_in_korean_and_english(app, client):
     found = client.get("/portal/kb/?q=배송", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert "“배송” 검색 결과" in found and "배송 조회 방법" in found
     none = client.get("/portal/kb/?q=환불", headers={"Accept-Language": "ko"}).get_data(as_text=True)
-    assert "맞는 문서가 없습니다." in none and ">직접 문의하기</a>" in none
+    assert "맞는 도움말 문서가 없습니다." in none and ">직접 문의하기</a>" in none
     refresh()  # the test's app context (and so flask-babel's per-context locale) spans the requests
     en = client.get("/portal/kb/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<h1>Help articles</h1>" in en and "Recently updated" in en
@@ -31,7 +31,7 @@ def test_admin_list_and_flash_in_korean(app, client):
     db.session.commit()
     login(client, admin)
     html = client.get("/kb/").get_data(as_text=True)
-    assert "<h1>지식 베이스</h1>" in html and "아직 문서가 없습니다." in html and ">새 문서</a>" in html
+    assert "<h1>도움말</h1>" in html and "아직 도움말 문서가 없습니다." in html and ">새 도움말 문서</a>" in html
     app.config["WTF_CSRF_ENABLED"] = False
     saved = client.post("/kb/new", data={"title": "환불 안내", "body": "본문", "status": "draft"},
                         follow_redirects=True)
