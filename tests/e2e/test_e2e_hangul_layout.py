@@ -83,3 +83,36 @@ def test_conversation_page_in_korean_has_no_sideways_overflow(page: Page, live_s
         out.push(t.data.slice(start)); return out; }""")
     assert all(line.endswith(" ") or line.endswith("—") or line is lines[-1] for line in lines), lines
     page.screenshot(path=str(shots_dir(tmp_path) / f"i18n-ui-conversation-ko-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (375, 812)])
+def test_plugin_pages_in_korean_fit_the_screen(page: Page, live_server, world, tmp_path, width, height):
+    from inbox_plugins.kb import articles
+    from inbox_plugins.saved_replies import service
+    from inbox_plugins.saved_replies.service import ReplyData
+
+    from inbox.models import User
+
+    admin = make_user("관리자 박지훈", role="admin", email="admin@team.test")
+    admin.locale = "ko"
+    agent = db.session.execute(db.select(User).where(User.email == "minji@team.test")).scalar_one()
+    service.create(agent, ReplyData(title="배송 지연 안내", folder="배송",
+                                    body="{{ customer.first_name }}님, 주문하신 상품은 내일 출고됩니다. " + URL))
+    articles.save(None, title="배송 조회 방법", body="마이페이지에서 배송 상태를 확인할 수 있습니다. " + URL,
+                  category="배송", tags=["배송"], status="published")
+    db.session.commit()
+    page.set_extra_http_headers({"Accept-Language": "ko-KR,ko;q=0.9"})  # a Korean browser, for the portal
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server + "/login")
+    page.fill("input[name=email]", "admin@team.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    mailbox_id = world["conv"].mailbox_id
+    for name, path in (("saved-replies", "/saved-replies/"), ("autoresponder", f"/admin/autoresponder/{mailbox_id}"),
+                       ("kb-admin", "/kb/"), ("kb-portal", "/portal/kb/?q=배송")):
+        page.goto(live_server + path, wait_until="networkidle")
+        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], (path, widths)
+        assert page.evaluate("document.documentElement.lang") == "ko"
+        page.screenshot(path=str(shots_dir(tmp_path) / f"i18n-ui-{name}-ko-{width}.png"), full_page=True)
