@@ -16,7 +16,7 @@ from ..i18n.selection import TRANSLATIONS_DIR, supported_locales
 from ..plugin_host import host
 
 bp = Blueprint("js_i18n", __name__)
-_cache: dict[str, dict] = {}
+_cache: dict[tuple, dict] = {}
 
 
 def _directories() -> list[str]:
@@ -30,10 +30,12 @@ def _directories() -> list[str]:
 
 def catalogue(locale: str) -> dict:
     """Every js message of this locale, core first, then plugins in load order (first one wins)."""
-    if locale in _cache:
-        return _cache[locale]
+    directories = _directories()
+    key = (locale, *directories)  # per set of plugins: apps in one process may load different ones
+    if key in _cache:
+        return _cache[key]
     messages: dict[str, object] = {}
-    for directory in _directories():
+    for directory in directories:
         translations = load_catalogue(directory, locale, "js")
         if translations is None:
             continue
@@ -49,8 +51,8 @@ def catalogue(locale: str) -> dict:
                 messages.setdefault(key, value)
     # app.js knows the one-form (ko, ja, zh...) and the English-like two-form rule
     nplurals = get_plural(locale).num_plurals
-    _cache[locale] = {"locale": locale, "nplurals": nplurals, "messages": messages}
-    return _cache[locale]
+    _cache[key] = {"locale": locale, "nplurals": nplurals, "messages": messages}
+    return _cache[key]
 
 
 @bp.get("/i18n/<locale>.json")
