@@ -45,6 +45,9 @@ class Defaults:
     # Server-side fetches (inbox.net): private/loopback/link-local networks opened for them,
     # comma-separated CIDRs, e.g. "10.0.5.0/24,127.0.0.1/32". Empty: public addresses only.
     WEBHOOK_ALLOWED_NETWORKS = ""
+    # Language and time zone: the install's defaults (Admin -> Settings overrides them in the database)
+    DEFAULT_LOCALE = "en"  # any language with a catalogue in inbox/translations
+    DEFAULT_TIMEZONE = "UTC"  # an IANA name, e.g. "Asia/Seoul"
     # Web
     # the one external address of the app: every absolute link in mail is built on it, and requests
     # naming another Host are refused (400). scripts/run.sh asks for it; see docs/deploy.md

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 
 from .extensions import db
+from .i18n import gettext as _
 from .models import STATUSES, Conversation, Mailbox, Tag, ThreadItem, User, utcnow
 from .plugin_host import host
 
@@ -26,7 +27,7 @@ def record_event(conv: Conversation, kind: str, by: User | None = None, **data) 
 
 def set_status(conv: Conversation, status: str, by: User | None = None) -> bool:
     if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}; choose one of {', '.join(STATUSES)}")
+        raise ValueError(_("unknown status “%(status)s”; choose one of %(choices)s", status=status, choices=", ".join(STATUSES)))
     old = conv.status
     if old == status:
         return False
@@ -42,7 +43,7 @@ def set_status(conv: Conversation, status: str, by: User | None = None) -> bool:
 
 def assign(conv: Conversation, assignee: User | None, by: User | None = None) -> bool:
     if assignee is not None and not assignee.can_see_mailbox(conv.mailbox_id):
-        raise ValueError(f"{assignee.name} has no access to mailbox {conv.mailbox.name}")
+        raise ValueError(_("%(name)s has no access to mailbox %(mailbox)s", name=assignee.name, mailbox=conv.mailbox.name))
     if (assignee.id if assignee else None) == conv.assignee_id:
         return False
     conv.assignee_id = assignee.id if assignee else None
@@ -57,7 +58,7 @@ def assign(conv: Conversation, assignee: User | None, by: User | None = None) ->
 def tag_for(name: str) -> Tag:
     name = name.strip().lower()
     if not name:
-        raise ValueError("a tag needs a name")
+        raise ValueError(_("a tag needs a name"))
     tag = db.session.execute(db.select(Tag).where(Tag.name == name)).scalar_one_or_none()
     if tag is None:
         tag = Tag(name=name)
@@ -85,7 +86,7 @@ def remove_tag(conv: Conversation, name: str, by: User | None = None) -> bool:
 
 def add_note(conv: Conversation, user: User, text: str, html: str | None = None) -> ThreadItem:
     if not text.strip():
-        raise ValueError("a note cannot be empty")
+        raise ValueError(_("a note cannot be empty"))
     item = ThreadItem(conversation_id=conv.id, type="note", author_id=user.id, source="web",
                       from_name=user.name, from_email=user.email, text=text, html=html, new_text=text)
     db.session.add(item)
@@ -112,7 +113,7 @@ def move(conv: Conversation, mailbox: Mailbox, by: User | None = None) -> None:
 def merge(winner: Conversation, loser: Conversation, by: User | None = None) -> None:
     """Move every item of loser into winner; loser stays as a closed pointer so links still work."""
     if winner.id == loser.id:
-        raise ValueError("cannot merge a conversation into itself")
+        raise ValueError(_("cannot merge a conversation into itself"))
     db.session.execute(db.update(ThreadItem).where(ThreadItem.conversation_id == loser.id)
                        .values(conversation_id=winner.id))
     for tag in loser.tags:

@@ -18,20 +18,26 @@ PREVIOUS_LIMIT = 5
 @hookimpl
 def admin_sections(user):
     """The plugin admin page is reached through the same slot plugins use."""
-    return [Link(label="Plugins", url=url_for("plugins_admin.index"), id="admin-plugins")]
+    from .i18n import gettext as _
+
+    return [Link(label=_("Plugins"), url=url_for("plugins_admin.index"), id="admin-plugins")]
 
 
 @hookimpl
 def sidebar_panels(conversation, user):
     if conversation is None or not getattr(conversation, "customer_id", None):
         return []
-    return [Panel(id="previous", title="Previous conversations", render=_previous_conversations, order=10)]
+    from .i18n import gettext as _
+
+    return [Panel(id="previous", title=_("Previous conversations"), render=_previous_conversations, order=10)]
 
 
 def _previous_conversations(conversation, user):
     """The customer's other conversations the agent may see, newest first."""
     from .extensions import db
+    from .i18n import gettext as _
     from .models import Conversation
+    from .i18n.labels import status_label
 
     query = (db.select(Conversation)
              .where(Conversation.customer_id == conversation.customer_id, Conversation.id != conversation.id,
@@ -42,13 +48,13 @@ def _previous_conversations(conversation, user):
         query = query.where(Conversation.mailbox_id.in_(ids or [-1]))
     rows = db.session.execute(query).scalars().all()
     if not rows:
-        return Markup('<p class="muted">No other conversations.</p>')
+        return Markup('<p class="muted">{}</p>').format(_("No other conversations."))
     items = []
     for conv in rows:
         href = _conversation_url(conv)
-        label = f"#{conv.number} {conv.subject or '(no subject)'}"
+        label = f"#{conv.number} {conv.subject or _('(no subject)')}"
         items.append(Markup('<li><a href="{}">{}</a> <span class="badge badge-{}">{}</span></li>').format(
-            href, label, conv.status, conv.status))
+            href, label, conv.status, status_label(conv.status)))
     return Markup('<ul class="previous-conversations">') + Markup("").join(items) + Markup("</ul>")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
+from .i18n import gettext as _
 from .models import Customer, CustomerEmail
 
 
@@ -38,7 +39,7 @@ def add_email(customer: Customer, email: str) -> CustomerEmail:
     email = email.strip().lower()
     owner = find_customer(email)
     if owner is not None and owner.id != customer.id:
-        raise ValueError(f"{email} belongs to another customer")
+        raise ValueError(_("%(address)s belongs to another customer", address=email))
     if owner is None:
         row = CustomerEmail(email=email)
         customer.emails.append(row)

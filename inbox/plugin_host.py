@@ -79,6 +79,10 @@ class PluginHost:
             self.modules[name] = module
             self.origin[name] = origin
             self.versions[name] = version or str(getattr(module, "__version__", "") or "")
+        # a plugin's translations/ folder is its own gettext domain (docs/plugins.md, Translations)
+        from .i18n.plugins import install_template_domains
+
+        install_template_domains(app, self.modules)
 
     def _candidates(self, extra):
         for entry in extra:
@@ -107,7 +111,11 @@ class PluginHost:
         return sorted(set(self.modules) | set(self.broken))
 
     def description(self, name: str) -> str:
-        doc = getattr(self.modules.get(name), "__doc__", None) or ""
+        """"Title: what it does" for the admin page: the plugin's DESCRIPTION (translatable, e.g. a
+        lazy_gettext of its own domain) if it has one, else its module docstring."""
+        module = self.modules.get(name)
+        described = getattr(module, "DESCRIPTION", None)
+        doc = str(described) if described else (getattr(module, "__doc__", None) or "")
         return doc.strip()
 
     def status(self) -> list[dict]:

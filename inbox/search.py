@@ -1,6 +1,7 @@
 """Search across conversations: a small query language parsed once, and a backend per database.
 
-Query syntax: words and "quoted phrases" (a trailing * makes a word a prefix), OR between
+Query syntax: words and "quoted phrases" (a trailing * makes a word a prefix; Korean, Japanese and
+Chinese words are always prefixes, so "배송" finds "배송이 늦어요": inbox.cjk), OR between
 alternatives (`refund OR chargeback`; all other words must all match), plus
   from: to: subject:          matched in the full-text index (addresses, names, subject)
   tag: status: mailbox:       conversation filters (mailbox by name or email)
@@ -24,7 +25,9 @@ from markupsafe import Markup, escape
 from flask import current_app
 from sqlalchemy import and_, column, func, or_, select, table, text
 
+from .cjk import has_cjk
 from .extensions import db
+from .i18n import gettext as _
 from .models import STATUSES, Conversation, Mailbox, Tag, ThreadItem, User, conversation_tag
 
 TEXT_FIELDS = {"from": "sender", "to": "recipients", "subject": "subject"}
@@ -102,18 +105,18 @@ def parse(raw: str) -> Query:
         name = name.lower()
         if sep and value and (name in TEXT_FIELDS or name in FILTER_FIELDS):
             if name in TEXT_FIELDS:
-                query.groups[-1].append((TEXT_FIELDS[name], value, False))
+                query.groups[-1].append((TEXT_FIELDS[name], value, has_cjk(value)))
             elif name == "tag":
                 query.tags.append(value.lower())
             elif name == "status":
                 if value.lower() in STATUSES:
                     query.status = value.lower()
                 else:
-                    query.errors.append(f"status: is one of {', '.join(STATUSES)}")
+                    query.errors.append(_("status: is one of %(choices)s", choices=", ".join(STATUSES)))
             elif name in ("before", "after"):
                 day = _date(value)
                 if day is None:
-                    query.errors.append(f"{name}: needs a date like 2024-05-31")
+                    query.errors.append(_("%(operator)s: needs a date like 2024-05-31", operator=name))
                 elif name == "before":
                     query.before = day
                 else:
@@ -124,7 +127,8 @@ def parse(raw: str) -> Query:
             prefix = token.endswith("*") and len(token) > 1
             word = token.rstrip("*") if prefix else token
             if word.strip():
-                query.groups[-1].append((None, word, prefix))
+                # Korean particles follow the word ("배송이 늦어요"): a CJK word matches as a prefix
+                query.groups[-1].append((None, word, prefix or has_cjk(word)))
     query.groups = [g for g in query.groups if g] or [[]]
     return query
 

@@ -19,6 +19,7 @@ from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader, Tem
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .csp import csp_nonce
+from .i18n import get_locale, install_jinja_i18n, locale_names
 from .models import get_setting
 
 DEFAULT_THEME = "default"
@@ -85,7 +86,12 @@ def active_theme_name() -> str:
 
 
 def branding() -> dict:
-    return {**BRANDING_DEFAULTS, **(get_setting(BRANDING_SETTING) or {})}
+    from .i18n import gettext as _
+
+    values = {**BRANDING_DEFAULTS, **(get_setting(BRANDING_SETTING) or {})}
+    if values["name"] == BRANDING_DEFAULTS["name"]:  # not named by the admin: in the viewer's language
+        values["name"] = _("Help Center")
+    return values
 
 
 class _BlueprintLoader(BaseLoader):
@@ -114,8 +120,10 @@ def _environment(theme_name: str) -> ImmutableSandboxedEnvironment:
     explicit_default = ChoiceLoader([default, core]) if default else core
     loader = ChoiceLoader([PrefixLoader({"default": explicit_default, "core": core}, delimiter=":"), *chain])
     env = ImmutableSandboxedEnvironment(loader=loader, autoescape=True, auto_reload=current_app.debug)
-    env.globals.update(url_for=url_for, theme_static=theme_static, csp_nonce=csp_nonce)
+    env.globals.update(url_for=url_for, theme_static=theme_static, csp_nonce=csp_nonce,
+                       current_locale=lambda: str(get_locale()), locale_names=locale_names)
     env.filters.update(current_app.jinja_env.filters)
+    install_jinja_i18n(env)  # themes translate with {{ _("...") }} like the agent templates
     cache[theme_name] = env
     return env
 
@@ -160,8 +168,10 @@ def portal_nav(customer) -> list[dict]:
     """Core portal links for a signed-in customer, then every plugin's portal_nav_items."""
     from .plugin_host import host
 
-    links = [{"label": "My requests", "url": url_for("portal.requests")},
-             {"label": "New request", "url": url_for("portal.new_request")}] if customer else []
+    from .i18n import gettext as _
+
+    links = [{"label": _("My requests"), "url": url_for("portal.requests")},
+             {"label": _("New request"), "url": url_for("portal.new_request")}] if customer else []
     for _plugin, result in host().call_each("portal_nav_items", customer=customer):
         for link in result if isinstance(result, (list, tuple)) else [result]:
             if getattr(link, "label", None) and getattr(link, "url", None):

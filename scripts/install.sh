@@ -27,4 +27,4 @@ extras=prod
 .venv/bin/pip install -q --disable-pip-version-check -e ".[$extras]" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import inbox" # fail here, loudly, if the install did not work
 [ "$want_test" = 1 ] && bash scripts/corpus.sh
-true
+bash scripts/i18n_compile.sh  # the .mo files the app reads (not committed)

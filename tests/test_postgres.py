@@ -146,7 +146,8 @@ def test_web_inbox_conversation_and_search(pg_app, dovecot, imap_account, smtp_s
 
 
 @pytest.mark.parametrize("case", ["test_finds_words_phrases_prefixes_and_fields", "test_filters_combine_with_words",
-                                  "test_index_follows_inserts_updates_and_deletes"])
+                                  "test_index_follows_inserts_updates_and_deletes",
+                                  "test_korean_words_with_particles_attached"])
 def test_search_suite_on_postgres(pg_app, case):
     from inbox import search as search_service
     from inbox.search_pg import PgFtsSearch

@@ -108,7 +108,7 @@ def test_status_assign_tags(client, world):
     kinds = [i.event["kind"] for i in conv.items if i.type == "event"]
     assert kinds == ["status", "assigned", "tagged", "tagged", "untagged"]
     page = client.get(f"/conversations/{n}").get_data(as_text=True)
-    assert "Anna Berg changed the status to closed" in page and "Anna Berg assigned this to Ben Ortiz" in page
+    assert "Anna Berg changed the status to Closed" in page and "Anna Berg assigned this to Ben Ortiz" in page
 
 
 def test_cannot_assign_to_agent_without_access(client, world):
@@ -128,11 +128,15 @@ def test_snooze_preset_and_custom(client, world):
     client.post(f"/conversations/{n}/snooze", data={"until": "2001-01-01T09:00", "tz_offset": "0"})
     db.session.expire_all()
     assert db.session.get(Conversation, conv.id).snoozed_until.year != 2001  # the past is refused
-    future = (datetime.now(timezone.utc) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
-    client.post(f"/conversations/{n}/snooze", data={"until": future, "tz_offset": "120"})
+    # a typed time is in the agent's own zone (the one the page shows times in), DST included
+    world["anna"].timezone = "America/New_York"
+    db.session.commit()
+    client.post(f"/conversations/{n}/snooze", data={"until": "2031-07-01T09:00"})
     db.session.expire_all()
-    until = db.session.get(Conversation, conv.id).snoozed_until
-    assert until.strftime("%H:%M") == (datetime.strptime(future, "%Y-%m-%dT%H:%M") + timedelta(hours=2)).strftime("%H:%M")
+    assert db.session.get(Conversation, conv.id).snoozed_until == datetime(2031, 7, 1, 13, 0, tzinfo=timezone.utc)  # EDT
+    client.post(f"/conversations/{n}/snooze", data={"until": "2031-12-01T09:00"})
+    db.session.expire_all()
+    assert db.session.get(Conversation, conv.id).snoozed_until == datetime(2031, 12, 1, 14, 0, tzinfo=timezone.utc)  # EST
 
 
 def test_merge_keeps_history_and_refuses_hidden(client, world):

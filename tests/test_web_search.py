@@ -159,3 +159,37 @@ def test_sql_backend_agrees_with_fts(app):
 
 def test_backend_is_chosen_by_dialect(app):
     assert isinstance(search_service.backend(), search_service.SqliteFtsSearch)
+
+
+def test_korean_words_with_particles_attached(app):
+    """"배송" finds "배송이 늦어요": Korean glues particles to the word, so CJK words match as prefixes
+    (inbox.cjk), on FTS5 here and on PostgreSQL's tsvector (tests/test_postgres.py runs this too)."""
+    box = make_mailbox("고객지원", email="help@shop.test")
+    admin = make_user("관리자", role="admin")
+    late = make_conversation(box, "배송 문의", text="배송이 늦어요. 주문번호는 1234입니다.",
+                             customer_email="minji@example.com", customer_name="김민지")
+    broken = make_conversation(box, "환불 요청", text="제품이 파손되었어요. 환불을 원합니다.",
+                               customer_email="seojun@example.com", customer_name="이서준")
+    english = make_conversation(box, "Late parcel", text="My parcel is late.", customer_email="ann@example.com")
+
+    def numbers(raw, backend=None):
+        if backend is None:
+            return [h.conversation.number for h in search_service.search(raw, admin)[1].hits]
+        return [h.conversation.number for h in backend.search(search_service.parse(raw), admin).hits]
+
+    assert numbers("배송") == [late.number]  # 배송이, 배송 (subject)
+    assert numbers("늦어") == [late.number]  # 늦어요
+    assert numbers("주문") == [late.number]  # 주문번호는
+    assert numbers("환불") == [broken.number]  # 환불을, 환불 (subject)
+    assert numbers("파손") == [broken.number]  # 파손되었어요
+    assert numbers("배송 늦어요") == [late.number]  # every word must match
+    assert numbers("배송 환불") == []
+    assert numbers("배송 OR 환불") == [broken.number, late.number]
+    assert numbers("subject:환불") == [broken.number]
+    assert numbers("from:김민지") == [late.number]
+    assert numbers("late") == [english.number]  # Latin words are as before
+    # the portable LIKE backend answers the same
+    for raw in ["배송", "파손", "배송 OR 환불", "subject:환불"]:
+        assert numbers(raw, search_service.SqlSearch()) == numbers(raw), raw
+    snippet = str(search_service.search("배송", admin)[1].hits[0].snippet)
+    assert "<mark>배송" in snippet and "늦어요" in snippet

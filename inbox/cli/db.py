@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from ..i18n import gettext as _
 
 
 @click.command("init-db")
@@ -13,7 +14,7 @@ def init_db():
     from ..migrations_setup import upgrade_all
 
     upgrade_all(current_app._get_current_object())
-    click.echo(f"database ready: {_safe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
+    click.echo(_("database ready: %(url)s", url=_safe_url(current_app.config["SQLALCHEMY_DATABASE_URI"])))
 
 
 def _safe_url(url: str) -> str:

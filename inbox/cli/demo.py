@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
+from ..i18n import gettext as _
 
 PASSWORD = "demo-password"
 PEOPLE = [("Maya Patel", "maya@acme.test", "admin"), ("Sam Lee", "sam@acme.test", "agent"),
@@ -79,15 +80,16 @@ def demo(reset: bool) -> None:
     from ..models import Conversation, Mailbox, User
 
     if db.session.execute(db.select(Conversation.id).limit(1)).first() and not reset:
-        raise click.ClickException("the database already has conversations; use a fresh one (or --reset)")
+        raise click.ClickException(_("the database already has conversations; use a fresh one (or --reset)"))
     if reset:
         db.session.execute(db.delete(Conversation))
     seed(random.Random(7))
     db.session.commit()
-    click.echo(f"demo data ready: {db.session.query(Conversation).count()} conversations in "
-               f"{db.session.query(Mailbox).count()} mailboxes")
+    click.echo(_("demo data ready: %(conversations)s conversations in %(mailboxes)s mailboxes",
+                 conversations=db.session.query(Conversation).count(), mailboxes=db.session.query(Mailbox).count()))
     for name, email, role in PEOPLE:
-        click.echo(f"  {role:5}  {email}  password: {PASSWORD}")
+        padded = role.ljust(5)
+        click.echo(_("  %(role)s  %(email)s  password: %(password)s", role=padded, email=email, password=PASSWORD))
 
 
 def seed(rng: random.Random) -> None:

@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from ..i18n import gettext as _, ngettext
 
 
 def _mailboxes(name: str | None):
@@ -18,7 +19,7 @@ def _mailboxes(name: str | None):
         if mb is None:
             mb = db.session.execute(select(Mailbox).where(Mailbox.email == name.lower())).scalar_one_or_none()
         if mb is None:
-            raise click.ClickException(f"unknown mailbox {name!r}")
+            raise click.ClickException(_("unknown mailbox '%(name)s'", name=name))
         return [mb]
     return list(db.session.execute(select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)).scalars())
 
@@ -57,7 +58,7 @@ def fetch_cmd(mailbox_name: str | None, history: bool):
     for mb in _mailboxes(mailbox_name):
         progress = _Progress(f"{mb.name}") if history else None
         try:
-            _, skipped = sync_mailbox(mb, owner=owner, history=history, stats=stats, progress=progress)
+            _stats, skipped = sync_mailbox(mb, owner=owner, history=history, stats=stats, progress=progress)
         except ImapError as exc:
             raise click.ClickException(str(exc)) from None
         finally:
@@ -66,7 +67,7 @@ def fetch_cmd(mailbox_name: str | None, history: bool):
         busy += [f"{mb.name}/{f}" for f in skipped]
     line = stats.line()
     if busy:
-        line += f"; skipped (another worker is on them): {', '.join(busy)}"
+        line = _("%(stats)s; skipped (another worker is on them): %(folders)s", stats=line, folders=", ".join(busy))
     click.echo(line)
 
 
@@ -80,7 +81,7 @@ def export_cmd(mailbox_name: str | None, output: str | None):
     try:
         out = open(output, "w", encoding="utf-8") if output else sys.stdout
     except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+        raise click.ClickException(_("cannot write %(file)s: %(reason)s", file=output, reason=exc.strerror)) from None
     count = 0
     try:
         for row in conversations_as_dicts([mb.id for mb in boxes]):
@@ -90,7 +91,8 @@ def export_cmd(mailbox_name: str | None, output: str | None):
         if output:
             out.close()
     if output:
-        click.echo(f"{count} conversations written to {output}", err=True)
+        click.echo(ngettext("%(num)d conversation written to %(file)s", "%(num)d conversations written to %(file)s",
+                            count, file=output), err=True)
 
 
 # Characters that end a line for many readers (Python's splitlines, JavaScript) but that JSON

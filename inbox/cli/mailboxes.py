@@ -11,6 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..i18n import gettext as _, ngettext
 from ..models import Mailbox
 from ..models.mailbox import SECURITY
 from .users import _check_email, find_mailbox
@@ -27,16 +28,16 @@ def _port(value: str | None, option: str, kind: str, security: str) -> int:
     try:
         port = int(value)
     except ValueError:
-        raise click.ClickException(f"{option} must be a number from 1 to 65535, not {value!r}") from None
+        raise click.ClickException(_("%(option)s must be a number from 1 to 65535, not '%(value)s'", option=option, value=value)) from None
     if not 1 <= port <= 65535:
-        raise click.ClickException(f"{option} must be from 1 to 65535, not {port}")
+        raise click.ClickException(_("%(option)s must be from 1 to 65535, not %(port)s", option=option, port=port))
     return port
 
 
 def _secret_from_env(var: str, option: str) -> str:
     value = os.environ.get(var)
     if not value:
-        raise click.ClickException(f"environment variable {var} (named by {option}) is not set or empty")
+        raise click.ClickException(_("environment variable %(var)s (named by %(option)s) is not set or empty", var=var, option=option))
     return value
 
 
@@ -62,23 +63,23 @@ def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_
     """Add a mailbox. Check it afterwards with `inbox mailboxes test NAME`."""
     name, address = name.strip(), _check_email(address)
     if not name:
-        raise click.ClickException("--name cannot be empty")
+        raise click.ClickException(_("--name cannot be empty"))
     imap_port_n = _port(imap_port, "--imap-port", "imap", imap_security)
     smtp_port_n = _port(smtp_port, "--smtp-port", "smtp", smtp_security)
     imap_password = _secret_from_env(imap_password_env, "--imap-password-env")
     smtp_password = None
     if smtp_user and not smtp_password_env:
-        raise click.ClickException("--smtp-user needs --smtp-password-env too")
+        raise click.ClickException(_("--smtp-user needs --smtp-password-env too"))
     if smtp_password_env:
         if not smtp_user:
-            raise click.ClickException("--smtp-password-env needs --smtp-user too")
+            raise click.ClickException(_("--smtp-password-env needs --smtp-user too"))
         smtp_password = _secret_from_env(smtp_password_env, "--smtp-password-env")
     if reply_to:
         reply_to = _check_email(reply_to)
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.name == name)).first():
-        raise click.ClickException(f"a mailbox named {name!r} already exists")
+        raise click.ClickException(_("a mailbox named '%(name)s' already exists", name=name))
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.email == address)).first():
-        raise click.ClickException(f"a mailbox with address {address} already exists")
+        raise click.ClickException(_("a mailbox with address %(address)s already exists", address=address))
     mb = Mailbox(name=name, email=address, imap_host=imap_host.strip(), imap_port=imap_port_n,
                  imap_user=(imap_user or address).strip(), imap_security=imap_security,
                  smtp_host=smtp_host.strip(), smtp_port=smtp_port_n, smtp_user=smtp_user or None,
@@ -88,7 +89,8 @@ def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_
     mb.set_smtp_password(smtp_password)
     db.session.add(mb)
     db.session.commit()
-    click.echo(f"added mailbox {mb.name} <{mb.email}> (id {mb.id}); try it: inbox mailboxes test {mb.name!r}")
+    click.echo(_("added mailbox %(name)s <%(email)s> (id %(id)s); try it: inbox mailboxes test %(quoted)s",
+                 name=mb.name, email=mb.email, id=mb.id, quoted=repr(mb.name)))
 
 
 @mailboxes.command("list")
@@ -96,16 +98,19 @@ def list_mailboxes() -> None:
     """Every mailbox and its servers. Passwords are only ever shown as "set"."""
     rows = db.session.execute(db.select(Mailbox).order_by(Mailbox.id)).scalars().all()
     if not rows:
-        click.echo("no mailboxes yet: `inbox mailboxes add --help`")
+        click.echo(_("no mailboxes yet: `inbox mailboxes add --help`"))
         return
     for mb in rows:
-        imap_pw = "password set" if mb.imap_password_enc else "no password"
-        smtp_login = (f"user {mb.smtp_user}, " + ("password set" if mb.smtp_password_enc else "no password")
-                      if mb.smtp_user else "no login")
-        click.echo(f"{mb.id}\t{mb.name} <{mb.email}>{'' if mb.active else ' (inactive)'}\n"
-                   f"\tIMAP {mb.imap_host}:{mb.imap_port} {mb.imap_security}, user {mb.imap_user}, {imap_pw}; "
-                   f"folders {', '.join(mb.folders or [])}; sent copies: {mb.sent_folder or 'off'}\n"
-                   f"\tSMTP {mb.smtp_host}:{mb.smtp_port} {mb.smtp_security}, {smtp_login}")
+        imap_pw = _("password set") if mb.imap_password_enc else _("no password")
+        smtp_pw = _("password set") if mb.smtp_password_enc else _("no password")
+        smtp_login = _("user %(user)s, %(password)s", user=mb.smtp_user, password=smtp_pw) if mb.smtp_user else _("no login")
+        imap_server, smtp_server = f"{mb.imap_host}:{mb.imap_port}", f"{mb.smtp_host}:{mb.smtp_port}"
+        click.echo(f"{mb.id}\t{mb.name} <{mb.email}>{'' if mb.active else ' ' + _('(inactive)')}\n\t"
+                   + _("IMAP %(server)s %(security)s, user %(user)s, %(password)s; folders %(folders)s; sent copies: %(sent)s",
+                       server=imap_server, security=mb.imap_security, user=mb.imap_user,
+                       password=imap_pw, folders=", ".join(mb.folders or []), sent=mb.sent_folder or _("off"))
+                   + "\n\t" + _("SMTP %(server)s %(security)s, %(login)s", server=smtp_server,
+                                  security=mb.smtp_security, login=smtp_login))
 
 
 @mailboxes.command("test")
@@ -116,28 +121,33 @@ def test(name: str) -> None:
 
     mb = find_mailbox(name)
     failures = 0
-    where = f"IMAP {mb.imap_host}:{mb.imap_port} ({mb.imap_security}) as {mb.imap_user}"
+    imap_server = f"{mb.imap_host}:{mb.imap_port}"
+    where = _("IMAP %(server)s (%(security)s) as %(user)s", server=imap_server, security=mb.imap_security,
+              user=mb.imap_user)
     try:
         client = send.connect_imap(mb, timeout=15)
         folders = [f[2] for f in client.list_folders()]
         client.logout()
         missing = [f for f in mb.folders or [] if f not in folders]
-        click.echo(f"{where}: OK" + (f"; missing folders: {', '.join(missing)}" if missing else ""))
+        click.echo(_("%(where)s: OK; missing folders: %(folders)s", where=where, folders=", ".join(missing)) if missing
+                   else _("%(where)s: OK", where=where))
         failures += bool(missing)
     except Exception as exc:
         failures += 1
-        click.echo(f"{where}: FAILED: {_reason(exc)}")
-    where = f"SMTP {mb.smtp_host}:{mb.smtp_port} ({mb.smtp_security})" + (
-        f" as {mb.smtp_user}" if mb.smtp_user else "")
+        click.echo(_("%(where)s: FAILED: %(reason)s", where=where, reason=_reason(exc)))
+    server = f"{mb.smtp_host}:{mb.smtp_port}"
+    where = (_("SMTP %(server)s (%(security)s) as %(user)s", server=server, security=mb.smtp_security, user=mb.smtp_user)
+             if mb.smtp_user else _("SMTP %(server)s (%(security)s)", server=server, security=mb.smtp_security))
     try:
         client = send.connect_smtp(mb, timeout=15)
         client.quit()
-        click.echo(f"{where}: OK")
+        click.echo(_("%(where)s: OK", where=where))
     except Exception as exc:
         failures += 1
-        click.echo(f"{where}: FAILED: {_reason(exc)}")
+        click.echo(_("%(where)s: FAILED: %(reason)s", where=where, reason=_reason(exc)))
     if failures:
-        raise click.ClickException(f"mailbox {mb.name}: {failures} check(s) failed")
+        raise click.ClickException(ngettext("mailbox %(name)s: %(num)d check failed",
+                                             "mailbox %(name)s: %(num)d checks failed", failures, name=mb.name))
 
 
 def _reason(exc: BaseException) -> str:

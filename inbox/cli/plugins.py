@@ -5,6 +5,8 @@ import os
 
 import click
 from flask.cli import with_appcontext
+from ..i18n import gettext as _, pgettext
+from ..i18n.formatting import format_datetime
 
 
 @click.group("plugins")
@@ -20,7 +22,7 @@ def _host():
 
 def _known(name: str) -> None:
     if name not in _host().names():
-        raise click.ClickException(f"no plugin named {name!r}; `inbox plugins list` shows them")
+        raise click.ClickException(_("no plugin named '%(name)s'; `inbox plugins list` shows them", name=name))
 
 
 @plugins.command("list")
@@ -29,24 +31,28 @@ def list_cmd():
     """Every plugin found: state, origin, version, description, last error."""
     rows = _host().status()
     if not rows:
-        click.echo("no plugins found (bundled ones live in plugins/, others are pip-installed)")
+        click.echo(_("no plugins found (bundled ones live in plugins/, others are pip-installed)"))
     for row in rows:
-        state = "broken" if row["broken"] else ("enabled" if row["enabled"] else "disabled")
+        state = (pgettext("plugin", "broken") if row["broken"]
+                 else pgettext("plugin", "enabled") if row["enabled"] else pgettext("plugin", "disabled"))
         version = f" {row['version']}" if row["version"] else ""
         summary = row["description"].splitlines()[0] if row["description"] else ""
         click.echo(f"{row['name']:<20} {state:<9} {row['origin']}{version}  {summary}".rstrip())
         if row["broken"]:
-            click.echo(f"{'':<20} broken: {row['broken']}")
+            click.echo(f"{'':<20} " + _("broken: %(reason)s", reason=row["broken"]))
         if row["last_error"]:
-            click.echo(f"{'':<20} last error ({row['last_error_at']:%Y-%m-%d %H:%M} UTC): {row['last_error']}")
+            click.echo(f"{'':<20} " + _("last error (%(time)s): %(error)s", time=format_datetime(row["last_error_at"]),
+                                          error=row["last_error"]))
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
     _known(name)
     _host().set_state(name, enabled=enabled)
     broken = _host().broken_reason(name)
-    note = f" (but it is broken: {broken})" if broken and enabled else ""
-    click.echo(f"{name} {'enabled' if enabled else 'disabled'}{note}")
+    if broken and enabled:
+        click.echo(_("%(name)s enabled (but it is broken: %(reason)s)", name=name, reason=broken))
+    else:
+        click.echo(_("%(name)s enabled", name=name) if enabled else _("%(name)s disabled", name=name))
 
 
 @plugins.command("enable")
@@ -78,7 +84,7 @@ def config(name, assignments, mailbox, unset_keys):
 
     _known(name)
     if name not in _host().modules:
-        raise click.ClickException(f"plugin {name} is broken: {_host().broken_reason(name)}")
+        raise click.ClickException(_("plugin %(name)s is broken: %(reason)s", name=name, reason=_host().broken_reason(name)))
     box = _mailbox(mailbox) if mailbox else None
     try:
         for key in unset_keys:
@@ -94,12 +100,13 @@ def config(name, assignments, mailbox, unset_keys):
     db.session.commit()
     specs = ps.specs(name)
     if not specs:
-        click.echo(f"{name} has no settings")
+        click.echo(_("%(name)s has no settings", name=name))
     for spec in specs:
         value = ps.get(name, spec.key, box)
         where = ps.source(name, spec, box)
-        scope = " [per mailbox]" if spec.scope == "mailbox" else ""
-        click.echo(f"{spec.key} = {ps.display(spec, value)}  ({spec.type}, from {where}){scope}")
+        scope = " " + _("[per mailbox]") if spec.scope == "mailbox" else ""
+        click.echo(f"{spec.key} = {ps.display(spec, value)}  "
+                   + _("(%(type)s, from %(source)s)", type=spec.type, source=where) + scope)
         if spec.help:
             click.echo(f"    {spec.label}: {spec.help}")
 
@@ -111,7 +118,7 @@ def _mailbox(ref: str):
     query = db.select(Mailbox).where((Mailbox.email == ref) | (Mailbox.name == ref))
     box = db.session.get(Mailbox, int(ref)) if ref.isdigit() else db.session.execute(query).scalar_one_or_none()
     if box is None:
-        raise click.ClickException(f"no mailbox {ref!r}")
+        raise click.ClickException(_("no mailbox '%(ref)s'", ref=ref))
     return box
 
 
@@ -128,7 +135,7 @@ def new(name, directory):
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     rel = os.path.relpath(root)
-    click.echo(f"created {rel}\n\nnext:\n  pip install -e {rel}\n  inbox plugins list\n"
+    click.echo(_("created %(path)s", path=rel) + "\n\n" + _("next:") + f"\n  pip install -e {rel}\n  inbox plugins list\n"
                f"  inbox {name.replace('_', '-')} world\n  pytest {rel}/tests")
 
 

@@ -7,6 +7,7 @@ import os
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from ..i18n import gettext as _
 
 
 @click.command("run")
@@ -28,10 +29,11 @@ def run(host: str, port: int, worker: bool, debug: bool) -> None:
         try:
             from ..worker import start_in_thread
         except ImportError:
-            raise click.ClickException("this build has no mail worker; run without --worker") from None
+            raise click.ClickException(_("this build has no mail worker; run without --worker")) from None
         background = start_in_thread(app)
-        click.echo("mail worker running in this process")
-    click.echo(f"inbox on http://{host}:{port}/  (Ctrl+C to stop)")
+        click.echo(_("mail worker running in this process"))
+    url = f"http://{host}:{port}/"
+    click.echo(_("inbox on %(url)s  (Ctrl+C to stop)", url=url))
     try:
         run_simple(host, port, app, use_reloader=debug, use_debugger=debug, threaded=True)
     finally:

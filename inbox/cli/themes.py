@@ -6,6 +6,7 @@ import os
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from ..i18n import gettext as _
 
 
 @click.group("themes")
@@ -35,10 +36,10 @@ def set_theme(name):
     from ..themes import THEME_SETTING, discover
 
     if name not in discover():
-        raise click.ClickException(f"no theme named {name!r}; `inbox themes list` shows the installed ones")
+        raise click.ClickException(_("no theme named '%(name)s'; `inbox themes list` shows the installed ones", name=name))
     set_setting(THEME_SETTING, name)
     db.session.commit()
-    click.echo(f"active theme: {name}")
+    click.echo(_("active theme: %(name)s", name=name))
 
 
 @themes.command("new")
@@ -55,7 +56,8 @@ def new_theme(name, target):
         path = scaffold(name, target)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"created {path}; edit templates/portal/*.html and static/theme.css, then `inbox themes set {name}`")
+    click.echo(_("created %(path)s; edit templates/portal/*.html and static/theme.css, then `inbox themes set %(name)s`",
+                 path=path, name=name))
 
 
 def register(cli) -> None:

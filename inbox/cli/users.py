@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import ROLES, Mailbox, User
 from ..passwords import password_problem
 
@@ -20,7 +21,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 def _check_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise click.ClickException(f"not an email address: {email!r}")
+        raise click.ClickException(_("not an email address: '%(email)s'", email=email))
     return email
 
 
@@ -34,7 +35,7 @@ def _check_password(password: str) -> str:
 def _find_user(email: str) -> User:
     user = db.session.execute(db.select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     if user is None:
-        raise click.ClickException(f"no user with email {email}")
+        raise click.ClickException(_("no user with email %(email)s", email=email))
     return user
 
 
@@ -43,13 +44,13 @@ def find_mailbox(name_or_email: str) -> Mailbox:
     mb = db.session.execute(db.select(Mailbox).where(
         (Mailbox.name == key) | (Mailbox.email == key.lower()))).scalar_one_or_none()
     if mb is None:
-        raise click.ClickException(f"no mailbox named {key!r} (see `inbox mailboxes list`)")
+        raise click.ClickException(_("no mailbox named '%(name)s' (see `inbox mailboxes list`)", name=key))
     return mb
 
 
 def create_user(email: str, name: str, role: str, password: str) -> User:
     if db.session.execute(db.select(User.id).where(User.email == email)).first():
-        raise click.ClickException(f"a user with email {email} already exists")
+        raise click.ClickException(_("a user with email %(email)s already exists", email=email))
     user = User(email=email, name=name.strip() or email.split("@")[0], role=role)
     user.set_password(password)
     db.session.add(user)
@@ -70,7 +71,8 @@ def create(email: str, name: str, role: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = create_user(email, name, role, _check_password(password))
-    click.echo(f"created {user.role} {user.email} (id {user.id})")
+    click.echo(_("created admin %(email)s (id %(id)s)", email=user.email, id=user.id) if user.role == "admin"
+               else _("created agent %(email)s (id %(id)s)", email=user.email, id=user.id))
 
 
 @users.command("list")
@@ -78,11 +80,11 @@ def list_users() -> None:
     """Every user with role, state and mailboxes."""
     rows = db.session.execute(db.select(User).order_by(User.id)).scalars().all()
     if not rows:
-        click.echo("no users yet: `inbox users create EMAIL --name NAME --role admin`")
+        click.echo(_("no users yet: `inbox users create EMAIL --name NAME --role admin`"))
         return
     for u in rows:
-        boxes = "all mailboxes" if u.is_admin else (", ".join(m.name for m in u.mailboxes) or "no mailboxes")
-        state = "" if u.active else " (inactive)"
+        boxes = _("all mailboxes") if u.is_admin else (", ".join(m.name for m in u.mailboxes) or _("no mailboxes"))
+        state = "" if u.active else " " + _("(inactive)")
         click.echo(f"{u.id}\t{u.email}\t{u.name}\t{u.role}{state}\t{boxes}")
 
 
@@ -94,7 +96,7 @@ def ensure_admin() -> None:
     """
     existing = db.session.execute(db.select(User).where(User.role == "admin").limit(1)).scalar_one_or_none()
     if existing is not None:
-        click.echo(f"an admin exists already: {existing.email}")
+        click.echo(_("an admin exists already: %(email)s", email=existing.email))
         return
     email = _check_email(os.environ.get("INBOX_ADMIN_EMAIL") or "admin@localhost")
     password = os.environ.get("INBOX_ADMIN_PASSWORD")
@@ -103,10 +105,10 @@ def ensure_admin() -> None:
         password = secrets.token_urlsafe(12)
     user = create_user(email, os.environ.get("INBOX_ADMIN_NAME") or "Admin", "admin", _check_password(password))
     if generated:
-        click.echo(f"created admin {user.email} with password: {password}")
-        click.echo("(shown only now: sign in and change it)")
+        click.echo(_("created admin %(email)s with password: %(password)s", email=user.email, password=password))
+        click.echo(_("(shown only now: sign in and change it)"))
     else:
-        click.echo(f"created admin {user.email} (password from INBOX_ADMIN_PASSWORD)")
+        click.echo(_("created admin %(email)s (password from INBOX_ADMIN_PASSWORD)", email=user.email))
 
 
 @users.command("grant")
@@ -116,14 +118,14 @@ def grant(email: str, mailbox: str) -> None:
     """Let an agent see MAILBOX (its name or address)."""
     user, mb = _find_user(email), find_mailbox(mailbox)
     if user.is_admin:
-        click.echo(f"{user.email} is an admin and sees every mailbox already")
+        click.echo(_("%(email)s is an admin and sees every mailbox already", email=user.email))
         return
     if mb in user.mailboxes:
-        click.echo(f"{user.email} already has access to {mb.name}")
+        click.echo(_("%(email)s already has access to %(mailbox)s", email=user.email, mailbox=mb.name))
         return
     user.mailboxes.append(mb)
     db.session.commit()
-    click.echo(f"{user.email} can now see {mb.name}")
+    click.echo(_("%(email)s can now see %(mailbox)s", email=user.email, mailbox=mb.name))
 
 
 def register(cli) -> None:

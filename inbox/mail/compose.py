@@ -9,10 +9,11 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime, formataddr, getaddresses
 
 ID_HEADERS = {"message-id", "in-reply-to", "references"}
 
@@ -146,6 +147,15 @@ def address(name: str | None, email: str) -> Address:
     # a stored name may carry a control character (older imports); as a header it would raise
     name = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", name or "").split())
     return Address(display_name=name, username=local, domain=domain)
+
+
+def readable_address(name: str, addr: str) -> str:
+    """'박서준 <a@x>' as a person writes it: formataddr would turn a Hangul name into an RFC 2047
+    encoded-word, which then reads as gibberish in the form and is sent encoded twice."""
+    try:
+        return str(Address(display_name=name, addr_spec=addr))
+    except (ValueError, IndexError, HeaderParseError):  # not a valid address: let the check report it
+        return formataddr((name, addr))
 
 
 def addresses(values) -> list[Address]:

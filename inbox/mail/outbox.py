@@ -27,6 +27,8 @@ from datetime import datetime
 from flask import current_app
 
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n.formatting import format_datetime_zone
 from ..models import OutboxMessage, ThreadItem, subject_number_format, utcnow
 from . import compose
 from .outbox_build import (Recipients, default_recipients, include_number, load_attachments, queue_message,
@@ -62,12 +64,12 @@ def queue_reply(conversation, user, text: str, html: str | None = None, *, to=No
     from ..plugin_host import host
 
     if not (text or "").strip() and not html:
-        raise ValueError("a reply cannot be empty")
+        raise ValueError(_("a reply cannot be empty"))
     mailbox = conversation.mailbox
     anchor = reply_anchor(conversation)
     rcpt = Recipients.of(to if to is not None else default_recipients(conversation, anchor), cc, bcc)
     if not rcpt.to:
-        raise ValueError("this reply has no recipient: add a To address")
+        raise ValueError(_("this reply has no recipient: add a To address"))
     refs = [*(anchor.references or []), anchor.message_id] if anchor and anchor.message_id else []
     number = conversation.number if include_number(mailbox) else None
     item = queue_message(
@@ -95,7 +97,7 @@ def queue_forward(conversation, user, to, text: str = "", item: ThreadItem | Non
     mailbox = conversation.mailbox
     rcpt = Recipients.of([to] if isinstance(to, str) else to, None, None)
     if not rcpt.to:
-        raise ValueError("a forward needs a recipient")
+        raise ValueError(_("a forward needs a recipient"))
     if item is not None:
         items = [item]
     else:
@@ -103,11 +105,14 @@ def queue_forward(conversation, user, to, text: str = "", item: ThreadItem | Non
                  and i.send_status not in ("cancelled", "failed")]
     body = (text or "").rstrip()
     for it in items:
-        body += ("\n\n---------- Forwarded message ----------\n"
-                 f"From: {it.from_name or ''} <{it.from_email or ''}>\n"
-                 f"Date: {it.date:%a, %d %b %Y %H:%M %Z}\n"
-                 f"Subject: {it.subject or conversation.subject}\n"
-                 f"To: {', '.join(t.get('email', '') for t in (it.to or []))}\n\n{(it.text or '').strip()}\n")
+        # the agent's words to a third party: in the agent's language, the date in the agent's zone
+        sender = f"{it.from_name or ''} <{it.from_email or ''}>"
+        recipients = ", ".join(t.get("email", "") for t in (it.to or []))
+        body += ("\n\n" + _("---------- Forwarded message ----------") + "\n"
+                 + _("From: %(sender)s", sender=sender) + "\n"
+                 + _("Date: %(date)s", date=format_datetime_zone(it.date)) + "\n"
+                 + _("Subject: %(subject)s", subject=it.subject or conversation.subject) + "\n"
+                 + _("To: %(recipients)s", recipients=recipients) + "\n\n" + (it.text or "").strip() + "\n")
     attachments = load_attachments([a for it in items for a in it.attachments])
     fwd = queue_message(
         conversation, item_type="forward", user=user, rcpt=rcpt, text=body.lstrip("\n"), html=None,
@@ -131,12 +136,12 @@ def start_conversation(mailbox, user, to, subject: str, text: str, html: str | N
     from sqlalchemy.exc import IntegrityError
 
     if not (subject or "").strip():
-        raise ValueError("a new conversation needs a subject")
+        raise ValueError(_("a new conversation needs a subject"))
     if not (text or "").strip() and not html:
-        raise ValueError("a message cannot be empty")
+        raise ValueError(_("a message cannot be empty"))
     rcpt = Recipients.of([to] if isinstance(to, str) else to, cc, bcc)
     if not rcpt.to:
-        raise ValueError("a new conversation needs a recipient")
+        raise ValueError(_("a new conversation needs a recipient"))
     first = rcpt.to[0]
     customer = customer_for(first.addr_spec, first.display_name or None)
     for attempt in range(5):  # a racing process may take the same number; the unique index says so
@@ -177,7 +182,7 @@ def queue_auto_reply(conversation, in_reply_to_item: ThreadItem, subject: str, t
     rcpt = Recipients.of((to or default_recipients(conversation, in_reply_to_item))[:MAX_AUTO_RECIPIENTS], None, None)
     rcpt.to = rcpt.to[:MAX_AUTO_RECIPIENTS]  # one "a@x, b@y" string would parse into two
     if not rcpt.to:
-        raise ValueError("the message has no address to answer")
+        raise ValueError(_("the message has no address to answer"))
     refs = [*(in_reply_to_item.references or []), in_reply_to_item.message_id]
     return queue_message(
         conversation, item_type="auto_reply", user=None, rcpt=rcpt, text=text, html=html, subject=subject,

@@ -15,6 +15,8 @@ from email.headerregistry import Address
 from flask import current_app
 
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n.formatting import format_filesize
 from ..models import Attachment, MessageRef, OutboxMessage, RawMessage, ThreadItem, get_setting, utcnow
 from . import compose
 from .tokens import make_message_id
@@ -155,7 +157,7 @@ def load_attachments(values) -> list[compose.OutAttachment]:
             out.append(compose.OutAttachment(filename, content_type or "application/octet-stream", bytes(data)))
     limit = current_app.config.get("MAX_ATTACHMENT_BYTES")
     if limit and sum(len(a.data) for a in out) > limit:
-        raise ValueError(f"attachments exceed {limit // (1024 * 1024)} MB")
+        raise ValueError(_("attachments exceed %(size)s", size=format_filesize(limit)))
     return out
 
 

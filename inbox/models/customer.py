@@ -16,6 +16,7 @@ class Customer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str | None] = mapped_column(String(20))  # last language used in the portal: their mail's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # kept in the portal session; sign-out increases it so copies of the cookie stop working
     portal_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -39,6 +39,7 @@ class Mailbox(db.Model):
     smtp_security: Mapped[str] = mapped_column(String(10), default="starttls")
 
     signature: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str | None] = mapped_column(String(20))  # mail to customers; None: the install's
     closed_policy: Mapped[str] = mapped_column(String(20), default="reopen")
     closed_policy_days: Mapped[int] = mapped_column(Integer, default=30)
     history_days: Mapped[int | None] = mapped_column(Integer)  # None: app default

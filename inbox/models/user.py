@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), default="agent")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     signature: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str | None] = mapped_column(String(20))  # None: the browser's, else the install's
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None: the install's
     preferences: Mapped[dict] = mapped_column(db.JSON, default=dict)  # e.g. thread order
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,6 +14,8 @@ from flask import abort, current_app, redirect, request, send_file, session, url
 
 from .. import ratelimit
 from ..extensions import db
+from ..i18n import gettext as _, pgettext
+from ..i18n.formatting import format_filesize
 from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem
 from ..themes import static_file_path
 from . import bp
@@ -79,14 +81,16 @@ def requests():
                Mailbox.portal_enabled.is_(True), Conversation.status != "spam", _visible_to_address(customer))
         .order_by(Conversation.last_activity_at.desc()).limit(200)
     ).scalars()
-    items = [{"number": c.number, "subject": c.subject or "(no subject)", "status": _status_label(c.status),
+    items = [{"number": c.number, "subject": c.subject or _("(no subject)"), "status": _status_label(c.status),
               "status_key": c.status, "updated_at": c.last_activity_at, "mailbox": c.mailbox.name,
               "url": url_for("portal.request_page", number=c.number)} for c in rows]
     return page("portal/requests.html", customer, requests=items)
 
 
 def _status_label(status: str) -> str:
-    return {"active": "Open", "pending": "Waiting for you", "closed": "Closed"}.get(status, status.title())
+    labels = {"active": pgettext("portal status", "Open"), "pending": pgettext("portal status", "Waiting for you"),
+              "closed": pgettext("portal status", "Closed")}
+    return labels.get(status, status.title())
 
 
 def _messages(conv: Conversation) -> list[dict]:
@@ -103,7 +107,7 @@ def _messages(conv: Conversation) -> list[dict]:
         out.append({
             "id": item.id, "from_customer": mine, "from_other": item.type == "customer" and not mine,
             "author": (item.from_name or item.from_email or "") if item.type == "customer"
-            else (item.author.first_name if item.author else "Support"),
+            else (item.author.first_name if item.author else _("Support")),
             "date": item.date, "text": item.new_text if item.new_text is not None else item.text,
             "attachments": [{"filename": a.filename, "size": a.size, "content_type": a.content_type,
                              "url": url_for("portal.attachment", attachment_id=a.id)}
@@ -121,7 +125,7 @@ def request_page(number: int):
 
 
 def _request_info(conv: Conversation) -> dict:
-    return {"number": conv.number, "subject": conv.subject or "(no subject)", "status": _status_label(conv.status),
+    return {"number": conv.number, "subject": conv.subject or _("(no subject)"), "status": _status_label(conv.status),
             "status_key": conv.status, "created_at": conv.created_at,
             "reply_url": url_for("portal.reply", number=conv.number)}
 
@@ -134,7 +138,7 @@ def _uploads() -> tuple[list[tuple[str, str, bytes]], str | None]:
             continue
         data = storage.read(limit + 1)
         if len(data) > limit:
-            return [], f"{storage.filename} is larger than {limit // (1024 * 1024)} MB."
+            return [], _("%(file)s is larger than %(size)s.", file=storage.filename, size=format_filesize(limit))
         files.append((storage.filename, storage.mimetype or "application/octet-stream", data))
     return files, None
 
@@ -146,7 +150,7 @@ def reply(number: int):
     body = (request.form.get("body") or "").strip()
     files, error = _uploads()
     if not body and not error:
-        error = "Write a message before sending."
+        error = _("Write a message before sending.")
     if error:
         return page("portal/request.html", customer, request_info=_request_info(conv),
                      messages=_messages(conv), error=error, body=body), 400
@@ -171,11 +175,11 @@ def new_request():
     if mailbox is None and len(mailboxes) == 1:
         mailbox = mailboxes[0]
     if mailbox is None:
-        errors["mailbox"] = "Choose where to send your request."
+        errors["mailbox"] = _("Choose where to send your request.")
     if not form["subject"]:
-        errors["subject"] = "Give your request a subject."
+        errors["subject"] = _("Give your request a subject.")
     if not form["body"]:
-        errors["body"] = "Describe what you need."
+        errors["body"] = _("Describe what you need.")
     files, file_error = _uploads()
     if file_error:
         errors["attachments"] = file_error
@@ -194,14 +198,14 @@ def _spam_checks(customer: Customer) -> dict:
     """Honeypot, timing and rate limits: no third-party service involved."""
     errors = {}
     if request.form.get("website"):  # hidden from people; bots fill every field
-        errors["form"] = "Your request could not be accepted."
+        errors["form"] = _("Your request could not be accepted.")
     started = session.get("portal_form_at") or 0
     if time.time() - started < current_app.config.get("PORTAL_MIN_FORM_SECONDS", 2):
-        errors["form"] = "That was quick! Please check your request and send it again."
+        errors["form"] = _("That was quick! Please check your request and send it again.")
     per_hour = current_app.config.get("PORTAL_REQUESTS_PER_HOUR", 10)
     if not ratelimit.allow("portal-new-ip", ratelimit.client_ip(), per_hour * 3, timedelta(hours=1)) or \
             not ratelimit.allow("portal-new-customer", str(customer.id), per_hour, timedelta(hours=1)):
-        errors["rate"] = "You have sent many requests in the last hour. Please wait before sending another."
+        errors["rate"] = _("You have sent many requests in the last hour. Please wait before sending another.")
     return errors
 
 

@@ -17,8 +17,9 @@ from flask import abort, current_app, redirect, request, session, url_for
 from .. import ratelimit
 from ..customers import find_customer
 from ..extensions import db
-from ..i18n import gettext as _
-from ..models import Conversation, Customer, CustomerEmail, PortalToken, utcnow
+from ..i18n import force_locale, get_locale, gettext as _, ngettext
+from ..i18n.selection import PORTAL_SESSION_KEY, valid_locale
+from ..models import Conversation, Customer, PortalToken, utcnow
 from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
 from ..urls import external_url
 from . import bp
@@ -61,18 +62,17 @@ def home():
 def request_link():
     email = (request.form.get("email") or "").strip().lower()
     if "@" not in email or len(email) > 320:
-        return page("portal/sign_in.html", None, email=email, error="That is not an email address: enter the one you write to us from, like name@example.com."), 400
+        return page("portal/sign_in.html", None, email=email, error=_("That is not an email address: enter the one you write to us from, like name@example.com.")), 400
     per_hour = current_app.config.get("PORTAL_SIGNIN_PER_HOUR", 5)
     ok_ip = ratelimit.allow("portal-signin-ip", ratelimit.client_ip(), per_hour * 4, timedelta(hours=1))
     ok_addr = ok_ip and ratelimit.allow("portal-signin-addr", email, per_hour, timedelta(hours=1))
     if not (ok_ip and ok_addr):
         db.session.commit()
         return page("portal/sign_in.html", None, email=email,
-                    error=_("Too many sign-in requests. Please wait an hour and try again.")), 429
-    customer_id = db.session.execute(
-        db.select(CustomerEmail.customer_id).where(CustomerEmail.email == email)).scalar()
+                             error=_("Too many sign-in requests. Please wait an hour and try again.")), 429
+    customer = find_customer(email)
     # the query runs for unknown addresses too (id 0 matches nothing): the same work either way
-    known = _has_portal_conversations(customer_id or 0)
+    known = _has_portal_conversations(customer.id if customer is not None else 0)
     # known and unknown addresses do the same work (a token row, a built mail); only a known one's
     # mail is queued. An unknown address's token reaches nobody and consume() refuses it (finding 11)
     token = secrets.token_urlsafe(32)
@@ -86,10 +86,18 @@ def request_link():
         from ..themes import branding
 
         link = external_url("portal.confirm", token=token)
-        text = _("Open this link to see your requests:\n\n%(link)s\n\nIt works once and expires in "
-                 "%(minutes)s minutes. If you did not ask for it, ignore this message.", link=link, minutes=minutes)
-        message_id, mime = build_system_mail(mailbox, "", email, _("Your sign-in link"), text,
-                                             from_name=branding()["name"])
+        language = str(get_locale())
+        if known:
+            # the language the portal is showing now is the one they last used: their mail's from now on
+            customer.locale = language
+        with force_locale(language):
+            subject = _("Your sign-in link")
+            text = "\n\n".join([
+                _("Open this link to see your requests:"), link,
+                ngettext("It works once and expires in %(num)d minute. If you did not ask for it, ignore this message.",
+                         "It works once and expires in %(num)d minutes. If you did not ask for it, ignore this message.",
+                         minutes)])
+        message_id, mime = build_system_mail(mailbox, "", email, subject, text, from_name=branding()["name"])
         if known:
             queue_system_mail(mailbox, email, message_id, mime)
     db.session.commit()
@@ -139,6 +147,10 @@ def consume(token: str):
     session["portal_email"] = row.email
     session["portal_generation"] = customer.portal_generation or 0
     session["portal_signed_in_at"] = time.time()
+    chosen = valid_locale(session.get(PORTAL_SESSION_KEY))
+    if chosen:  # picked with the switch before signing in: remembered for their mail
+        customer.locale = chosen
+        db.session.commit()
     session.permanent = True
     return redirect(url_for("portal.requests"))
 
@@ -152,3 +164,24 @@ def sign_out():
         db.session.commit()
     _forget_portal_session()
     return redirect(url_for("portal.home"))
+
+
+@bp.post("/language")
+def set_language():
+    """The portal's language switch: kept in the session, and on a signed-in customer as the
+    language of the mail we send them (auto-replies, sign-in links)."""
+
+    locale = valid_locale(request.form.get("locale"))
+    if locale is None:
+        abort(400)
+    session[PORTAL_SESSION_KEY] = locale
+    customer_id = current_customer_id()
+    customer = db.session.get(Customer, customer_id) if customer_id else None
+    if customer is not None:
+        customer.locale = locale
+        db.session.commit()
+    target = request.form.get("next") or ""
+    # only a portal path of this site: the switch must not become an open redirect
+    if not (target.startswith("/portal") and "//" not in target and "\\" not in target):
+        target = url_for("portal.home")
+    return redirect(target)

@@ -2,9 +2,64 @@
    - adds the CSRF token to every state-changing fetch() and htmx request
    - keyboard shortcuts: elements with data-shortcut="k" are clicked (inputs focused) on that key;
      pages add more with inbox.shortcut(key, label, fn); "?" lists them all
-   - flash dismissal, relative times refresh, confirm prompts (data-confirm) */
+   - flash dismissal, relative times refresh, confirm prompts (data-confirm)
+   - translations: inbox.t("Text %(name)s", {name: x}), inbox.nt(singular, plural, n, vars),
+     inbox.pt(context, text, vars) read the page language's JS catalogue (/i18n/<lang>.json, the
+     `js` domain of the core and plugins); English is the source text and needs no catalogue
+   - typing Korean (or any input method): no Enter acts while a composition is open */
 (function () {
   "use strict";
+
+  // ---- translations ------------------------------------------------------------------------
+  var lang = (document.documentElement.getAttribute("lang") || "en").replace("_", "-");
+  var catalog = {}, nplurals = 2, ready;
+
+  function fill(text, vars) {
+    if (!vars) return text;
+    return text.replace(/%\((\w+)\)[sd]/g, function (m, k) { return k in vars ? String(vars[k]) : m; });
+  }
+  function t(text, vars) {
+    var v = catalog[text];
+    return fill(typeof v === "string" && v ? v : text, vars);
+  }
+  function pt(context, text, vars) {
+    var v = catalog[context + "\u0004" + text];
+    return fill(typeof v === "string" && v ? v : text, vars);
+  }
+  function nt(singular, plural, n, vars) {
+    var all = { num: n };
+    for (var k in vars || {}) all[k] = vars[k];
+    var forms = catalog[singular];
+    var index = nplurals === 1 ? 0 : (n === 1 ? 0 : 1);
+    var text = Array.isArray(forms) && forms[index] ? forms[index] : (n === 1 ? singular : plural);
+    return fill(text, all);
+  }
+  if (/^en\b/i.test(lang) || !window.fetch) {
+    ready = Promise.resolve();
+  } else {
+    // a file, not an inline script: the page's Content-Security-Policy stays strict
+    ready = fetch("/i18n/" + encodeURIComponent(lang.replace("-", "_")) + ".json", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (data) { catalog = data.messages || {}; nplurals = data.nplurals || 2; }
+        document.dispatchEvent(new CustomEvent("inbox:i18n"));
+      })
+      .catch(function () { /* English it is */ });
+  }
+
+  // ---- input methods: Enter that commits a Korean/Japanese/Chinese composition is not an action
+  // Chromium reports it as isComposing (keyCode 229); Safari sends a keydown with keyCode 229 just
+  // after compositionend. Caught on window in the capture phase, before any handler of the page or
+  // a plugin sees it; the browser itself still commits the composed text.
+  var composedAt = 0;
+  function composing(e) {
+    return !!(e && (e.isComposing || e.keyCode === 229 || (e.key === "Enter" && Date.now() - composedAt < 30)));
+  }
+  window.addEventListener("compositionend", function () { composedAt = Date.now(); }, true);
+  window.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" && e.keyCode !== 229 && e.key !== "Process") return;
+    if (composing(e)) e.stopImmediatePropagation();
+  }, true);
   var meta = document.querySelector('meta[name="csrf-token"]');
   var token = meta ? meta.getAttribute("content") : "";
   var SAFE = /^(GET|HEAD|OPTIONS|TRACE)$/i;
@@ -145,17 +200,16 @@
   function relative(iso) {
     var then = new Date(iso).getTime();
     if (isNaN(then)) return null;
-    var s = Math.round((Date.now() - then) / 1000);
-    var future = s < 0; s = Math.abs(s);
-    var out;
-    if (s < 45) out = "just now";
-    else if (s < 3600) out = Math.round(s / 60) + " min";
-    else if (s < 86400) out = Math.round(s / 3600) + " h";
-    else if (s < 86400 * 7) out = Math.round(s / 86400) + " d";
-    else return new Date(then).toLocaleDateString(undefined, { month: "short", day: "numeric",
+    var s = Math.round((then - Date.now()) / 1000);
+    var abs = Math.abs(s);
+    // the browser's own words for "3 min ago" / "3분 전" in the page's language
+    if (abs < 45) return t("just now");
+    var rtf = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto", style: "short" }) : null;
+    if (rtf && abs < 3600) return rtf.format(Math.round(s / 60), "minute");
+    if (rtf && abs < 86400) return rtf.format(Math.round(s / 3600), "hour");
+    if (rtf && abs < 86400 * 7) return rtf.format(Math.round(s / 86400), "day");
+    return new Date(then).toLocaleDateString(lang, { month: "short", day: "numeric",
       year: new Date(then).getFullYear() === new Date().getFullYear() ? undefined : "numeric" });
-    if (out === "just now") return out;
-    return future ? "in " + out : out + " ago";
   }
   function refreshTimes(root) {
     (root || document).querySelectorAll("time[data-relative]").forEach(function (t) {
@@ -168,6 +222,11 @@
   document.addEventListener("htmx:afterSwap", function (evt) { scanDeclared(evt.detail.target); refreshTimes(evt.detail.target); });
   document.addEventListener("DOMContentLoaded", function () { scanDeclared(); });
 
+  document.addEventListener("inbox:i18n", function () { refreshTimes(); });
+
   window.inbox = { shortcut: shortcut, csrfToken: function () { return token; }, refreshTimes: refreshTimes,
-                   showShortcuts: function () { showHelp(true); } };
+                   showShortcuts: function () { showHelp(true); },
+                   t: t, nt: nt, pt: pt, lang: lang, composing: composing,
+                   // run fn once the catalogue is loaded (at once for English)
+                   i18nReady: function (fn) { ready.then(fn); } };
 })();

@@ -7,6 +7,11 @@
   var conv = document.querySelector(".cv");
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
   var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
+  // translated through the page's JS catalogue (app.js); extracted by scripts/i18n_plugins.sh
+  var T = function (text, vars) { return window.inbox && window.inbox.t ? window.inbox.t(text, vars) : text; };
+  var composing = function (e) {
+    return window.inbox && window.inbox.composing ? window.inbox.composing(e) : !!(e.isComposing || e.keyCode === 229);
+  };
 
   // ---- editor tabs -------------------------------------------------------------------------
   function showMode(mode, focus) {
@@ -48,7 +53,7 @@
   }
   function listify(ta, numbered) {
     var v = ta.value, s = v.lastIndexOf("\n", ta.selectionStart - 1) + 1, e = ta.selectionEnd;
-    var lines = (v.slice(s, e) || "item").split("\n");
+    var lines = (v.slice(s, e) || T("item")).split("\n");
     var out = lines.map(function (l, i) { return (numbered ? (i + 1) + ". " : "- ") + l; }).join("\n");
     ta.setRangeText(out, s, Math.max(e, s), "end");
     ta.focus();
@@ -66,11 +71,11 @@
     if (btn) {
       var ta = targetOf(btn); if (!ta) return;
       var f = btn.getAttribute("data-format");
-      if (f === "bold") wrap(ta, "**", "**", "bold text");
-      else if (f === "italic") wrap(ta, "*", "*", "italic text");
+      if (f === "bold") wrap(ta, "**", "**", T("bold text"));
+      else if (f === "italic") wrap(ta, "*", "*", T("italic text"));
       else if (f === "link") {
-        var url = window.prompt("Link address (https://…)", "https://");
-        if (url && /^(https?:\/\/|mailto:)/i.test(url)) wrap(ta, "[", "](" + url + ")", "link text");
+        var url = window.prompt(T("Link address (https://…)"), "https://");
+        if (url && /^(https?:\/\/|mailto:)/i.test(url)) wrap(ta, "[", "](" + url + ")", T("link text"));
       } else if (f === "ul") listify(ta, false);
       else if (f === "ol") listify(ta, true);
       return;
@@ -93,7 +98,8 @@
     var pop = $("[data-editor-popover]");
     if (!pop) return;
     pop._target = targetOf(btn);
-    pop.innerHTML = '<p class="muted"><span class="spinner"></span> Loading…</p>';
+    pop.innerHTML = '<p class="muted"><span class="spinner"></span> </p>';
+    pop.firstChild.appendChild(document.createTextNode(T("Loading…")));
     pop.hidden = false;
     var r = btn.getBoundingClientRect(), host = pop.offsetParent ? pop.offsetParent.getBoundingClientRect() : { left: 0, top: 0, width: 0 };
     // keep it inside the editor: on a phone a button on the right pushed the popover off screen
@@ -103,11 +109,12 @@
     fetch(btn.getAttribute("data-popover-src"), { headers: { "Accept": "text/html" } })
       .then(function (resp) { if (!resp.ok) throw new Error(resp.status); return resp.text(); })
       .then(function (html) { pop.innerHTML = html; var first = $("[data-insert], input, button", pop); if (first) first.focus(); })
-      .catch(function () { pop.innerHTML = '<p class="error">Could not load this list.</p>'; });
+      .catch(function () { pop.innerHTML = '<p class="error"></p>'; pop.firstChild.textContent = T("Could not load this list."); });
   }
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") { var p = $("[data-editor-popover]"); if (p) p.hidden = true; }
-    if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && e.target.tagName === "TEXTAREA" && e.target.form) {
+    // Ctrl+Enter sends, but never the Enter that ends an input method's composition (Korean)
+    if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && !composing(e) && e.target.tagName === "TEXTAREA" && e.target.form) {
       e.preventDefault();
       var submit = $("button[type=submit]", e.target.form);
       if (submit) e.target.form.requestSubmit(submit);
@@ -129,7 +136,7 @@
       Array.prototype.forEach.call(el.files, function (f) { total += f.size; names.push(f.name); });
       var label = el.closest("form").querySelector(".file-names");
       if (max && total > max) {
-        el.setCustomValidity("Attachments may be at most " + Math.round(max / 1048576) + " MB in total.");
+        el.setCustomValidity(T("Attachments may be at most %(mb)s MB in total.", { mb: Math.round(max / 1048576) }));
         el.reportValidity();
       } else { el.setCustomValidity(""); }
       if (label) label.textContent = names.join(", ");
@@ -153,12 +160,12 @@
       fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
                    body: JSON.stringify(draftPayload(form)) })
         .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) { if (state && data) state.textContent = data.saved ? "Draft saved" : ""; })
-        .catch(function () { if (state) state.textContent = "Draft not saved (offline?)"; });
+        .then(function (data) { if (state && data) state.textContent = data.saved ? T("Draft saved") : ""; })
+        .catch(function () { if (state) state.textContent = T("Draft not saved (offline?)"); });
     }
     form.addEventListener("input", function (e) {
       if (e.target.type === "file") return;
-      if (state) state.textContent = "Saving…";
+      if (state) state.textContent = T("Saving…");
       clearTimeout(timer); timer = setTimeout(save, 1000);
       lastTyped = Date.now();
     });
@@ -184,7 +191,8 @@
       av.setAttribute("aria-hidden", "true");
       av.textContent = o.name.split(/\s+/).filter(Boolean).map(function (w, i, a) { return i === 0 || i === a.length - 1 ? w[0] : ""; }).join("").toUpperCase();
       chip.appendChild(av);
-      chip.appendChild(document.createTextNode(" " + o.name + " is " + o.state));
+      chip.appendChild(document.createTextNode(" " + (o.state === "replying" ? T("%(name)s is replying", { name: o.name })
+                                                                            : T("%(name)s is viewing", { name: o.name }))));
       box.appendChild(chip);
     });
   }
@@ -220,7 +228,7 @@
         body.innerHTML = "";
         var p = document.createElement("p");
         p.className = "panel-error";
-        p.textContent = err && err.name === "AbortError" ? "This panel did not answer in time." : "This panel could not be loaded.";
+        p.textContent = err && err.name === "AbortError" ? T("This panel did not answer in time.") : T("This panel could not be loaded.");
         body.appendChild(p);
       })
       .then(function () { clearTimeout(timer); body.removeAttribute("aria-busy"); });
@@ -244,7 +252,7 @@
     } else {
       var on = frame.getAttribute("data-quoted") !== "1";
       frame.setAttribute("data-quoted", on ? "1" : "0");
-      b.textContent = on ? "Hide quoted text" : "Show quoted text";
+      b.textContent = on ? T("Hide quoted text") : T("Show quoted text");
       b.setAttribute("aria-pressed", String(on));
       if (on) { box._manual = true; box.style.height = (box.offsetHeight + 300) + "px"; }
     }
@@ -277,7 +285,7 @@
       if (left <= 0) {
         clearInterval(tick);
         var f = $("form", bar); if (f) f.remove();
-        $(".undo-text", bar).textContent = "Sending…";
+        $(".undo-text", bar).textContent = T("Sending…");
         setTimeout(function () { bar.remove(); }, 4000);
       }
     }, 1000);

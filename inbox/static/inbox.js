@@ -6,19 +6,21 @@
   var bulk = document.getElementById("bulk-form");
   var all = document.getElementById("select-all");
   if (!list || !bulk) return;
+  var T = function (text, vars) { return window.inbox && window.inbox.t ? window.inbox.t(text, vars) : text; };
+  var NT = function (one, many, n) { return window.inbox && window.inbox.nt ? window.inbox.nt(one, many, n) : (n === 1 ? one : many).replace("%(num)d", n); };
 
   function boxes() { return Array.prototype.slice.call(list.querySelectorAll('input[name="ids"]')); }
   function syncBulk() {
     var picked = boxes().filter(function (b) { return b.checked; });
     bulk.classList.toggle("has-selection", picked.length > 0);
-    bulk.querySelector(".bulk-count").textContent = picked.length ? picked.length + " selected" : "Select";
+    bulk.querySelector(".bulk-count").textContent = picked.length ? NT("%(num)d selected", "%(num)d selected", picked.length) : T("Select");
     if (all) { all.checked = picked.length > 0 && picked.length === boxes().length; all.indeterminate = picked.length > 0 && !all.checked; }
     boxes().forEach(function (b) { b.closest(".conv-row").classList.toggle("is-selected", b.checked); });
   }
   list.addEventListener("change", function (e) { if (e.target.name === "ids") syncBulk(); });
   if (all) all.addEventListener("change", function () { boxes().forEach(function (b) { b.checked = all.checked; }); syncBulk(); });
   bulk.addEventListener("submit", function (e) {
-    if (!boxes().some(function (b) { return b.checked; })) { e.preventDefault(); alert("Select at least one conversation first."); }
+    if (!boxes().some(function (b) { return b.checked; })) { e.preventDefault(); alert(T("Select at least one conversation first.")); }
   });
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (s) {
     s.addEventListener("change", function () { s.form.submit(); });

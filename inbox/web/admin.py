@@ -7,6 +7,8 @@ import re
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
+from ..i18n import gettext as _, install_locale, install_timezone, lazy_gettext, timezone_names
+from ..i18n.selection import LOCALE_SETTING, TIMEZONE_SETTING, valid_locale, valid_timezone
 from ..models import Mailbox, User, forget_cached_settings, get_setting, set_setting
 from ..system_mail import system_mailbox
 from ..models.mailbox import CLOSED_POLICIES
@@ -14,8 +16,9 @@ from .access import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-POLICY_LABELS = {"reopen": "Reopen the closed conversation", "new": "Always start a new conversation",
-                 "new_after_days": "Start a new one if closed for more than N days"}
+POLICY_LABELS = {"reopen": lazy_gettext("Reopen the closed conversation"),
+                 "new": lazy_gettext("Always start a new conversation"),
+                 "new_after_days": lazy_gettext("Start a new one if closed for more than N days")}
 
 
 def _get(name: str) -> str:
@@ -26,10 +29,10 @@ def _int(name: str, errors: dict, low: int = 0, high: int = 65535, optional: boo
     raw = _get(name)
     if not raw:
         if not optional:
-            errors[name] = "Required."
+            errors[name] = _("Required.")
         return None
     if not raw.isdigit() or not low <= int(raw) <= high:
-        errors[name] = f"A whole number from {low} to {high}."
+        errors[name] = _("A whole number from %(low)s to %(high)s.", low=low, high=high)
         return None
     return int(raw)
 
@@ -61,7 +64,14 @@ def settings():
     if request.method == "POST":
         fmt = _get("subject_number_format")
         if fmt.count("{number}") != 1 or len(fmt) > 40 or re.search(r"[{}]", fmt.replace("{number}", "")):
-            errors["subject_number_format"] = "Include {number} exactly once, e.g. [#{number}]."
+            errors["subject_number_format"] = _("Include {number} exactly once, e.g. [#{number}].")
+        # absent from the form (an older page, a script): keep what is set
+        default_locale = _get("default_locale") or install_locale()
+        default_timezone = _get("default_timezone") or install_timezone()
+        if not valid_locale(default_locale):
+            errors["default_locale"] = _("Choose a language from the list.")
+        if not valid_timezone(default_timezone):
+            errors["default_timezone"] = _("Choose a time zone from the list.")
         for mb in boxes:
             policy = _get(f"policy_{mb.id}")
             if policy in CLOSED_POLICIES:
@@ -73,17 +83,22 @@ def settings():
             set_setting(f"mailbox.{mb.id}.subject_number", bool(request.form.get(f"subject_number_{mb.id}")))
         if not errors:
             set_setting("subject_number_format", fmt)
+            set_setting(LOCALE_SETTING, default_locale)
+            set_setting(TIMEZONE_SETTING, default_timezone)
             forget_cached_settings()
             db.session.commit()
             # this process's config too; other processes re-read the setting within SETTINGS_TTL
             current_app.config["SUBJECT_NUMBER_FORMAT"] = fmt
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect(url_for("admin.settings"))
         db.session.rollback()
     numbers = {mb.id: bool(get_setting(f"mailbox.{mb.id}.subject_number", False)) for mb in boxes}
     return render_template("admin/settings.html", mailboxes=boxes, errors=errors, policies=POLICY_LABELS,
                            system_mailbox=system_mailbox(),
-                           fmt=request.form.get("subject_number_format") or subject_number_format(), numbers=numbers)
+                           fmt=request.form.get("subject_number_format") or subject_number_format(), numbers=numbers,
+                           default_locale=request.form.get("default_locale") or install_locale(),
+                           default_timezone=request.form.get("default_timezone") or install_timezone(),
+                           timezones=timezone_names())
 
 
 # the mailbox and people pages add their routes to bp

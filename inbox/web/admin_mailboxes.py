@@ -7,6 +7,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
+from ..i18n import gettext as _, ngettext
+from ..i18n.selection import valid_locale
 from ..models import Mailbox, get_setting, set_setting
 from ..models.mailbox import CLOSED_POLICIES, SECURITY
 from .access import admin_required
@@ -27,13 +29,13 @@ def fill_mailbox(mb: Mailbox, errors: dict) -> None:
     mb.name = _get("name")
     mb.email = _get("email").lower()
     if not mb.name:
-        errors["name"] = "Give the mailbox a name."
+        errors["name"] = _("Give the mailbox a name.")
     if not EMAIL.match(mb.email or ""):
-        errors["email"] = "An email address like support@example.com."
+        errors["email"] = _("An email address like support@example.com.")
     aliases = [a.lower() for a in _list("aliases")]
     bad = [a for a in aliases if not EMAIL.match(a)]
     if bad:
-        errors["aliases"] = f"Not an address: {', '.join(bad)}"
+        errors["aliases"] = _("Not an address: %(addresses)s", addresses=", ".join(bad))
     mb.aliases = aliases
     mb.from_name = _get("from_name") or None
     mb.reply_to = _get("reply_to") or None
@@ -43,7 +45,7 @@ def fill_mailbox(mb: Mailbox, errors: dict) -> None:
         setattr(mb, f"{proto}_user", _get(f"{proto}_user") or None)
         security = _get(f"{proto}_security")
         if security not in SECURITY:
-            errors[f"{proto}_security"] = "Choose how to connect."
+            errors[f"{proto}_security"] = _("Choose how to connect.")
         else:
             setattr(mb, f"{proto}_security", security)
         password = request.form.get(f"{proto}_password") or ""
@@ -56,11 +58,16 @@ def fill_mailbox(mb: Mailbox, errors: dict) -> None:
     mb.signature = (request.form.get("signature") or "").strip() or None
     policy = _get("closed_policy")
     if policy not in CLOSED_POLICIES:
-        errors["closed_policy"] = "Choose what happens to replies on closed conversations."
+        errors["closed_policy"] = _("Choose what happens to replies on closed conversations.")
     else:
         mb.closed_policy = policy
     mb.closed_policy_days = _int("closed_policy_days", errors, 1, 3650) or mb.closed_policy_days or 30
     mb.history_days = _int("history_days", errors, 0, 3650)
+    locale = _get("locale")
+    if locale and not valid_locale(locale):
+        errors["locale"] = _("Choose a language from the list.")
+    else:
+        mb.locale = locale or None  # None: the install's default language
     mb.portal_enabled = bool(request.form.get("portal_enabled"))
     mb.active = bool(request.form.get("active"))
 
@@ -70,7 +77,8 @@ def _unique_mailbox(mb: Mailbox, errors: dict) -> None:
         other = db.session.execute(db.select(Mailbox.id).where(getattr(Mailbox, field) == getattr(mb, field),
                                                                Mailbox.id != (mb.id or -1))).first()
         if other:
-            errors[field] = f"Another mailbox already uses this {field}."
+            errors[field] = (_("Another mailbox already uses this name.") if field == "name"
+                             else _("Another mailbox already uses this email address."))
 
 
 @bp.route("/mailboxes/new", methods=["GET", "POST"])
@@ -88,7 +96,7 @@ def mailbox_new():
             db.session.flush()
             set_setting(f"mailbox.{mb.id}.subject_number", bool(request.form.get("subject_number")))
             db.session.commit()
-            flash(f"Mailbox {mb.name} created. Use “Test connection” to check the servers.", "success")
+            flash(_("Mailbox %(name)s created. Use “Test connection” to check the servers.", name=mb.name), "success")
             return redirect(url_for("admin.mailbox_edit", mailbox_id=mb.id))
     return render_template("admin/mailbox_form.html", mb=mb, errors=errors, policies=POLICY_LABELS,
                            securities=SECURITY, subject_number=bool(request.form.get("subject_number"))), 400 if errors else 200
@@ -106,7 +114,7 @@ def mailbox_edit(mailbox_id: int):
         if not errors:
             set_setting(f"mailbox.{mb.id}.subject_number", bool(request.form.get("subject_number")))
             db.session.commit()
-            flash(f"Mailbox {mb.name} saved.", "success")
+            flash(_("Mailbox %(name)s saved.", name=mb.name), "success")
             return redirect(url_for("admin.mailbox_edit", mailbox_id=mb.id))
         db.session.rollback()
         mb = db.get_or_404(Mailbox, mailbox_id)
@@ -128,21 +136,23 @@ def check_servers(mb: Mailbox) -> list[tuple[str, bool, str]]:
             finally:
                 imap._close(client)
             missing = [f for f in mb.folders or [] if f not in folders]
-            note = f"Logged in; {len(folders)} folders." + (f" Missing: {', '.join(missing)}." if missing else "")
+            note = ngettext("Logged in; %(num)d folder.", "Logged in; %(num)d folders.", len(folders))
+            if missing:
+                note = _("%(result)s Missing: %(folders)s.", result=note, folders=", ".join(missing))
             results.append(("IMAP", not missing, note))
         except Exception as exc:
             results.append(("IMAP", False, str(exc)))
     else:
-        results.append(("IMAP", False, "No IMAP server set."))
+        results.append(("IMAP", False, _("No IMAP server set.")))
     if mb.smtp_host:
         try:
             client = send.connect_smtp(mb, timeout=10)
             send._quit(client)
-            results.append(("SMTP", True, "Connected" + (" and logged in." if mb.smtp_user else " (no login set).")))
+            results.append(("SMTP", True, _("Connected and logged in.") if mb.smtp_user else _("Connected (no login set).")))
         except Exception as exc:
             results.append(("SMTP", False, send.describe(exc).reason))
     else:
-        results.append(("SMTP", False, "No SMTP server set."))
+        results.append(("SMTP", False, _("No SMTP server set.")))
     return results
 
 
@@ -164,5 +174,5 @@ def mailbox_test(mailbox_id: int | None = None):
         db.session.expunge(probe)
     results = check_servers(probe)
     current_app.logger.info("connection test for mailbox %s: %s", mailbox_id or "(new)",
-                            ", ".join(f"{n} {'ok' if ok else 'failed'}" for n, ok, _ in results))
+                            ", ".join(f"{n} {'ok' if ok else 'failed'}" for n, ok, _note in results))
     return render_template("admin/_test_results.html", results=results)

@@ -28,17 +28,17 @@ def fill_user(user: User, errors: dict) -> None:
     user.name = _get("name")
     user.email = _get("email").lower()
     if not user.name:
-        errors["name"] = "Enter a name."
+        errors["name"] = _("Enter a name.")
     if not EMAIL.match(user.email or ""):
-        errors["email"] = "An email address like sam@example.com."
+        errors["email"] = _("An email address like sam@example.com.")
     elif db.session.execute(db.select(User.id).where(User.email == user.email, User.id != (user.id or -1))).first():
-        errors["email"] = "Someone already has this email."
+        errors["email"] = _("Someone already has this email.")
     role = _get("role")
     if role not in ("admin", "agent"):
-        errors["role"] = "Choose a role."
+        errors["role"] = _("Choose a role.")
     else:
         if user.id and user.role == "admin" and role != "admin" and not _admins_left(user):
-            errors["role"] = "This is the last active admin; make someone else admin first."
+            errors["role"] = _("This is the last active admin; make someone else admin first.")
         else:
             user.role = role
     ids = {int(i) for i in request.form.getlist("mailboxes") if i.isdigit()}
@@ -70,11 +70,11 @@ def user_new():
                 try:
                     send_reset_mail(user, invited=True)
                     db.session.commit()
-                    flash(f"{user.name} added; an invitation is on its way to {user.email}.", "success")
+                    flash(_("%(name)s added; an invitation is on its way to %(address)s.", name=user.name, address=user.email), "success")
                 except Exception as exc:
-                    flash(f"{user.name} added, but the invitation could not be sent: {exc}", "error")
+                    flash(_("%(name)s added, but the invitation could not be sent: %(reason)s", name=user.name, reason=exc), "error")
             else:
-                flash(f"{user.name} added.", "success")
+                flash(_("%(name)s added.", name=user.name), "success")
             return redirect(url_for("admin.users"))
         if user in db.session:
             db.session.expunge(user)
@@ -92,14 +92,14 @@ def user_edit(user_id: int):
             fill_user(user, errors)
             active = bool(request.form.get("active"))
             if not active and user.id == current_user.id:
-                errors["active"] = "You cannot deactivate yourself."
+                errors["active"] = _("You cannot deactivate yourself.")
             elif not active and user.role == "admin" and not _admins_left(user):
-                errors["active"] = "This is the last active admin."
+                errors["active"] = _("This is the last active admin.")
             else:
                 user.active = active
         if not errors:
             db.session.commit()
-            flash(f"{user.name} saved.", "success")
+            flash(_("%(name)s saved.", name=user.name), "success")
             return redirect(url_for("admin.users"))
         db.session.rollback()
     return render_template("admin/user_form.html", user=user, errors=errors, mailboxes=boxes), 400 if errors else 200
@@ -116,5 +116,5 @@ def user_reset(user_id: int):
         db.session.commit()
         flash(_("A link to set a password is on its way to %(email)s.", email=user.email), "success")
     except Exception as exc:
-        flash(f"Could not send the email: {exc}", "error")
+        flash(_("Could not send the email: %(reason)s", reason=exc), "error")
     return redirect(url_for("admin.user_edit", user_id=user.id))

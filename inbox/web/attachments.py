@@ -18,6 +18,8 @@ from flask import Blueprint, abort, send_file
 from flask_login import login_required
 
 from .. import storage
+from ..extensions import db
+from ..i18n.formatting import format_filesize
 from ..models import Attachment
 from .access import attachment_or_404
 
@@ -81,15 +83,6 @@ def is_previewable(att: Attachment) -> bool:
     return (att.content_type or "").split(";")[0].strip().lower() in INLINE_TYPES
 
 
-def human_size(n: int | None) -> str:
-    n = n or 0
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}".replace(".0 ", " ")
-        n /= 1024
-    return f"{n} GB"
-
-
 def init_app(app) -> None:
-    app.jinja_env.filters["filesize"] = human_size
+    app.jinja_env.filters["filesize"] = format_filesize  # in the viewer's locale
     app.jinja_env.globals["is_previewable"] = is_previewable

@@ -26,7 +26,8 @@ from sqlalchemy.orm import lazyload
 
 from .. import ratelimit
 from ..extensions import db, login_manager
-from ..i18n import gettext as _, ngettext
+from ..i18n import N_, force_locale, gettext as _, install_locale, ngettext
+from ..i18n.selection import browser_locale, timezone_names, valid_locale, valid_timezone
 from ..models import User, utcnow
 from ..passwords import password_problem
 from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
@@ -130,26 +131,34 @@ def profile():
     if request.method == "POST":
         name = (request.form.get("name") or "").strip()
         if not name:
-            errors["name"] = "Your name is shown to customers and colleagues; it cannot be empty."
+            errors["name"] = _("Your name is shown to customers and colleagues; it cannot be empty.")
         new = request.form.get("new_password") or ""
         if new:
             if not user.check_password(request.form.get("current_password") or ""):
-                errors["current_password"] = "That is not your current password."
+                errors["current_password"] = _("That is not your current password.")
             elif password_problem(new):
                 errors["new_password"] = password_problem(new)
             elif new != request.form.get("confirm_password"):
-                errors["confirm_password"] = "The two new passwords differ."
+                errors["confirm_password"] = _("The two new passwords differ.")
+        locale = request.form.get("locale") or ""
+        if locale and not valid_locale(locale):
+            errors["locale"] = _("Choose a language from the list.")
+        zone = request.form.get("timezone") or ""
+        if zone and not valid_timezone(zone):
+            errors["timezone"] = _("Choose a time zone from the list.")
         if not errors:
             user.name = name
+            user.locale = locale or None  # None: the browser's language, else the install's
+            user.timezone = zone or None
             user.signature = request.form.get("signature", "").strip() or None
             if new:
                 user.set_password(new)
                 # other sessions end with the old password; this one goes on under the new fingerprint
                 login_user(user, remember=bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))))
             db.session.commit()
-            flash("Profile saved.", "success")
+            flash(_("Profile saved."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", user=user, errors=errors), 400 if errors else 200
+    return render_template("auth/profile.html", user=user, errors=errors, timezones=timezone_names()), 400 if errors else 200
 
 
 # ---- password reset ----------------------------------------------------------------------------
@@ -191,15 +200,18 @@ def _reset_mail(user: User | None, email: str, invited: bool = False):
     link = external_url("auth.reset", token=token)
     hours = current_app.config.get("RESET_MAX_AGE", RESET_MAX_AGE) // 3600 or 1
     name = user.first_name if user is not None else ""
-    intro = (_("You have been invited to the team inbox. Choose a password to get started:") if invited else
-             _("Someone (hopefully you) asked to reset the password for this inbox account. Choose a new one here:"))
-    expiry = ngettext("The link works once and expires in %(num)d hour. If you did not ask for this, "
-                      "ignore this message.",
-                      "The link works once and expires in %(num)d hours. If you did not ask for this, "
-                      "ignore this message.", hours)
-    text = _("Hello %(name)s,\n\n%(intro)s\n\n%(link)s\n\n%(expiry)s\n", name=name, intro=intro, link=link,
-             expiry=expiry)
-    subject = _("Your inbox invitation") if invited else _("Reset your inbox password")
+    # the agent's own language; an invitee has none yet (unless the admin chose it): the install's
+    own = valid_locale(user.locale) if user is not None else None
+    language = own or (install_locale() if invited else browser_locale() or install_locale())
+    with force_locale(language):
+        intro = (_("You have been invited to the team inbox. Choose a password to get started:") if invited else
+                 _("Someone (hopefully you) asked to reset the password for this inbox account. Choose a new one here:"))
+        text = "\n\n".join([
+            _("Hello %(name)s,", name=name), intro, link,
+            ngettext("The link works once and expires in %(num)d hour. If you did not ask for this, ignore this message.",
+                     "The link works once and expires in %(num)d hours. If you did not ask for this, ignore this message.",
+                     hours)]) + "\n"
+        subject = _("Your inbox invitation") if invited else _("Reset your inbox password")
     message_id, mime = build_system_mail(mailbox, user.name if user else "", email, subject, text)
     return mailbox, message_id, mime
 
@@ -250,13 +262,13 @@ def reset(token: str):
         if password_problem(new):
             errors["password"] = password_problem(new)
         elif new != request.form.get("confirm"):
-            errors["confirm"] = "The two passwords differ."
+            errors["confirm"] = _("The two passwords differ.")
         else:
             user.set_password(new)  # changes the fingerprint: this link is now spent
             ratelimit.clear("login_fail", key_prefix=f"{user.email}|")
             ratelimit.clear("login_fail_account", user.email)
             db.session.commit()
-            flash("Your password is set. Log in with it now.", "success")
+            flash(_("Your password is set. Log in with it now."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", invalid=False, user=user, errors=errors), 400 if errors else 200
 
@@ -271,7 +283,8 @@ def _wants_json() -> bool:
 def init_app(app) -> None:
     ui.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = N_("Please log in to continue.")
+    login_manager.localize_callback = _  # translated when flashed, in the visitor's language
     login_manager.login_message_category = "info"
 
     @login_manager.unauthorized_handler

@@ -7,7 +7,7 @@ first and the agent's text kept, and "Send anyway" re-posts with ``force``.
 """
 from __future__ import annotations
 
-from email.utils import formataddr, getaddresses
+from email.utils import getaddresses
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session,
                    url_for)
@@ -15,7 +15,10 @@ from flask_login import current_user, login_required
 
 from .. import conversations
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n.formatting import format_filesize
 from ..mail import outbox
+from ..mail.compose import readable_address
 from ..models import Attachment, Draft, Mailbox, ThreadItem, utcnow
 from ..sanitize import format_text
 from .. import storage
@@ -37,8 +40,9 @@ def _addresses(raw: str | None) -> list[str]:
     out = []
     for name, addr in getaddresses([(raw or "").replace(";", ",")]):
         if addr or name:
-            out.append(formataddr((name, addr)) if name and addr else (addr or name))
+            out.append(readable_address(name, addr) if name and addr else (addr or name))
     return out
+
 
 
 def _bad_address(addrs: list[str]) -> str | None:
@@ -59,8 +63,8 @@ def uploads() -> list[tuple[str, str, bytes]]:
         data = f.stream.read(limit + 1) if limit else f.stream.read()
         total += len(data)
         if limit and (len(data) > limit or total > limit):
-            mb = limit / (1024 * 1024)
-            raise UploadError(f"“{f.filename}” is too large: attachments may be at most {mb:g} MB in total.")
+            raise UploadError(_("“%(file)s” is too large: attachments may be at most %(size)s in total.",
+                                file=f.filename, size=format_filesize(limit)))
         out.append((f.filename, f.mimetype or "application/octet-stream", data))
     return out
 
@@ -86,13 +90,13 @@ def reply(number: int):
     status_after = request.form.get("status_after", "")
     errors = {}
     if not text.strip():
-        errors["text"] = "Write something before sending."
+        errors["text"] = _("Write something before sending.")
     if bad := _bad_address(to + cc + bcc):
-        errors["to"] = f"Check the recipients: “{bad}” is not an email address."
+        errors["to"] = _("Check the recipients: “%(address)s” is not an email address.", address=bad)
     elif any((request.form.get(k) or "").strip() and not parsed for k, parsed in (("to", to), ("cc", cc), ("bcc", bcc))):
-        errors["to"] = "Check the recipients: an address could not be read."
+        errors["to"] = _("Check the recipients: an address could not be read.")
     if status_after not in STATUS_AFTER:
-        errors["status_after"] = "Choose a valid status."
+        errors["status_after"] = _("Choose a valid status.")
     try:
         files = uploads()
     except UploadError as exc:
@@ -128,7 +132,7 @@ def undo(number: int, item_id: int):
         abort(404)
     kind = "forward" if item.type == "forward" else "reply"
     if not outbox.cancel(item):
-        flash("Too late to undo: the message has already gone out.", "warning")
+        flash(_("Too late to undo: the message has already gone out."), "warning")
         return redirect(url_for("conversation.show", number=conv.number) + f"#item-{item.id}")
     old = session.get("undo_status", {}).pop(str(item.id), None)
     session.modified = True
@@ -142,7 +146,7 @@ def undo(number: int, item_id: int):
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(ok=True, text=item.new_text or "")
-    flash("Sending cancelled. Your message is back in the editor.", "success")
+    flash(_("Sending cancelled. Your message is back in the editor."), "success")
     return redirect(url_for("conversation.show", number=conv.number, mode=kind) + "#editor")
 
 
@@ -177,7 +181,7 @@ def forward(number: int):
         if item is None or item.conversation_id != conv.id or item.type == "note":
             abort(404)
     if not to or _bad_address(to):
-        return _rerender(conv, 400, "forward", {"to": "Enter the address to forward to."})
+        return _rerender(conv, 400, "forward", {"to": _("Enter the address to forward to.")})
     fwd = outbox.queue_forward(conv, current_user._get_current_object(), to, request.form.get("text", ""), item=item)
     _clear_draft(conv.id, "forward")
     db.session.commit()
@@ -246,15 +250,15 @@ def new():
         mailbox = mailbox_or_404(int(form["mailbox_id"])) if form["mailbox_id"].isdigit() else None
         to, cc, bcc = (_addresses(form[k]) for k in ("to", "cc", "bcc"))
         if mailbox is None:
-            errors["mailbox_id"] = "Choose the mailbox to send from."
+            errors["mailbox_id"] = _("Choose the mailbox to send from.")
         if not to:
-            errors["to"] = "Enter at least one recipient."
+            errors["to"] = _("Enter at least one recipient.")
         elif bad := _bad_address(to + cc + bcc):
-            errors["to"] = f"“{bad}” is not an email address."
+            errors["to"] = _("“%(address)s” is not an email address.", address=bad)
         if not form["subject"].strip():
-            errors["subject"] = "A new conversation needs a subject."
+            errors["subject"] = _("A new conversation needs a subject.")
         if not form["text"].strip():
-            errors["text"] = "Write the message."
+            errors["text"] = _("Write the message.")
         try:
             files = uploads()
         except UploadError as exc:
@@ -271,7 +275,7 @@ def new():
             else:
                 _clear_draft(None, "new")
                 db.session.commit()
-                flash(f"Conversation #{conv.number} started; the message is on its way.", "success")
+                flash(_("Conversation #%(number)s started; the message is on its way.", number=conv.number), "success")
                 return redirect(url_for("conversation.show", number=conv.number))
     status = 400 if errors else 200
     return render_template("compose/new.html", mailboxes=mailboxes, form=form, errors=errors,

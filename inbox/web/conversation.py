@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from email.utils import formataddr
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template,
                    request, send_file, url_for)
@@ -17,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, RawMessage, ThreadItem, User, utcnow
 from ..sanitize import finish_email_html
 from . import thread_view
@@ -88,10 +88,11 @@ def page_context(conv: Conversation, **extra) -> dict:
     items = [i for i in conv.items if i.send_status != "cancelled"]
     if order == "newest":
         items.reverse()
+    from ..mail.compose import readable_address
     from ..mail.outbox_build import reply_anchor, reply_targets
 
     targets = reply_targets(conv, reply_anchor(conv))
-    reply_to = ", ".join(formataddr((n, e)) for n, e in targets.to)
+    reply_to = ", ".join(readable_address(n, e) if n else e for n, e in targets.to)
     ctx = dict(conv=conv, items=items, order=order, agents=assignable_agents(conv), mailboxes=movable_mailboxes(),
                drafts=_drafts(conv), last_item_id=thread_view.last_item_id(conv.id),
                others=others_present(conv), undo=undo_window(conv), tv=thread_view, default_to=reply_to,
@@ -112,7 +113,7 @@ def show(number: int):
     if conv.merged_into_id:
         winner = db.session.get(Conversation, conv.merged_into_id)
         if winner is not None and current_user.can_see_mailbox(winner.mailbox_id):
-            flash(f"#{conv.number} was merged into #{winner.number}.", "info")
+            flash(_("#%(number)s was merged into #%(winner)s.", number=conv.number, winner=winner.number), "info")
             return redirect(url_for("conversation.show", number=winner.number))
     # a GET changes nothing (a link from another site must not mark conversations read, review
     # finding 27): the page's first presence heartbeat (a CSRF-checked POST, 300 ms after load)
@@ -219,9 +220,9 @@ def retry(number: int, item_id: int):
     if item is None or item.conversation_id != conv.id or not item.is_outgoing:
         abort(404)
     if outbox_retry(item):
-        flash("The message is queued to be sent again.", "success")
+        flash(_("The message is queued to be sent again."), "success")
     else:
-        flash("That message is not waiting for a retry.", "warning")
+        flash(_("That message is not waiting for a retry."), "warning")
     return redirect(url_for("conversation.show", number=conv.number) + f"#item-{item.id}")
 
 

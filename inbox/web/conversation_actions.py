@@ -3,7 +3,7 @@ and the customer's name and addresses. Each is a CSRF-checked POST that goes thr
 inbox.conversations / inbox.customers, commits, and returns to the page."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -12,10 +12,11 @@ from .. import conversations
 from ..customers import add_email
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n.formatting import format_datetime, viewer_zone
+from ..i18n.labels import status_label
 from ..models import STATUSES, Conversation, Mailbox, User
 from .access import conversation_by_number_or_404, may_edit_customer
 from .conversation import bp
-from .ui import STATUS_LABELS
 
 
 def _back(conv: Conversation, anchor: str = ""):
@@ -28,11 +29,11 @@ def set_status(number: int):
     conv = conversation_by_number_or_404(number)
     status = request.form.get("status", "")
     if status not in STATUSES:
-        flash("Choose a valid status.", "error")
+        flash(_("Choose a valid status."), "error")
         return _back(conv)
     if conversations.set_status(conv, status, by=current_user):
         db.session.commit()
-        flash(f"Status changed to {STATUS_LABELS.get(status, status)}.", "success")
+        flash(_("Status changed to %(status)s.", status=status_label(status)), "success")
     return _back(conv)
 
 
@@ -47,7 +48,7 @@ def assign(number: int):
     elif raw:
         assignee = db.session.get(User, int(raw)) if raw.isdigit() else None
         if assignee is None or not assignee.active:
-            flash("That agent does not exist.", "error")
+            flash(_("That agent does not exist."), "error")
             return _back(conv)
     try:
         changed = conversations.assign(conv, assignee, by=current_user)
@@ -56,7 +57,7 @@ def assign(number: int):
         return _back(conv)
     if changed:
         db.session.commit()
-        flash(f"Assigned to {assignee.name}." if assignee else "Unassigned.", "success")
+        flash(_("Assigned to %(name)s.", name=assignee.name) if assignee else _("Unassigned."), "success")
     return _back(conv)
 
 
@@ -66,7 +67,7 @@ def add_tag(number: int):
     conv = conversation_by_number_or_404(number)
     names = [n.strip() for n in request.form.get("tag", "").split(",") if n.strip()]
     if not names or any(len(n) > 80 for n in names):
-        flash("A tag needs a name of at most 80 characters.", "error")
+        flash(_("A tag needs a name of at most 80 characters."), "error")
         return _back(conv)
     for name in names:
         conversations.add_tag(conv, name, by=current_user)
@@ -84,14 +85,16 @@ def remove_tag(number: int):
 
 
 def _snooze_until(form) -> datetime | None:
-    """A preset ("tomorrow", "3d", "1w") or a local date-time plus the browser's UTC offset."""
-    now = datetime.now(timezone.utc)
-    offset = timedelta(minutes=int(form.get("tz_offset") or 0)) if (form.get("tz_offset") or "0").lstrip("-").isdigit() else timedelta()
+    """A preset ("tomorrow", "3d", "1w": 9:00 that day) or a date-time, both in the agent's time
+    zone (the one every time on the page is shown in), converted with zoneinfo so DST is right.
+    (The form's tz_offset, a fixed browser offset, is no longer used.)"""
+    zone = viewer_zone()
+    now = datetime.now(timezone.utc).astimezone(zone)
     preset = form.get("preset")
     if preset in ("tomorrow", "3d", "1w"):
         days = {"tomorrow": 1, "3d": 3, "1w": 7}[preset]
-        local = (now - offset + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
-        return local + offset
+        day = (now + timedelta(days=days)).date()
+        return datetime.combine(day, time(9, 0), tzinfo=zone).astimezone(timezone.utc)
     raw = form.get("until", "")
     for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d"):
         try:
@@ -100,7 +103,7 @@ def _snooze_until(form) -> datetime | None:
             continue
         if fmt == "%Y-%m-%d":
             local = local.replace(hour=9)
-        return local.replace(tzinfo=timezone.utc) + offset
+        return local.replace(tzinfo=zone).astimezone(timezone.utc)
     return None
 
 
@@ -110,11 +113,11 @@ def snooze(number: int):
     conv = conversation_by_number_or_404(number)
     until = _snooze_until(request.form)
     if until is None or until <= datetime.now(timezone.utc):
-        flash("Choose a time in the future to snooze until.", "error")
+        flash(_("Choose a time in the future to snooze until."), "error")
         return _back(conv)
     conversations.snooze(conv, until, by=current_user)
     db.session.commit()
-    flash(f"Snoozed until {until:%b %-d, %H:%M} UTC; it comes back as active then.", "success")
+    flash(_("Snoozed until %(time)s; it comes back as active then.", time=format_datetime(until)), "success")
     return _back(conv)
 
 
@@ -127,14 +130,14 @@ def merge(number: int):
     if raw.isdigit():
         other = db.session.execute(db.select(Conversation).where(Conversation.number == int(raw))).scalar_one_or_none()
     if other is None or not current_user.can_see_mailbox(other.mailbox_id) or other.merged_into_id:
-        flash(f"There is no conversation #{raw} you can merge." if raw else "Enter a conversation number.", "error")
+        flash(_("There is no conversation #%(number)s you can merge.", number=raw) if raw else _("Enter a conversation number."), "error")
         return _back(conv)
     if other.id == conv.id:
-        flash("A conversation cannot be merged into itself.", "error")
+        flash(_("A conversation cannot be merged into itself."), "error")
         return _back(conv)
     conversations.merge(conv, other, by=current_user)
     db.session.commit()
-    flash(f"#{other.number} was merged into this conversation; its history is below.", "success")
+    flash(_("#%(number)s was merged into this conversation; its history is below.", number=other.number), "success")
     return _back(conv)
 
 
@@ -145,11 +148,11 @@ def move(number: int):
     raw = request.form.get("mailbox", "")
     mailbox = db.session.get(Mailbox, int(raw)) if raw.isdigit() else None
     if mailbox is None or not current_user.can_see_mailbox(mailbox.id):
-        flash("Choose a mailbox you have access to.", "error")
+        flash(_("Choose a mailbox you have access to."), "error")
         return _back(conv)
     conversations.move(conv, mailbox, by=current_user)
     db.session.commit()
-    flash(f"Moved to {mailbox.name}.", "success")
+    flash(_("Moved to %(mailbox)s.", mailbox=mailbox.name), "success")
     return _back(conv)
 
 
@@ -158,18 +161,18 @@ def move(number: int):
 def customer_name(number: int):
     conv = conversation_by_number_or_404(number)
     if conv.customer is None:
-        flash("This conversation has no customer.", "error")
+        flash(_("This conversation has no customer."), "error")
         return _back(conv)
     if not may_edit_customer(conv.customer):
-        flash("This customer also writes to mailboxes you cannot see; ask an admin to change them.", "error")
+        flash(_("This customer also writes to mailboxes you cannot see; ask an admin to change them."), "error")
         return _back(conv)
     name = request.form.get("name", "").strip()
     if len(name) > 200:
-        flash("That name is too long.", "error")
+        flash(_("That name is too long."), "error")
         return _back(conv)
     conv.customer.name = name or None
     db.session.commit()
-    flash("Customer updated.", "success")
+    flash(_("Customer updated."), "success")
     return _back(conv)
 
 
@@ -194,5 +197,5 @@ def customer_email(number: int):
         return _back(conv)
     conversations.record_event(conv, "customer_email_added", by=current_user, email=email.lower())
     db.session.commit()
-    flash(_("Added %(email)s to %(name)s.", email=email.lower(), name=conv.customer.display_name), "success")
+    flash(_("Added %(address)s to %(customer)s.", address=email.lower(), customer=conv.customer.display_name), "success")
     return _back(conv)

@@ -8,19 +8,19 @@ from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..i18n import gettext as _
+from ..i18n import gettext as _, lazy_gettext
 
 bp = Blueprint("errors", __name__)
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Go back, reload the page and try again."),
-    403: ("You don't have access to this page", "Ask an admin if you think you should."),
-    404: ("Page not found", "The link may be old, or the item was deleted or moved."),
-    405: ("That action is not available here", "Go back and use the page's buttons."),
-    413: ("That upload is too large", "Send smaller files, or fewer at once."),
-    429: ("Too many requests", "Wait a moment, then try again."),
-    500: ("Something went wrong on our side", "The error was logged. Try again in a moment."),
+    400: (lazy_gettext("Something in that request was not right"), lazy_gettext("Go back, reload the page and try again.")),
+    403: (lazy_gettext("You don't have access to this page"), lazy_gettext("Ask an admin if you think you should.")),
+    404: (lazy_gettext("Page not found"), lazy_gettext("The link may be old, or the item was deleted or moved.")),
+    405: (lazy_gettext("That action is not available here"), lazy_gettext("Go back and use the page's buttons.")),
+    413: (lazy_gettext("That upload is too large"), lazy_gettext("Send smaller files, or fewer at once.")),
+    429: (lazy_gettext("Too many requests"), lazy_gettext("Wait a moment, then try again.")),
+    500: (lazy_gettext("Something went wrong on our side"), lazy_gettext("The error was logged. Try again in a moment.")),
 }
 
 
@@ -31,7 +31,7 @@ def _render(code: int, title: str, hint: str):
         # the Host header is not ours (TRUSTED_HOSTS): no URL can be built, so no page layout
         return f"{title}. {hint}", code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.headers.get("HX-Request"):
-        return f"{title}. {hint}", code  # a fragment swap must not pull a whole page into the view
+        return _("%(title)s. %(hint)s", title=title, hint=hint), code  # a fragment swap must not pull a whole page into the view
     if request.path.startswith("/portal"):
         from ..themes import render_portal
 
@@ -51,7 +51,7 @@ def _http_error(exc: HTTPException):
 
 
 def _csrf_error(exc: CSRFError):
-    return _render(400, "This form has expired", "Reload the page and send it again.")
+    return _render(400, _("This form has expired"), _("Reload the page and send it again."))
 
 
 def _server_error(exc: InternalServerError):
@@ -59,7 +59,7 @@ def _server_error(exc: InternalServerError):
         return _render(500, *MESSAGES[500])
     except Exception:  # the error page must never raise in turn
         log.exception("error page failed")
-        return "Something went wrong on our side.", 500
+        return "Something went wrong on our side.", 500  # English on purpose: translating could fail too
 
 
 def init_app(app) -> None:

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from .. import conversations as convs
 from ..extensions import db
+from ..i18n import gettext as _, ngettext
 from ..models import STATUSES, Conversation, Mailbox, Tag, User, conversation_tag
 from . import listing
 from .auth import _safe_next
@@ -80,7 +81,7 @@ def index():
 def _title(view: listing.View, mailboxes: list[Mailbox]) -> str:
     label = dict((k, l) for k, l, _c in listing.FOLDERS)[view.folder]
     box = next((m.name for m in mailboxes if m.id == view.mailbox_id), None)
-    return f"{label} · {box}" if box else label
+    return _("%(folder)s · %(mailbox)s", folder=label, mailbox=box) if box else str(label)
 
 
 @bp.post("/inbox/bulk")
@@ -92,7 +93,7 @@ def bulk():
     # "/\\evil.test" and "/\t/evil.test" pass a startswith("/") test but browsers go off-site
     back = _safe_next(request.form.get("back")) or url_for("inbox_list.index")
     if not ids:
-        flash("Select at least one conversation first.", "warning")
+        flash(_("Select at least one conversation first."), "warning")
         return redirect(back)
     targets = [conversation_or_404(i) for i in ids]  # a hidden id anywhere fails the whole request
     changed = 0
@@ -102,8 +103,12 @@ def bulk():
             if status not in STATUSES:
                 abort(400)
             changed = sum(convs.set_status(c, status, by=user) for c in targets)
-            message = {"closed": "Closed {n}.", "spam": "Marked {n} as spam.", "active": "Reopened {n}.",
-                       "pending": "Set {n} to pending."}[status]
+            message = {
+                "closed": lambda n: ngettext("Closed %(num)d conversation.", "Closed %(num)d conversations.", n),
+                "spam": lambda n: ngettext("Marked %(num)d conversation as spam.", "Marked %(num)d conversations as spam.", n),
+                "active": lambda n: ngettext("Reopened %(num)d conversation.", "Reopened %(num)d conversations.", n),
+                "pending": lambda n: ngettext("Set %(num)d conversation to pending.", "Set %(num)d conversations to pending.", n),
+            }[status]
         elif action == "assign":
             raw = request.form.get("assignee", "")
             assignee = None
@@ -114,14 +119,21 @@ def bulk():
                 if assignee is None or not assignee.active:
                     abort(400)
             changed = sum(convs.assign(c, assignee, by=user) for c in targets)
-            message = f"Assigned {{n}} to {assignee.name}." if assignee else "Unassigned {n}."
+            if assignee:
+                message = lambda n: ngettext("Assigned %(num)d conversation to %(name)s.",  # noqa: E731
+                                             "Assigned %(num)d conversations to %(name)s.", n, name=assignee.name)
+            else:
+                message = lambda n: ngettext("Unassigned %(num)d conversation.",  # noqa: E731
+                                             "Unassigned %(num)d conversations.", n)
         elif action == "tag":
             name = (request.form.get("tag") or "").strip()
             if not name:
-                flash("Type a tag name to add.", "warning")
+                flash(_("Type a tag name to add."), "warning")
                 return redirect(back)
             changed = sum(convs.add_tag(c, name, by=user) for c in targets)
-            message = f"Tagged {{n}} “{name.strip().lower()}”."
+            tag = name.strip().lower()
+            message = lambda n: ngettext("Tagged %(num)d conversation “%(tag)s”.",  # noqa: E731
+                                         "Tagged %(num)d conversations “%(tag)s”.", n, tag=tag)
         else:
             abort(400)
     except ValueError as exc:
@@ -129,6 +141,5 @@ def bulk():
         flash(str(exc), "error")
         return redirect(back)
     db.session.commit()
-    noun = "1 conversation" if changed == 1 else f"{changed} conversations"
-    flash(message.format(n=noun) if changed else "Nothing needed changing.", "success")
+    flash(message(changed) if changed else _("Nothing needed changing."), "success")
     return redirect(back)

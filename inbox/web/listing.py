@@ -11,24 +11,25 @@ from datetime import datetime, timezone
 from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
-from ..i18n import lazy_gettext
+from ..i18n import lazy_gettext, lazy_pgettext
 from ..models import Conversation, Draft, Tag, User, conversation_tag
 from .access import visible
 
 # (key, label, shows a count)
 FOLDERS = [
-    ("unassigned", "Unassigned", True),
-    ("mine", "Mine", True),
-    ("assigned", "Assigned", True),
-    ("pending", "Pending", True),
-    ("drafts", "Drafts", True),
-    ("closed", "Closed", False),
-    ("spam", "Spam", True),
+    ("unassigned", lazy_pgettext("folder", "Unassigned"), True),
+    ("mine", lazy_pgettext("folder", "Mine"), True),
+    ("assigned", lazy_pgettext("folder", "Assigned"), True),
+    ("pending", lazy_pgettext("folder", "Pending"), True),
+    ("drafts", lazy_pgettext("folder", "Drafts"), True),
+    ("closed", lazy_pgettext("folder", "Closed"), False),
+    ("spam", lazy_pgettext("folder", "Spam"), True),
     ("automated", lazy_gettext("Bounces & auto-replies"), False),
-    ("all", "All", False),
+    ("all", lazy_pgettext("folder", "All"), False),
 ]
 FOLDER_KEYS = [key for key, _label, _count in FOLDERS]
-SORTS = {"newest": "Newest activity", "oldest": "Oldest activity", "number": "Number"}
+SORTS = {"newest": lazy_gettext("Newest activity"), "oldest": lazy_gettext("Oldest activity"),
+         "number": lazy_gettext("Number")}
 PAGE_SIZE = 50
 
 

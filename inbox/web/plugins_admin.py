@@ -8,6 +8,8 @@ from flask_login import current_user
 
 from .. import plugin_settings as ps
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n.formatting import format_number
 from ..models import Mailbox
 from ..plugin_host import host
 from .access import admin_required
@@ -48,7 +50,7 @@ def set_enabled(name: str):
     enabled = request.form.get("enabled") == "1"
     host().set_state(name, enabled=enabled)
     title = _title_summary(name, host().description(name))[0]
-    flash(f"{title} {'enabled' if enabled else 'disabled'}.", "success")
+    flash(_("%(plugin)s enabled.", plugin=title) if enabled else _("%(plugin)s disabled.", plugin=title), "success")
     return redirect(url_for(".index"))
 
 
@@ -78,7 +80,7 @@ def settings(name: str):
         errors = _save(name, shown, mailbox)
         if not errors:
             db.session.commit()
-            flash(f"{_title_summary(name, host().description(name))[0]} settings saved.", "success")
+            flash(_("%(plugin)s settings saved.", plugin=_title_summary(name, host().description(name))[0]), "success")
             return redirect(url_for(".settings", name=name, mailbox=mailbox.id if mailbox else None))
         db.session.rollback()
     fields = [_field(name, spec, mailbox, errors) for spec in shown]
@@ -134,6 +136,13 @@ def _field_error(spec, message: str | None) -> str | None:
         return None
     message = message.removeprefix(f"{spec.label}: ")
     if message.startswith("expected a number"):
-        bounds = [f"from {spec.min:g}" if spec.min is not None else "", f"to {spec.max:g}" if spec.max is not None else ""]
-        return " ".join(["Enter a number", *[b for b in bounds if b]]) + "."
+        low = format_number(spec.min) if spec.min is not None else None
+        high = format_number(spec.max) if spec.max is not None else None
+        if low is not None and high is not None:
+            return _("Enter a number from %(low)s to %(high)s.", low=low, high=high)
+        if low is not None:
+            return _("Enter a number from %(low)s.", low=low)
+        if high is not None:
+            return _("Enter a number up to %(high)s.", high=high)
+        return _("Enter a number.")
     return message[:1].upper() + message[1:]

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import set_setting
 from ..storage import store
 from ..themes import BRANDING_SETTING, THEME_SETTING, active_theme_name, branding, discover
@@ -38,7 +39,7 @@ def activate():
         abort(404)
     set_setting(THEME_SETTING, name)
     db.session.commit()
-    flash(f"The portal now uses the {discover()[name].title} theme.", "success")
+    flash(_("The portal now uses the %(theme)s theme.", theme=discover()[name].title), "success")
     return redirect(url_for(".index"))
 
 
@@ -50,9 +51,9 @@ def save_branding():
     name = request.form.get("name", "").strip()
     color = request.form.get("brand_color", "").strip()
     if not name:
-        errors["name"] = "The portal needs a name."
+        errors["name"] = _("The portal needs a name.")
     if not COLOR.match(color):
-        errors["brand_color"] = "Use a colour like #2f6fed."
+        errors["brand_color"] = _("Use a colour like #2f6fed.")
     updated = {**current, "name": name or current["name"], "brand_color": color if COLOR.match(color) else current["brand_color"],
                "footer_text": request.form.get("footer_text", "").strip()[:500],
                "custom_css": request.form.get("custom_css", "")[:20000]}
@@ -60,9 +61,9 @@ def save_branding():
     if upload and upload.filename:
         data = upload.read(2 * 1024 * 1024 + 1)
         if upload.mimetype not in LOGO_TYPES:
-            errors["logo"] = "The logo must be a PNG, JPEG, GIF or WebP image."
+            errors["logo"] = _("The logo must be a PNG, JPEG, GIF or WebP image.")
         elif len(data) > 2 * 1024 * 1024:
-            errors["logo"] = "The logo must be smaller than 2 MB."
+            errors["logo"] = _("The logo must be smaller than 2 MB.")
         else:
             updated["logo"] = {"sha256": store(data), "content_type": upload.mimetype}
     if request.form.get("remove_logo"):
@@ -73,7 +74,7 @@ def save_branding():
                                errors=errors), 400
     set_setting(BRANDING_SETTING, updated)
     db.session.commit()
-    flash("Branding saved.", "success")
+    flash(_("Branding saved."), "success")
     return redirect(url_for(".index"))
 
 

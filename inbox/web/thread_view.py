@@ -10,15 +10,17 @@ from markupsafe import Markup
 
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n.formatting import format_datetime
 from ..models import Attachment, ThreadItem, User
 from ..sanitize import format_text, plain_to_html
+from ..i18n.labels import status_label
 
 # what counts as "something new happened" for the collision warning (events do not)
 NEWS_TYPES = ("customer", "reply", "forward", "note", "auto_reply")
 
 
 def actor(item: ThreadItem) -> str:
-    return item.author.name if item.author is not None else "System"
+    return item.author.name if item.author is not None else _("System")
 
 
 def describe_event(item: ThreadItem) -> str:
@@ -26,28 +28,33 @@ def describe_event(item: ThreadItem) -> str:
     kind = ev.get("kind")
     who = actor(item)
     if kind == "status":
-        return f"{who} changed the status to {ev.get('new')}" if item.author else f"Status changed to {ev.get('new')}"
+        status = status_label(ev.get("new") or "")
+        return (_("%(who)s changed the status to %(status)s", who=who, status=status) if item.author
+                else _("Status changed to %(status)s", status=status))
     if kind == "assigned":
         if not ev.get("to"):
-            return f"{who} unassigned this conversation"
+            return _("%(who)s unassigned this conversation", who=who)
         if item.author is not None and ev.get("to") == item.author_id:
-            return f"{who} took this conversation"
-        return f"{who} assigned this to {ev.get('to_name') or 'someone'}"
+            return _("%(who)s took this conversation", who=who)
+        if ev.get("to_name"):
+            return _("%(who)s assigned this to %(name)s", who=who, name=ev["to_name"])
+        return _("%(who)s assigned this to someone", who=who)
     if kind == "tagged":
-        return f"{who} added the tag “{ev.get('tag')}”"
+        return _("%(who)s added the tag “%(tag)s”", who=who, tag=ev.get("tag"))
     if kind == "untagged":
-        return f"{who} removed the tag “{ev.get('tag')}”"
+        return _("%(who)s removed the tag “%(tag)s”", who=who, tag=ev.get("tag"))
     if kind == "snoozed":
         until = ev.get("until", "")
         try:
-            until = datetime.fromisoformat(until).strftime("%b %-d, %H:%M UTC")
+            until = format_datetime(datetime.fromisoformat(until))  # the viewer's zone
         except (TypeError, ValueError):
             pass
-        return f"{who} snoozed this until {until}"
+        return _("%(who)s snoozed this until %(time)s", who=who, time=until)
     if kind == "moved":
-        return f"{who} moved this from {ev.get('old')} to {ev.get('new')}"
+        return _("%(who)s moved this from %(old)s to %(new)s", who=who, old=ev.get("old"), new=ev.get("new"))
     if kind == "merged":
-        return f"{who} merged #{ev.get('number')} ({ev.get('subject') or 'no subject'}) into this conversation"
+        return _("%(who)s merged #%(number)s (%(subject)s) into this conversation", who=who, number=ev.get("number"),
+                 subject=ev.get("subject") or _("no subject"))
     if kind == "number_refused":
         return _("This message named #%(number)s in its subject, but %(sender)s does not take part in "
                  "#%(number)s, so it started a new conversation.", number=ev.get("number"),
@@ -56,8 +63,9 @@ def describe_event(item: ThreadItem) -> str:
         return _("%(who)s added %(email)s to the customer's addresses", who=who, email=ev.get("email"))
     if kind:
         words = " ".join(f"{k}: {v}" for k, v in ev.items() if k != "kind" and isinstance(v, (str, int)))
+        # a plugin's own event kind: shown as recorded (its words are the plugin's)
         return f"{who}: {kind.replace('_', ' ')}" + (f" ({words})" if words else "")
-    return f"{who} changed this conversation"
+    return _("%(who)s changed this conversation", who=who)
 
 
 def agent_body(item: ThreadItem) -> Markup:

@@ -1,13 +1,15 @@
 """Template helpers shared by every agent page: relative times, initials, status labels, and
-which endpoints exist (so the layout links only to pages that are installed)."""
+which endpoints exist (so the layout links only to pages that are installed). Times are shown in
+the viewer's language and zone (inbox.i18n.formatting)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import current_app
 from markupsafe import Markup, escape
 
-STATUS_LABELS = {"active": "Active", "pending": "Pending", "closed": "Closed", "spam": "Spam"}
+from ..i18n.formatting import aware, format_datetime, format_datetime_zone, format_filesize, format_relative
+from ..i18n.labels import STATUS_LABELS, status_label
 
 
 def initials(name: str | None) -> str:
@@ -17,46 +19,25 @@ def initials(name: str | None) -> str:
     return (parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")).upper()
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def reltime_text(value: datetime | None, now: datetime | None = None) -> str:
-    if value is None:
-        return ""
-    now = now or datetime.now(timezone.utc)
-    seconds = int((now - _aware(value)).total_seconds())
-    future, seconds = seconds < 0, abs(seconds)
-    if seconds < 45:
-        return "just now"
-    if seconds < 3600:
-        text = f"{round(seconds / 60)} min"
-    elif seconds < 86400:
-        text = f"{round(seconds / 3600)} h"
-    elif seconds < 86400 * 7:
-        text = f"{round(seconds / 86400)} d"
-    else:
-        value = _aware(value)
-        return value.strftime("%b %-d") if value.year == now.year else value.strftime("%b %-d, %Y")
-    return f"in {text}" if future else f"{text} ago"
+    return format_relative(value, now)
 
 
 def reltime(value: datetime | None) -> Markup:
-    """<time> with the exact moment as tooltip; app.js keeps the text fresh."""
+    """<time> with the exact moment (viewer's zone) as tooltip; app.js keeps the text fresh."""
     if value is None:
         return Markup("")
-    value = _aware(value)
+    value = aware(value)
     return Markup('<time datetime="{iso}" title="{full}" data-relative>{text}</time>').format(
-        iso=value.isoformat(), full=value.strftime("%Y-%m-%d %H:%M UTC"), text=reltime_text(value))
+        iso=value.isoformat(), full=format_datetime_zone(value), text=format_relative(value))
 
 
 def fulltime(value: datetime | None) -> str:
-    return _aware(value).strftime("%Y-%m-%d %H:%M UTC") if value else ""
+    return format_datetime(value) if value else ""
 
 
 def status_badge(status: str) -> Markup:
-    return Markup('<span class="badge badge-{s}">{label}</span>').format(
-        s=status, label=STATUS_LABELS.get(status, status.title()))
+    return Markup('<span class="badge badge-{s}">{label}</span>').format(s=status, label=status_label(status))
 
 
 def url_endpoints() -> set[str]:
@@ -68,5 +49,6 @@ def url_endpoints() -> set[str]:
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(initials=initials, reltime=reltime, fulltime=fulltime, status_badge=status_badge)
+    app.jinja_env.filters.update(initials=initials, reltime=reltime, fulltime=fulltime, status_badge=status_badge,
+                                 status_label=status_label, filesize=format_filesize)
     app.jinja_env.globals.update(url_endpoints=url_endpoints, STATUS_LABELS=STATUS_LABELS, escape=escape)

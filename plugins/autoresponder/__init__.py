@@ -11,25 +11,31 @@ from flask import url_for
 
 from inbox import Link, SettingSpec, hookimpl
 
+from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+
 # Nothing from this package is imported at module level: pytest also imports this folder as
 # ``plugins.autoresponder`` (package set-up), and a second copy of the models would clash.
 PLUGIN_NAME = "autoresponder"
+# the admin page's "Title: summary", in the admin's language (the docstring is for developers)
+DESCRIPTION = _i18n.tr.lazy_gettext(
+    "Auto-responder: answer new customer mail once, per mailbox, with office hours and loop guards.")
 HERE = os.path.dirname(__file__)
 
 
 @hookimpl
 def register_settings():
+    from .i18n import lazy_gettext
     from .policy import DEFAULT_DAILY_CAP, DEFAULT_DOMAIN_DAILY_CAP, DEFAULT_NEVER_ANSWER
 
     return [
-        SettingSpec("never_answer_pattern", "Never answer addresses matching", default=DEFAULT_NEVER_ANSWER,
-                    help="A regular expression (case-insensitive) searched in the sender's address."),
-        SettingSpec("daily_cap", "Auto-replies per sender address per day", type="number",
-                    default=DEFAULT_DAILY_CAP, help="Across all mailboxes; stops loops with other robots."),
-        SettingSpec("domain_daily_cap", "Auto-replies per sender domain per day", type="number",
+        SettingSpec("never_answer_pattern", lazy_gettext("Never answer addresses matching"), default=DEFAULT_NEVER_ANSWER,
+                    help=lazy_gettext("A regular expression (case-insensitive) searched in the sender's address.")),
+        SettingSpec("daily_cap", lazy_gettext("Auto-replies per sender address per day"), type="number",
+                    default=DEFAULT_DAILY_CAP, help=lazy_gettext("Across all mailboxes; stops loops with other robots.")),
+        SettingSpec("domain_daily_cap", lazy_gettext("Auto-replies per sender domain per day"), type="number",
                     default=DEFAULT_DOMAIN_DAILY_CAP,
-                    help="Across all mailboxes; stops one sender from using us to mail many addresses. "
-                         "0 turns it off."),
+                    help=lazy_gettext("Across all mailboxes; stops one sender from using us to mail many addresses. "
+                                      "0 turns it off.")),
     ]
 
 
@@ -47,7 +53,9 @@ def register_blueprints(app):
 
 @hookimpl
 def admin_sections(user):
-    return [Link(label="Auto-responder", url=url_for("autoresponder.index"), id="admin-autoresponder")]
+    from .i18n import _
+
+    return [Link(label=_("Auto-responder"), url=url_for("autoresponder.index"), id="admin-autoresponder")]
 
 
 @hookimpl

@@ -9,14 +9,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from inbox.extensions import db
 from inbox.models import UTCDateTime, utcnow
 
+
+def N_(text: str) -> str:
+    """Marks a default text for extraction; it is stored in English and translated when used
+    (i18n.default_text), so an untouched default follows each customer's language."""
+    return text
+
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_SUBJECT = "Re: {{ conversation.subject }}"
-DEFAULT_BODY = ('Hello {{ customer.first_name | default("there") }},\n\n'
-                "Thank you for writing to {{ mailbox.name }}. We have received your message and will "
-                "answer as soon as we can.\n\nYour reference is #{{ conversation.number }}.")
-DEFAULT_OUTSIDE_BODY = ('Hello {{ customer.first_name | default("there") }},\n\n'
-                        "Thank you for writing to {{ mailbox.name }}. Our office is closed right now; we "
-                        "will answer when we are back.\n\nYour reference is #{{ conversation.number }}.")
+DEFAULT_SUBJECT = N_("Re: {{ conversation.subject }}")
+DEFAULT_BODY = N_('Hello {{ customer.first_name | default("there") }},\n\n'
+                   "Thank you for writing to {{ mailbox.name }}. We have received your message and will "
+                   "answer as soon as we can.\n\nYour reference is #{{ conversation.number }}.")
+DEFAULT_OUTSIDE_BODY = N_('Hello {{ customer.first_name | default("there") }},\n\n'
+                           "Thank you for writing to {{ mailbox.name }}. Our office is closed right now; we "
+                           "will answer when we are back.\n\nYour reference is #{{ conversation.number }}.")
 DEFAULT_SCHEDULE = {d: ([["09:00", "17:00"]] if d not in ("sat", "sun") else []) for d in DAYS}
 
 

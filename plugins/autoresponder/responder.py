@@ -51,10 +51,20 @@ class Message:
 def compose(cfg: AutoresponderConfig, conversation, item: ThreadItem | None, at: datetime,
             context: dict | None = None) -> Message:
     """Render the message for this moment. Raises RenderError (core's bounded renderer)."""
+    from flask_babel import force_locale
+
+    from .i18n import customer_locale, default_text
+
+    with force_locale(customer_locale(conversation)):  # the customer's language, never the agent's
+        return _compose(cfg, conversation, item, at, context, default_text)
+
+
+def _compose(cfg, conversation, item, at, context, default_text) -> Message:
     open_now = True
     if cfg.office_hours:
         open_now = schedule.is_open(cfg.schedule, cfg.holidays, cfg.timezone, at)
     subject_tpl, body_tpl = (cfg.subject, cfg.body) if open_now else (cfg.outside_subject, cfg.outside_body)
+    subject_tpl, body_tpl = default_text(subject_tpl or ""), default_text(body_tpl or "")
     ctx = context if context is not None else build_context(conversation, None, item)
     subject = " ".join(render_string(subject_tpl, ctx).split())
     if not subject:

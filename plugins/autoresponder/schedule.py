@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .i18n import _
 from .models import DAYS
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -14,7 +15,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use a name like Europe/Berlin)") from None
+        raise ValueError(_("unknown time zone %(name)s (use a name like Asia/Seoul)", name=repr(name))) from None
 
 
 def parse_ranges(text: str) -> list[list[str]]:
@@ -25,13 +26,13 @@ def parse_ranges(text: str) -> list[list[str]]:
             continue
         m = _RANGE.match(part)
         if not m:
-            raise ValueError(f"{part.strip()!r} is not a time range like 09:00-17:00")
+            raise ValueError(_("%(text)s is not a time range like 09:00-17:00", text=repr(part.strip())))
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
-            raise ValueError(f"{part.strip()!r} is not a valid time range")
+            raise ValueError(_("%(text)s is not a valid time range", text=repr(part.strip())))
         start, end = f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
         if end <= start:
-            raise ValueError(f"{part.strip()!r} ends before it starts")
+            raise ValueError(_("%(text)s ends before it starts", text=repr(part.strip())))
         out.append([start, end])
     return out
 
@@ -50,7 +51,7 @@ def parse_holidays(text: str) -> list[str]:
         try:
             out.append(date.fromisoformat(token).isoformat())
         except ValueError:
-            raise ValueError(f"{token!r} is not a date like 2026-12-25") from None
+            raise ValueError(_("%(text)s is not a date like 2026-12-25", text=repr(token))) from None
     return sorted(set(out))
 
 
@@ -72,5 +73,10 @@ def is_open(schedule: dict, holidays: list, tz_name: str, now: datetime) -> bool
 
 
 def local_time(tz_name: str, now: datetime) -> str:
-    return now.astimezone(zone(tz_name)).strftime("%a %Y-%m-%d %H:%M %Z")
+    """The time in the schedule's zone (not the viewer's: office hours are the mailbox's), in the
+    viewer's language."""
+    from babel.dates import format_datetime
+    from flask_babel import get_locale
+
+    return format_datetime(now, "EEE yyyy-MM-dd HH:mm zzz", tzinfo=zone(tz_name), locale=get_locale() or "en")
 

@@ -10,6 +10,7 @@ from inbox.extensions import db
 from inbox.models import Conversation, Mailbox, ThreadItem
 
 from . import schedule
+from .i18n import _, default_text, stored_text
 from .models import DAYS, AutoresponderConfig
 from .responder import compose, config_for, now
 
@@ -48,13 +49,13 @@ def _apply_form(cfg: AutoresponderConfig) -> list[str]:
     cfg.office_hours = f.get("office_hours") == "on"
     cfg.follow_ups = f.get("follow_ups") == "on"
     # named as the form labels them, so the admin finds the field the message is about
-    labels = {"subject": "Subject", "body": "Message", "outside_subject": "Subject outside office hours",
-              "outside_body": "Message outside office hours"}
+    labels = {"subject": _("Subject"), "body": _("Message"), "outside_subject": _("Subject outside office hours"),
+              "outside_body": _("Message outside office hours")}
     for field, label in labels.items():
-        setattr(cfg, field, f.get(field, ""))
-        problem = check(getattr(cfg, field), "markdown" if field.endswith("body") else None)
+        setattr(cfg, field, stored_text(f.get(field, "")))
+        problem = check(default_text(getattr(cfg, field)), "markdown" if field.endswith("body") else None)
         if problem:
-            errors.append(f"{label}: {problem}")
+            errors.append(_("%(field)s: %(problem)s", field=label, problem=problem))
     cfg.timezone = f.get("timezone", "UTC").strip() or "UTC"
     try:
         schedule.zone(cfg.timezone)
@@ -65,18 +66,18 @@ def _apply_form(cfg: AutoresponderConfig) -> list[str]:
         try:
             week[day] = schedule.parse_ranges(f.get(f"day_{day}", ""))
         except ValueError as exc:
-            errors.append(f"{day.capitalize()}: {exc}")
+            errors.append(_("%(field)s: %(problem)s", field=day_names()[day], problem=exc))
     cfg.schedule = week
     try:
         cfg.holidays = schedule.parse_holidays(f.get("holidays", ""))
     except ValueError as exc:
-        errors.append(f"Holidays: {exc}")
+        errors.append(_("%(field)s: %(problem)s", field=_("Holidays"), problem=exc))
     try:
         cfg.silence_hours = max(1, int(f.get("silence_hours") or 72))
     except ValueError:
-        errors.append("Silence must be a whole number of hours.")
+        errors.append(_("Silence must be a whole number of hours."))
     if not cfg.body.strip():
-        errors.append("The message needs a body.")
+        errors.append(_("The message needs a body."))
     return errors
 
 
@@ -98,7 +99,7 @@ def _previews(cfg: AutoresponderConfig, mailbox: Mailbox) -> dict:
     conv, item = _sample(mailbox)
     ctx = build_context(conv, None, item) if conv is not None else sample_context(None, mailbox)
     ctx.pop("agent", None)  # nobody signs an auto-reply
-    out: dict = {"sample": f"conversation #{conv.number}" if conv else "made-up values"}
+    out: dict = {"sample": _("conversation #%(number)s", number=conv.number) if conv else _("made-up values")}
     for label, office in (("inside", True), ("outside", False)):
         probe = AutoresponderConfig(subject=cfg.subject if office else cfg.outside_subject,
                                     body=cfg.body if office else cfg.outside_body, office_hours=False)
@@ -144,8 +145,22 @@ def edit(mailbox_id: int):
                 setattr(target, field, getattr(shown, field))
             db.session.add(target)
             db.session.commit()
-            flash(f"Auto-responder for {mailbox.name} saved ({'on' if target.enabled else 'off'}).", "success")
+            if target.enabled:
+                flash(_("Auto-responder for %(mailbox)s saved (on).", mailbox=mailbox.name), "success")
+            else:
+                flash(_("Auto-responder for %(mailbox)s saved (off).", mailbox=mailbox.name), "success")
             return redirect(url_for(".edit", mailbox_id=mailbox.id))
-    previews = {} if any("time zone" in e for e in errors) else _previews(shown, mailbox)
+    zone_ok = True
+    try:
+        schedule.zone(shown.timezone)
+    except ValueError:
+        zone_ok = False
+    previews = _previews(shown, mailbox) if zone_ok else {}
     return render_template("autoresponder/edit.html", mailbox=mailbox, cfg=shown, days=DAYS, errors=errors,
-                           previews=previews, format_ranges=schedule.format_ranges), (400 if errors else 200)
+                           previews=previews, format_ranges=schedule.format_ranges, day_names=day_names(),
+                           shown_text=default_text), (400 if errors else 200)
+
+
+def day_names() -> dict:
+    return {"mon": _("Monday"), "tue": _("Tuesday"), "wed": _("Wednesday"), "thu": _("Thursday"),
+            "fri": _("Friday"), "sat": _("Saturday"), "sun": _("Sunday")}

@@ -13,7 +13,13 @@ from markupsafe import Markup
 
 from inbox import Link, Panel, Suggestion, hookimpl
 
+from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+
 PLUGIN_NAME = "kb"
+# the admin page's "Title: summary", in the admin's language (the docstring is for developers)
+DESCRIPTION = _i18n.tr.lazy_gettext(
+    "Knowledge base: articles in Markdown, full-text search (English and CJK), article suggestions "
+    "beside each conversation, and public help pages in the customer portal.")
 HERE = os.path.dirname(__file__)
 
 
@@ -41,12 +47,16 @@ def register_commands(cli):
 @hookimpl
 def nav_items(user):
     # articles are managed by admins; agents meet them as suggestions beside conversations
-    return [Link(label="Knowledge base", url=url_for("kb_admin.index"), id="nav-kb")] if user.is_admin else []
+    from .i18n import _
+
+    return [Link(label=_("Knowledge base"), url=url_for("kb_admin.index"), id="nav-kb")] if user.is_admin else []
 
 
 @hookimpl
 def portal_nav_items(customer):
-    return [Link(label="Help articles", url=url_for("kb_portal.index"))]
+    from .i18n import _
+
+    return [Link(label=_("Help articles"), url=url_for("kb_portal.index"))]
 
 
 @hookimpl
@@ -72,7 +82,9 @@ def _article_url(slug: str) -> str:
 
 @hookimpl
 def sidebar_panels(conversation, user):
-    return [Panel(id="suggestions", title="Suggested articles", render=_render_panel, order=50)]
+    from .i18n import _
+
+    return [Panel(id="suggestions", title=_("Suggested articles"), render=_render_panel, order=50)]
 
 
 def _render_panel(conversation, user) -> Markup:

@@ -11,6 +11,7 @@ from inbox.extensions import db
 from inbox.models import utcnow
 
 from . import search
+from .i18n import _
 from .models import STATUSES, Article
 
 ALLOWED_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
@@ -55,12 +56,12 @@ def save(article: Article | None, *, title: str, body: str, category: str = "", 
     errors = {}
     title, category = (title or "").strip(), (category or "").strip() or "General"
     if not title:
-        errors["title"] = "An article needs a title."
+        errors["title"] = _("An article needs a title.")
     if status not in STATUSES:
-        errors["status"] = f"Status is one of {', '.join(STATUSES)}."
+        errors["status"] = _("Status is one of %(statuses)s.", statuses=", ".join(STATUSES))
     wanted = slugify(slug or title)
     if slug and slugify(slug) != slug.strip():
-        errors["slug"] = "A slug is lower-case letters, digits and dashes."
+        errors["slug"] = _("A slug is lower-case letters, digits and dashes.")
     if errors:
         raise ArticleError(errors)
     if article is None:

@@ -37,7 +37,9 @@ def import_cmd(paths):
         created += new
         updated += not new
     db.session.commit()
-    click.echo(f"{created} articles created, {updated} updated")
+    from .i18n import _
+
+    click.echo(_("%(created)s articles created, %(updated)s updated", created=created, updated=updated))
 
 
 @kb.command("export")
@@ -56,4 +58,7 @@ def export_cmd(directory):
         with open(os.path.join(directory, f"{article.slug}.md"), "w", encoding="utf-8") as f:
             f.write(to_markdown(article))
         count += 1
-    click.echo(f"{count} articles written to {directory}")
+    from .i18n import ngettext
+
+    click.echo(ngettext("%(num)d article written to %(directory)s", "%(num)d articles written to %(directory)s",
+                        count, directory=directory))

@@ -14,13 +14,15 @@ from inbox.extensions import db
 from inbox.themes import render_portal
 
 from . import search
+from .i18n import tr
 from .models import Article
 
 portal_bp = Blueprint("kb_portal", __name__, url_prefix="/portal/kb", template_folder="templates")
 
 
 def _page(template: str, **context):
-    return render_portal(template, **context)  # adds branding, customer and nav
+    # adds branding, customer and nav; the plugin's own gettext functions for its templates
+    return render_portal(template, **tr.jinja_context(), **context)
 
 
 def _categories() -> list[dict]:

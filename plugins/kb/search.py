@@ -13,26 +13,14 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from inbox.cjk import CJK_RUN, WORD, bigrams, prepare  # noqa: F401  (shared with the conversation search)
 from inbox.extensions import db
 
 from .models import Article
-
-_CJK = r"\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-CJK_RUN = re.compile(f"[{_CJK}]+")
-WORD = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
 STOPWORDS = set("""a an and are as at be but by can could do does did for from had has have hello hi how i i'm
 if in into is it its just me my no not of on or our please regards so than thank thanks that the their them
 then there these they this to too very was we were what when where which who why will with would you your
 yours dear team help hey am been being get got any some all also there's i've can't don't im ive""".split())
-
-
-def bigrams(run: str) -> list[str]:
-    return [run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)]
-
-
-def prepare(text: str) -> str:
-    """Text as the index stores it: CJK runs become bigrams, the rest is unchanged."""
-    return CJK_RUN.sub(lambda m: " " + " ".join(bigrams(m.group())) + " ", text or "")
 
 
 def terms(query: str, drop_stopwords: bool = True) -> list[str]:

@@ -13,6 +13,7 @@ from inbox.i18n import gettext as _
 from inbox.models import Conversation
 
 from . import archive, articles
+from .i18n import _
 from .models import Article, SuggestionUse
 
 admin_bp = Blueprint("kb_admin", __name__, url_prefix="/kb", template_folder="templates",
@@ -74,7 +75,7 @@ def _edit(article: Article | None):
         return render_template("kb/admin_edit.html", article=article, values=values, errors=exc.errors,
                                preview=articles.render(values["body"])), 400
     db.session.commit()
-    flash(f"Saved “{saved.title}”.", "success")
+    flash(_("Saved “%(title)s”.", title=saved.title), "success")
     return redirect(url_for(".edit", article_id=saved.id))
 
 
@@ -89,7 +90,7 @@ def delete(article_id: int):
     title = article.title
     articles.delete(article)
     db.session.commit()
-    flash(f"Deleted “{title}”.", "success")
+    flash(_("Deleted “%(title)s”.", title=title), "success")
     return redirect(url_for(".index"))
 
 
@@ -126,13 +127,15 @@ def import_():
                 _article, was_created = articles.import_markdown(raw.decode("utf-8"))
             except (UnicodeDecodeError, articles.ArticleError) as exc:
                 db.session.rollback()
-                errors.append(f"{name}: {exc}")
+                errors.append(_("%(file)s: %(problem)s", file=name, problem=exc))
                 continue
             created += was_created
             updated += not was_created
     db.session.commit()
-    flash(f"Imported: {created} new, {updated} updated." + (f" Skipped: {'; '.join(errors)}" if errors else ""),
-          "error" if errors and not (created or updated) else "success")
+    summary = _("Imported: %(created)s new, %(updated)s updated.", created=created, updated=updated)
+    if errors:
+        summary = _("%(summary)s Skipped: %(problems)s", summary=summary, problems=_("; ").join(errors))
+    flash(summary, "error" if errors and not (created or updated) else "success")
     return redirect(url_for(".index"))
 
 

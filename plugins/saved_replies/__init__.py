@@ -11,9 +11,14 @@ from flask import url_for
 
 from inbox import Link, hookimpl
 
+from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+
 # Nothing from this package is imported at module level: pytest also imports this folder as
 # ``plugins.saved_replies`` (package set-up), and a second copy of the models would clash.
 PLUGIN_NAME = "saved_replies"
+# the admin page's "Title: summary", in the admin's language (the docstring is for developers)
+DESCRIPTION = _i18n.tr.lazy_gettext(
+    "Saved replies: a library of reusable answers with variables, inserted from the reply editor.")
 HERE = os.path.dirname(__file__)
 
 
@@ -39,12 +44,16 @@ def register_commands(cli):
 
 @hookimpl
 def nav_items(user):
-    return [Link(label="Saved replies", url=url_for("saved_replies.index"), id="nav-saved-replies")]
+    from .i18n import _
+
+    return [Link(label=_("Saved replies"), url=url_for("saved_replies.index"), id="nav-saved-replies")]
 
 
 @hookimpl
 def editor_buttons(conversation, user):
-    return [Link(label="Saved replies", url=url_for("saved_replies.picker", conversation=conversation.id),
+    from .i18n import _
+
+    return [Link(label=_("Saved replies"), url=url_for("saved_replies.picker", conversation=conversation.id),
                  icon="bookmark", shortcut="Ctrl+Shift+S", id="saved-replies-button")]
 
 
@@ -55,7 +64,9 @@ def conversation_actions(conversation, user):
     item = last_reply_of(conversation, user)
     if item is None:
         return []
-    return [Link(label="Save last reply as saved reply", url=url_for("saved_replies.new", from_item=item.id),
+    from .i18n import _
+
+    return [Link(label=_("Save last reply as saved reply"), url=url_for("saved_replies.new", from_item=item.id),
                  id="save-as-saved-reply")]
 
 

@@ -15,9 +15,11 @@ from sqlalchemy import and_, false, func, or_
 from inbox.extensions import db
 from inbox.models import Mailbox, User, utcnow
 
+from .i18n import _
 from .models import FORMATS, SCOPES, SavedReply, SavedReplyAttachment
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
 
 
 class ReplyError(ValueError):
@@ -110,20 +112,20 @@ def _validate(user: User, data: ReplyData) -> ReplyData:
 
     title = (data.title or "").strip()
     if not title:
-        raise ReplyError("A saved reply needs a title.")
+        raise ReplyError(_("A saved reply needs a title."))
     if data.scope not in SCOPES:
-        raise ReplyError(f"Unknown scope {data.scope!r}.")
+        raise ReplyError(_("Unknown scope %(scope)s.", scope=repr(data.scope)))
     if data.body_format not in FORMATS:
-        raise ReplyError(f"Unknown format {data.body_format!r}.")
+        raise ReplyError(_("Unknown format %(format)s.", format=repr(data.body_format)))
     mailbox_id = data.mailbox_id if data.scope == "mailbox" else None
     if data.scope == "mailbox" and (mailbox_id is None or db.session.get(Mailbox, mailbox_id) is None):
-        raise ReplyError("Choose the mailbox this reply belongs to.")
+        raise ReplyError(_("Choose the mailbox this reply belongs to."))
     if not may_create(user, data.scope, mailbox_id):
-        raise ReplyError("You may not keep replies there." if data.scope != "global"
-                         else "Only administrators manage global replies.")
+        raise ReplyError(_("You may not keep replies there.") if data.scope != "global"
+                         else _("Only administrators manage global replies."))
     problem = check(data.body, data.body_format)  # also refuses bodies over the rendering bounds
     if problem:
-        raise ReplyError(f"The body has a {problem}")
+        raise ReplyError(_("The body has a %(problem)s", problem=problem))
     return ReplyData(title=title[:200], body=data.body or "", body_format=data.body_format, scope=data.scope,
                      mailbox_id=mailbox_id, folder=(data.folder or "").strip().strip("/")[:120])
 
@@ -140,7 +142,7 @@ def create(user: User, data: ReplyData) -> SavedReply:
 
 def update(user: User, reply: SavedReply, data: ReplyData) -> SavedReply:
     if not can_edit(user, reply):
-        raise ReplyError("You may not change this reply.")
+        raise ReplyError(_("You may not change this reply."))
     data = _validate(user, data)
     reply.title, reply.body, reply.body_format = data.title, data.body, data.body_format
     reply.folder, reply.scope, reply.mailbox_id = data.folder, data.scope, data.mailbox_id
@@ -155,7 +157,7 @@ def update(user: User, reply: SavedReply, data: ReplyData) -> SavedReply:
 def duplicate(user: User, reply: SavedReply) -> SavedReply:
     """A copy the user may edit: same scope when allowed, otherwise a personal one."""
     if not can_see(user, reply):
-        raise ReplyError("No such reply.")
+        raise ReplyError(_("No such reply."))
     scope, mailbox_id = reply.scope, reply.mailbox_id
     if not may_create(user, scope, mailbox_id):
         scope, mailbox_id = "personal", None
@@ -171,7 +173,7 @@ def duplicate(user: User, reply: SavedReply) -> SavedReply:
 
 def delete(user: User, reply: SavedReply) -> None:
     if not can_edit(user, reply):
-        raise ReplyError("You may not delete this reply.")
+        raise ReplyError(_("You may not delete this reply."))
     db.session.delete(reply)
     db.session.flush()
 
@@ -181,9 +183,9 @@ def add_attachment(user: User, reply: SavedReply, filename: str, content_type: s
     from inbox import storage
 
     if not can_edit(user, reply):
-        raise ReplyError("You may not change this reply.")
+        raise ReplyError(_("You may not change this reply."))
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ReplyError("That file is too large.")
+        raise ReplyError(_("That file is too large."))
     name = (filename or "attachment").replace("/", "_").replace("\\", "_")[:500]
     att = SavedReplyAttachment(filename=name, content_type=content_type or "application/octet-stream",
                                size=len(data), sha256=storage.store(data))
@@ -194,7 +196,7 @@ def add_attachment(user: User, reply: SavedReply, filename: str, content_type: s
 
 def record_use(user: User, reply: SavedReply) -> None:
     if not can_see(user, reply):
-        raise ReplyError("No such reply.")
+        raise ReplyError(_("No such reply."))
     db.session.execute(db.update(SavedReply).where(SavedReply.id == reply.id)
                        .values(usage_count=SavedReply.usage_count + 1, last_used_at=utcnow(),
                                updated_at=SavedReply.updated_at))

@@ -13,6 +13,7 @@ from inbox.extensions import db
 from inbox.models import Mailbox, User
 
 from . import service
+from .i18n import _
 from .models import SavedReply
 
 FORMAT = "inbox-saved-replies"
@@ -49,9 +50,9 @@ def _same(reply: SavedReply, entry: dict, mailbox_id: int | None, owner_id: int 
 def import_(user: User, document: Any) -> tuple[int, int, list[str]]:
     """(added, skipped as already present, problems). Entries the user may not create are problems."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise service.ReplyError(f"This is not a saved-replies export (format {FORMAT!r} expected).")
+        raise service.ReplyError(_("This is not a saved-replies export (format %(format)s expected).", format=repr(FORMAT)))
     if not isinstance(document.get("replies"), list):
-        raise service.ReplyError("The file has no list of replies.")
+        raise service.ReplyError(_("The file has no list of replies."))
     added, skipped, problems = 0, 0, []
     for n, raw in enumerate(document["replies"], 1):
         try:
@@ -63,7 +64,7 @@ def import_(user: User, document: Any) -> tuple[int, int, list[str]]:
                 # answers exactly like one that does not exist, so an import cannot tell an agent
                 # which addresses other desks use (finding 18)
                 if mailbox is None or not service.may_create(user, "mailbox", mailbox.id):
-                    raise service.ReplyError(f"no mailbox {entry['mailbox']!r} here")
+                    raise service.ReplyError(_("no mailbox %(address)s here", address=repr(entry["mailbox"])))
                 mailbox_id = mailbox.id
             # only replies the user can see count as "already here": the count must not reveal others
             existing = db.session.execute(db.select(SavedReply).where(
@@ -80,13 +81,14 @@ def import_(user: User, document: Any) -> tuple[int, int, list[str]]:
             added += 1
         except (service.ReplyError, KeyError, TypeError, ValueError, binascii.Error) as exc:
             title = raw.get("title") if isinstance(raw, dict) else None
-            problems.append(f"reply {n}{f' ({title})' if title else ''}: {exc}")
+            problems.append(_("reply %(n)s (%(title)s): %(problem)s", n=n, title=title, problem=exc) if title
+                            else _("reply %(n)s: %(problem)s", n=n, problem=exc))
     return added, skipped, problems
 
 
 def _entry(raw: Any) -> dict:
     if not isinstance(raw, dict):
-        raise service.ReplyError("not an object")
+        raise service.ReplyError(_("not an object"))
     atts = []
     for att in raw.get("attachments") or []:
         atts.append({"filename": str(att["filename"]), "content_type": str(att.get("content_type") or ""),

@@ -13,6 +13,7 @@ from inbox.extensions import db
 from inbox.models import Conversation, Mailbox, ThreadItem
 
 from . import service, transfer
+from .i18n import _, ngettext
 from .models import FORMATS, SCOPES, SavedReply
 
 HERE = os.path.dirname(__file__)
@@ -88,7 +89,7 @@ def new():
         db.session.rollback()
         return _form(None, data, str(exc), 400)
     db.session.commit()
-    flash(f"Saved reply “{reply.title}” created.", "success")
+    flash(_("Saved reply “%(title)s” created.", title=reply.title), "success")
     return redirect(url_for(".index", folder=reply.folder or None))
 
 
@@ -105,7 +106,7 @@ def _from_item(item_id: int) -> service.ReplyData:
         from inbox.templating import html_to_text
 
         body = html_to_text(item.html)
-    return service.ReplyData(title=(item.subject or conv.subject or "Saved reply")[:200], body=body.strip())
+    return service.ReplyData(title=(item.subject or conv.subject or _("Saved reply"))[:200], body=body.strip())
 
 
 @bp.route("/<int:reply_id>/edit", methods=["GET", "POST"])
@@ -127,7 +128,7 @@ def edit(reply_id: int):
         db.session.rollback()
         return _form(reply, data, str(exc), 400)
     db.session.commit()
-    flash(f"Saved reply “{reply.title}” updated.", "success")
+    flash(_("Saved reply “%(title)s” updated.", title=reply.title), "success")
     return redirect(url_for(".index", folder=reply.folder or None))
 
 
@@ -136,7 +137,7 @@ def edit(reply_id: int):
 def duplicate(reply_id: int):
     copy = service.duplicate(_user(), _reply_or_404(reply_id))
     db.session.commit()
-    flash(f"Duplicated as “{copy.title}”.", "success")
+    flash(_("Duplicated as “%(title)s”.", title=copy.title), "success")
     return redirect(url_for(".edit", reply_id=copy.id))
 
 
@@ -147,7 +148,7 @@ def delete(reply_id: int):
     title = reply.title
     service.delete(_user(), reply)
     db.session.commit()
-    flash(f"Saved reply “{title}” deleted.", "success")
+    flash(_("Saved reply “%(title)s” deleted.", title=title), "success")
     return redirect(url_for(".index"))
 
 
@@ -184,26 +185,29 @@ def export():
 def import_():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose a JSON file to import.", "error")
+        flash(_("Choose a JSON file to import."), "error")
         return redirect(url_for(".index"))
     try:
         document = json.loads(upload.read().decode("utf-8"))
     except json.JSONDecodeError as exc:  # the decoder's own wording ("Expecting property name...") means nothing to agents
-        flash(f"Nothing imported: {upload.filename} is not a JSON export (error at line {exc.lineno}, column {exc.colno}).", "error")
+        flash(_("Nothing imported: %(file)s is not a JSON export (error at line %(line)s, column %(column)s).",
+                file=upload.filename, line=exc.lineno, column=exc.colno), "error")
         return redirect(url_for(".index"))
     except UnicodeDecodeError:
-        flash(f"Nothing imported: {upload.filename} is not a text file. Choose a JSON export of saved replies.", "error")
+        flash(_("Nothing imported: %(file)s is not a text file. Choose a JSON export of saved replies.",
+                file=upload.filename), "error")
         return redirect(url_for(".index"))
     try:
         added, skipped, problems = transfer.import_(_user(), document)
     except (ValueError, service.ReplyError) as exc:
         db.session.rollback()
-        flash(f"Nothing imported: {exc}", "error")
+        flash(_("Nothing imported: %(problem)s", problem=exc), "error")
         return redirect(url_for(".index"))
     db.session.commit()
-    flash(f"Imported {added} saved replies; {skipped} were already here.", "success")
+    flash(ngettext("Imported %(num)d saved reply; %(skipped)d were already here.",
+                   "Imported %(num)d saved replies; %(skipped)d were already here.", added, skipped=skipped), "success")
     for problem in problems[:10]:
-        flash(f"Skipped {problem}", "error")
+        flash(_("Skipped %(problem)s", problem=problem), "error")
     return redirect(url_for(".index"))
 
 

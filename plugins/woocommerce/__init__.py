@@ -10,10 +10,15 @@ from flask import url_for
 
 from inbox import Link, Panel, hookimpl
 
+from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+
 from . import cache  # noqa: F401  (registers the woocommerce_cache table)
 from .settings import SPECS
 
 PLUGIN_NAME = "woocommerce"
+# the admin page's "Title: summary", in the admin's language (the docstring is for developers)
+DESCRIPTION = _i18n.tr.lazy_gettext(
+    "WooCommerce: what the customer bought, beside each conversation.")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -48,7 +53,9 @@ def sidebar_panels(conversation, user):
     if not load().configured and not getattr(user, "is_admin", False):
         return []  # agents see nothing until an admin sets the store up; admins see how to
 
-    return [Panel(id="orders", title="WooCommerce orders", render=render_panel, order=50)]
+    from .i18n import _
+
+    return [Panel(id="orders", title=_("WooCommerce orders"), render=render_panel, order=50)]
 
 
 @hookimpl
@@ -59,7 +66,9 @@ def editor_buttons(conversation, user):
 
     if not load().configured and not getattr(user, "is_admin", False):
         return []  # as with the panel: a button that can only say "not set up" is noise for agents
-    return [Link(label="Insert order", icon="cart", id="woocommerce-insert-order",
+    from .i18n import _
+
+    return [Link(label=_("Insert order"), icon="cart", id="woocommerce-insert-order",
                  url=url_for("woocommerce.popover", conversation_id=conversation.id))]
 
 

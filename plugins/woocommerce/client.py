@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from requests.structures import CaseInsensitiveDict
 
 from inbox import net
-from inbox.i18n import gettext as _
+
+from .i18n import _
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
@@ -71,12 +72,12 @@ class Store:
         """Refuse settings that would send the keys somewhere they should not go."""
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise WooError("config", "The store URL must look like https://shop.example.com.")
+            raise WooError("config", _("The store URL must look like https://shop.example.com."))
         if not self.key or not self.secret:
-            raise WooError("config", "The consumer key and secret are not set.")
+            raise WooError("config", _("The consumer key and secret are not set."))
         if parts.scheme == "http" and not (self.allow_http or parts.hostname in LOCAL_HOSTS):
-            raise WooError("config", "The store URL uses http://, which would send the API keys in clear. "
-                                     "Use https:// (http is only accepted for 127.0.0.1 and localhost).")
+            raise WooError("config", _("The store URL uses http://, which would send the API keys in clear. "
+                                       "Use https:// (http is only accepted for 127.0.0.1 and localhost)."))
 
 
 class Client:
@@ -92,7 +93,7 @@ class Client:
             return CONNECT_TIMEOUT, READ_TIMEOUT
         left = self.deadline - time.monotonic()
         if left <= 0.05:
-            raise WooError("timeout", "The store did not answer in time.")
+            raise WooError("timeout", _("The store did not answer in time."))
         return min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT, left)
 
     def get(self, path: str, params: dict | None = None) -> tuple[object, CaseInsensitiveDict]:
@@ -130,7 +131,7 @@ class Client:
         while True:
             body, headers = self.get(path, {**params, "page": page})
             if not isinstance(body, list):
-                raise WooError("not_json", f"{path} did not return a list.")
+                raise WooError("not_json", _("%(path)s did not return a list.", path=path))
             if page == 1:
                 total = _int(headers.get("X-WP-Total"))
             kept.extend(item for item in body if isinstance(item, dict) and keep(item))
@@ -162,16 +163,17 @@ def _decode(store: Store, resp: net.Response) -> object:
         raise _api_error(store, resp.status_code, str(body.get("code")), str(body.get("message") or ""))
     if body is None:
         looks_html = "html" in ctype or resp.text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
-        what = "an HTML page (probably a WordPress or server page)" if looks_html else f"'{_media_type(ctype)}'"
+        what = _("an HTML page (probably a WordPress or server page)") if looks_html else f"'{_media_type(ctype)}'"
         if resp.status_code == 404:
-            raise WooError("no_route", f"{store.base}/wp-json/ answered 404 with {what}: the WordPress REST API "
-                                       "is not reachable at this URL. Check the store URL and that permalinks are not "
-                                       "set to 'Plain' (Settings > Permalinks).", status=404)
-        raise WooError("not_json", f"The store answered HTTP {resp.status_code} with {what} instead of JSON. "
-                                   "Check the store URL; a security plugin, cache or maintenance mode may be in the way.",
+            raise WooError("no_route", _("%(url)s answered 404 with %(what)s: the WordPress REST API is not reachable "
+                                         "at this URL. Check the store URL and that permalinks are not set to 'Plain' "
+                                         "(Settings > Permalinks).", url=store.base + "/wp-json/", what=what), status=404)
+        raise WooError("not_json", _("The store answered HTTP %(status)s with %(what)s instead of JSON. Check the store "
+                                     "URL; a security plugin, cache or maintenance mode may be in the way.",
+                                     status=resp.status_code, what=what),
                        status=resp.status_code)
     if resp.status_code >= 400:
-        raise WooError("http", f"The store answered HTTP {resp.status_code}.", status=resp.status_code)
+        raise WooError("http", _("The store answered HTTP %(status)s.", status=resp.status_code), status=resp.status_code)
     return body
 
 

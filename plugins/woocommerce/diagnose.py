@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .client import Client, Store, WooError
+from .i18n import _, ngettext
 
 
 @dataclass
@@ -17,13 +18,13 @@ class Diagnosis:
 def warnings_for(store: Store) -> list[str]:
     out = []
     if store.is_http:
-        out.append("The store URL uses http://: the consumer key and secret travel in clear. Use https:// "
-                   "for a real store.")
+        out.append(_("The store URL uses http://: the consumer key and secret travel in clear. Use https:// "
+                     "for a real store."))
     if not store.verify_tls and not store.is_http:
-        out.append("TLS certificate verification is off: anyone between this server and the store could "
-                   "read the keys.")
+        out.append(_("TLS certificate verification is off: anyone between this server and the store could "
+                     "read the keys."))
     if store.query_auth:
-        out.append("Keys are sent in the query string, so they appear in the store's access logs.")
+        out.append(_("Keys are sent in the query string, so they appear in the store's access logs."))
     return out
 
 
@@ -37,5 +38,10 @@ def diagnose(store: Store) -> Diagnosis:
         client.get("customers", {"per_page": 1, "role": "all"})
     except WooError as exc:
         return Diagnosis(False, exc.kind, exc.message, warnings)
-    count = f"; the store has {total} orders" if total and total.isdigit() else ""
-    return Diagnosis(True, "ok", f"Connected to {store.host}: orders and customers can be read{count}.", warnings)
+    if total and total.isdigit():
+        message = ngettext("Connected to %(host)s: orders and customers can be read; the store has %(num)d order.",
+                           "Connected to %(host)s: orders and customers can be read; the store has %(num)d orders.",
+                           int(total), host=store.host)
+    else:
+        message = _("Connected to %(host)s: orders and customers can be read.", host=store.host)
+    return Diagnosis(True, "ok", message, warnings)

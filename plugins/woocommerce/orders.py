@@ -124,17 +124,19 @@ def summarise(order: dict) -> dict:
 
 def insert_text(o: dict) -> str:
     """The one line an agent puts in a reply: 'Order #1234 (processing) — 2 × Blue Mug, total €30.00'."""
-    parts = [f"Order #{o['number']} ({o['status']})"]
-    items = ", ".join(f"{i['quantity']} × {i['name']}" for i in o["items"])
+    from .i18n import _
+
+    head = _("Order #%(number)s (%(status)s)", number=o["number"], status=o["status"])
+    items = _(", ").join(_("%(quantity)s × %(name)s", quantity=i["quantity"], name=i["name"]) for i in o["items"])
     tail = [items] if items else []
-    tail.append(f"total {o['total']}")
+    tail.append(_("total %(amount)s", amount=o["total"]))
     if o["date"]:
-        tail.append(f"placed {o['date']}")
+        tail.append(_("placed %(date)s", date=o["date"]))
     if o["shipping_method"]:
-        tail.append(f"shipping: {o['shipping_method']}")
+        tail.append(_("shipping: %(method)s", method=o["shipping_method"]))
     if o["refunds"]:
-        tail.append("refunded " + ", ".join(r["total"].lstrip("-") for r in o["refunds"]))
-    return parts[0] + " — " + ", ".join(tail)
+        tail.append(_("refunded %(amounts)s", amounts=_(", ").join(r["total"].lstrip("-") for r in o["refunds"])))
+    return _("%(order)s — %(details)s", order=head, details=_(", ").join(tail))
 
 
 def _stats(customers) -> dict | None:

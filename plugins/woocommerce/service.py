@@ -8,7 +8,8 @@ from datetime import datetime
 
 from . import cache
 from .client import Client, WooError
-from .orders import find_orders
+from .i18n import _
+from .orders import find_orders, insert_text
 from .settings import Config, load
 
 log = logging.getLogger("inbox.plugins.woocommerce")
@@ -53,8 +54,8 @@ def orders_for(conversation, budget: float, refresh: bool = False) -> Result:
         data = find_orders(client, result.emails, config.order_count)
     except WooError as exc:
         if exc.kind == "timeout" and budget < 8:
-            exc.message = (f"The store did not answer within {budget:.1f} s. It may be slow or down; "
-                           "try Refresh, or raise PLUGIN_PANEL_TIMEOUT.")
+            exc.message = _("The store did not answer within %(seconds)s s. It may be slow or down; "
+                            "try Refresh, or raise PLUGIN_PANEL_TIMEOUT.", seconds=format(budget, ".1f"))
         log.warning("woocommerce: %s (%s)", exc.kind, exc.message)
         result.error = exc
         return result
@@ -67,6 +68,7 @@ def orders_for(conversation, budget: float, refresh: bool = False) -> Result:
 def _with_links(result: Result) -> Result:
     for order in result.orders:
         order["edit_url"] = result.config.edit_url(order["id"])
+        order["insert"] = insert_text(order)  # in this viewer's language, also for a cached answer
     return result
 
 

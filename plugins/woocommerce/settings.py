@@ -11,31 +11,36 @@ from flask import current_app
 from inbox import SettingSpec, net, plugin_setting
 
 from .client import Store
+from .i18n import lazy_gettext
 
 PLUGIN = "woocommerce"
 SECRET_ENV = "WOOCOMMERCE_CONSUMER_SECRET"
 
 SPECS = [
-    SettingSpec("store_url", "Store URL", placeholder="https://shop.example.com",
-                help="The shop's address, e.g. https://shop.example.com (no /wp-json)."),
-    SettingSpec("consumer_key", "REST API consumer key", placeholder="ck_…",
-                help="WooCommerce > Settings > Advanced > REST API > Add key, with Read permission. Starts with ck_."),
-    SettingSpec("consumer_secret", "REST API consumer secret", type="secret", env=SECRET_ENV,
-                help="Starts with cs_. Stored encrypted; may come from the environment variable instead."),
-    SettingSpec("order_count", "Orders to show", type="number", default=5, min=1, max=50,
-                help="Newest first, 1 to 50."),
-    SettingSpec("cache_minutes", "Cache lifetime (minutes)", type="number", default=10, min=0, max=1440,
-                help="How long fetched orders are reused before the store is asked again. 0 turns the cache off."),
-    SettingSpec("verify_tls", "Verify the store's TLS certificate", type="boolean", default=True,
-                help="Turn off only for a store with a self-signed certificate you trust."),
-    SettingSpec("query_string_auth", "Send keys in the query string", type="boolean", default=False,
-                help="Only for servers that drop the Authorization header. The keys then appear in the "
-                     "store's access logs."),
-    SettingSpec("allow_http", "Allow http:// store URLs", type="boolean", default=False,
-                help="Keys travel in clear over http. Always allowed for 127.0.0.1 and localhost."),
-    SettingSpec("order_link", "Order links open", type="choice", default="classic", choices=["classic", "hpos"],
-                help="classic: wp-admin/post.php?post=ID&action=edit (works on every store; WooCommerce "
-                     "redirects it when HPOS is on). hpos: admin.php?page=wc-orders&action=edit&id=ID."),
+    SettingSpec("store_url", lazy_gettext("Store URL"), placeholder="https://shop.example.com",
+                help=lazy_gettext("The shop's address, e.g. https://shop.example.com (no /wp-json).")),
+    SettingSpec("consumer_key", lazy_gettext("REST API consumer key"), placeholder="ck_…",
+                help=lazy_gettext("WooCommerce > Settings > Advanced > REST API > Add key, with Read permission. "
+                                  "Starts with ck_.")),
+    SettingSpec("consumer_secret", lazy_gettext("REST API consumer secret"), type="secret", env=SECRET_ENV,
+                help=lazy_gettext("Starts with cs_. Stored encrypted; may come from the environment variable "
+                                  "instead.")),
+    SettingSpec("order_count", lazy_gettext("Orders to show"), type="number", default=5, min=1, max=50,
+                help=lazy_gettext("Newest first, 1 to 50.")),
+    SettingSpec("cache_minutes", lazy_gettext("Cache lifetime (minutes)"), type="number", default=10, min=0, max=1440,
+                help=lazy_gettext("How long fetched orders are reused before the store is asked again. "
+                                  "0 turns the cache off.")),
+    SettingSpec("verify_tls", lazy_gettext("Verify the store's TLS certificate"), type="boolean", default=True,
+                help=lazy_gettext("Turn off only for a store with a self-signed certificate you trust.")),
+    SettingSpec("query_string_auth", lazy_gettext("Send keys in the query string"), type="boolean", default=False,
+                help=lazy_gettext("Only for servers that drop the Authorization header. The keys then appear in the "
+                                  "store's access logs.")),
+    SettingSpec("allow_http", lazy_gettext("Allow http:// store URLs"), type="boolean", default=False,
+                help=lazy_gettext("Keys travel in clear over http. Always allowed for 127.0.0.1 and localhost.")),
+    SettingSpec("order_link", lazy_gettext("Order links open"), type="choice", default="classic",
+                choices=["classic", "hpos"],
+                help=lazy_gettext("classic: wp-admin/post.php?post=ID&action=edit (works on every store; WooCommerce "
+                                  "redirects it when HPOS is on). hpos: admin.php?page=wc-orders&action=edit&id=ID.")),
 ]
 _SPEC = {s.key: s for s in SPECS}
 

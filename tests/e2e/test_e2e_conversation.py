@@ -121,7 +121,7 @@ def test_reply_undo_note_assign_close(page: Page, live, dovecot, imap_account, s
     db.session.expire_all()
     conv = db.session.get(Conversation, conv.id)
     assert conv.status == "closed" and conv.assignee_id == live["ben"].id
-    expect(page.locator(".event").last).to_contain_text("Anna Berg changed the status to closed")
+    expect(page.locator(".event").last).to_contain_text("Anna Berg changed the status to Closed")
 
 
 def test_collision_between_two_agents(browser, live):

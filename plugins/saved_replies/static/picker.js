@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var timer = null;
+  var T = function (text, vars) { return window.inbox && window.inbox.t ? window.inbox.t(text, vars) : text; };
 
   function refresh(picker, q) {
     var list = picker.querySelector("[data-sr-list]");
@@ -30,7 +31,9 @@
 
   document.addEventListener("keydown", function (e) {
     var input = e.target.closest && e.target.closest("[data-sr-search]");
-    if (input && (e.key === "ArrowDown" || e.key === "Enter")) {
+    // the Enter that ends a Korean composition only commits the text; app.js stops it on window,
+    // and this check keeps the picker safe where app.js is not loaded
+    if (input && (e.key === "ArrowDown" || e.key === "Enter") && !e.isComposing && e.keyCode !== 229) {
       var first = input.closest("[data-sr-picker]").querySelector(".sr-insert");
       e.preventDefault();
       if (first) { if (e.key === "Enter") first.click(); else first.focus(); }
@@ -86,8 +89,11 @@
     var list = document.getElementById("shortcut-list");
     if (list) {
       var row = document.createElement("div");
-      row.innerHTML = "<dt><kbd>Ctrl+Shift+S</kbd></dt><dd>Insert a saved reply</dd>";
+      row.innerHTML = "<dt><kbd>Ctrl+Shift+S</kbd></dt><dd></dd>";
       list.appendChild(row);
+      var label = row.querySelector("dd");
+      label.textContent = T("Insert a saved reply");
+      if (window.inbox.i18nReady) window.inbox.i18nReady(function () { label.textContent = T("Insert a saved reply"); });
     }
   }
 })();
