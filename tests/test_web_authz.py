@@ -127,7 +127,7 @@ def test_matrix_covers_routes_added_later(app):
     from flask import Blueprint
     from flask_login import login_required
 
-    from inbox.web.access import conversation_or_404
+    from inbox.access import conversation_or_404
 
     bp = Blueprint("late_addition", __name__)
 

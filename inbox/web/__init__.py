@@ -11,7 +11,7 @@ MODULES = ("auth", "inbox_list", "conversation", "compose", "attachments", "sear
 
 def init_web(app) -> None:
     from ..plugin_host import host
-    from . import access  # noqa: F401  (registers the user loader)
+    from .. import access  # noqa: F401  (registers the user loader)
 
     for name in MODULES:
         try:

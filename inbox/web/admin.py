@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from ..extensions import db
 from ..models import Mailbox, User, forget_cached_settings, get_setting, set_setting
 from ..models.mailbox import CLOSED_POLICIES
-from .access import admin_required
+from ..access import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

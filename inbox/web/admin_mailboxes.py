@@ -9,7 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from ..extensions import db
 from ..models import Mailbox, get_setting, set_setting
 from ..models.mailbox import CLOSED_POLICIES, SECURITY
-from .access import admin_required
+from ..access import admin_required
 from .admin import EMAIL, POLICY_LABELS, _get, _int, _list, bp
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Mailbox, User
-from .access import admin_required
+from ..access import admin_required
 from .admin import EMAIL, _get, bp
 
 

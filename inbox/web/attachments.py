@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from .. import storage
 from ..extensions import db
 from ..models import Attachment
-from .access import attachment_or_404
+from ..access import attachment_or_404
 
 bp = Blueprint("attachments", __name__)
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, ThreadItem, User, utcnow
 from ..sanitize import clean_email_html
 from . import thread_view
-from .access import conversation_by_number_or_404, visible
+from ..access import conversation_by_number_or_404, visible
 
 bp = Blueprint("conversation", __name__)
 PRESENCE_WINDOW = 15  # seconds: someone not heard from for longer has left

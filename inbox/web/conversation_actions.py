@@ -12,7 +12,7 @@ from .. import conversations
 from ..customers import add_email
 from ..extensions import db
 from ..models import STATUSES, Conversation, Mailbox, User
-from .access import conversation_by_number_or_404, may_edit_customer
+from ..access import conversation_by_number_or_404, may_edit_customer
 from .conversation import bp
 from .ui import STATUS_LABELS
 

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import STATUSES, Mailbox, Tag, User
 from . import listing
 from .auth import _safe_next
-from .access import conversation_or_404, mailbox_or_404, visible
+from ..access import conversation_or_404, mailbox_or_404, visible
 
 bp = Blueprint("inbox_list", __name__)
 

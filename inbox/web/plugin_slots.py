@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from ..plugin_host import host
 from ..plugin_types import Link, Panel
-from .access import conversation_or_404
+from ..access import conversation_or_404
 
 bp = Blueprint("plugin_slots", __name__)
 # panels run off the request thread so a hung plugin can be abandoned at the time limit

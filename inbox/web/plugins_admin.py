@@ -10,7 +10,7 @@ from .. import plugin_settings as ps
 from ..extensions import db
 from ..models import Mailbox
 from ..plugin_host import host
-from .access import admin_required
+from ..access import admin_required
 
 bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/plugins")
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import set_setting
 from ..storage import store
 from ..themes import BRANDING_SETTING, THEME_SETTING, active_theme_name, branding, discover
-from .access import admin_required
+from ..access import admin_required
 
 bp = Blueprint("themes_admin", __name__, url_prefix="/admin/themes")
 LOGO_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG: it can carry script

@@ -8,8 +8,8 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from ..extensions import db, login_manager
-from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem, User
+from .extensions import db, login_manager
+from .models import Attachment, Conversation, Customer, Mailbox, ThreadItem, User
 
 
 @login_manager.user_loader
