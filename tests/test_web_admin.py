@@ -6,7 +6,7 @@ import email
 import re
 
 from inbox.extensions import db
-from inbox.models import Mailbox, User, get_setting
+from inbox.models import Mailbox, User, get_setting, subject_number_format
 from test_web_support import PASSWORD, login, make_mailbox, make_user
 
 
@@ -165,8 +165,10 @@ def test_settings_subject_format_policies_and_signatures(app):
     assert (box.closed_policy, box.closed_policy_days, box.signature) == ("new", 7, "Cheers, Support")
     assert get_setting("subject_number_format") == "(Case {number})"
     assert get_setting(f"mailbox.{box.id}.subject_number") is True
-    # the mail code reads the format from config; the web app copies the saved setting there
-    assert app.config["SUBJECT_NUMBER_FORMAT"] == "(Case {number})"
+    # the mail code reads the saved setting (models.subject_number_format); config is never written
+    # after start-up, so it keeps the install-wide default
+    assert subject_number_format() == "(Case {number})"
+    assert app.config["SUBJECT_NUMBER_FORMAT"] == "[#{number}]"
     assert "(Case {number})" in client.get("/admin/settings").get_data(as_text=True)
 
 

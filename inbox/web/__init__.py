@@ -1,33 +1,27 @@
-"""The agent and admin faces. Each module below that exists contributes a blueprint named `bp`;
-plugins' blueprints are registered after them."""
+"""The agent and admin faces: every blueprint, registered by name (the flaskr way), so reading this
+file tells you which pages exist. Plugins' blueprints are registered after them."""
 from __future__ import annotations
 
-import importlib
+from flask import Flask
 
-# modules are added as they are built; a missing one is skipped
-MODULES = ("auth", "inbox_list", "conversation", "compose", "attachments", "search", "admin",
-           "plugin_slots", "plugins_admin", "themes_admin", "live", "errors")
+from .. import access  # noqa: F401  (registers the user loader)
+from .. import portal
+from ..plugin_host import host
+from . import (admin, attachments, auth, compose, conversation, errors, inbox_list, live, plugin_slots,
+               plugins_admin, search, themes_admin, ui)
 
 
-def init_web(app) -> None:
-    from ..plugin_host import host
-    from .. import access  # noqa: F401  (registers the user loader)
+def init_web(app: Flask) -> None:
+    # app-wide set-up, in one place: template filters and globals, login wiring and headers, error
+    # pages, the plugin-slot template globals
+    ui.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    attachments.init_app(app)
+    plugin_slots.init_app(app)
 
-    for name in MODULES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
+    for module in (auth, inbox_list, conversation, compose, attachments, search, admin, plugin_slots,
+                   plugins_admin, themes_admin, live, errors):
         app.register_blueprint(module.bp)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
-    try:
-        portal = importlib.import_module("inbox.portal")
-    except ModuleNotFoundError as exc:
-        if exc.name != "inbox.portal":
-            raise
-    else:
-        portal.init_portal(app)
+    portal.init_portal(app)
     host(app).register_blueprints(app)  # a disabled plugin's routes answer 404
