@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from . import conversations
 from .extensions import db
-from .mail import imap
+from .mail.inbound import sync as imap
 from .models import Conversation, Mailbox, utcnow
 from .plugin_host import host
 
@@ -109,7 +109,7 @@ class Worker:
 
     def send_outbox(self) -> None:
         try:
-            from .mail.outbox import send_due
+            from .mail.outbound.outbox import send_due
         except ImportError:
             return
         send_due(None, worker_id=self.owner)

@@ -9,7 +9,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from inbox.mail import parse_boundary
+from inbox.mail.parse import feedparser_speedups as parse_boundary
 from inbox.mail.parse import parse_message
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -117,7 +117,8 @@ def mailbox_edit(mailbox_id: int):
 
 def check_servers(mb: Mailbox) -> list[tuple[str, bool, str]]:
     """Really log in to IMAP and SMTP; report each server's own words."""
-    from ..mail import imap, send
+    from ..mail.inbound import sync as imap
+    from ..mail.outbound import smtp as send
 
     results = []
     if mb.imap_host:

@@ -162,8 +162,8 @@ def _user_for_token(token: str) -> User | None:
 
 def send_reset_mail(user: User, invited: bool = False) -> None:
     """Sent straight away through the first active mailbox's SMTP server; raises SendError."""
-    from ..mail import compose
-    from ..mail.send import SendError, SmtpSession
+    from ..mail.outbound import compose
+    from ..mail.outbound.smtp import SendError, SmtpSession
 
     mailbox = db.session.execute(db.select(Mailbox).where(Mailbox.active.is_(True), Mailbox.smtp_host.is_not(None))
                                  .order_by(Mailbox.id).limit(1)).scalar_one_or_none()

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from .. import conversations
 from ..extensions import db
-from ..mail import outbox
+from ..mail.outbound import outbox
 from ..models import Attachment, Draft, Mailbox, ThreadItem, utcnow
 from ..sanitize import format_text
 from .. import storage

@@ -87,7 +87,7 @@ def page_context(conv: Conversation, **extra) -> dict:
     items = [i for i in conv.items if i.send_status != "cancelled"]
     if order == "newest":
         items.reverse()
-    from ..mail.outbox_build import default_recipients, reply_anchor
+    from ..mail.outbound.build import default_recipients, reply_anchor
 
     reply_to = ", ".join(formataddr((n, e)) for n, e in default_recipients(conv, reply_anchor(conv)))
     ctx = dict(conv=conv, items=items, order=order, agents=assignable_agents(conv), mailboxes=movable_mailboxes(),
@@ -179,7 +179,7 @@ def set_order(number: int):
 @bp.post("/conversations/<int:number>/items/<int:item_id>/retry")
 @login_required
 def retry(number: int, item_id: int):
-    from ..mail.outbox import retry as outbox_retry
+    from ..mail.outbound.outbox import retry as outbox_retry
 
     conv = conversation_by_number_or_404(number)
     item = db.session.get(ThreadItem, item_id)

@@ -96,7 +96,7 @@ def parse_ids(value: str | None) -> list[str]:
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
-    from .parse_impl import parse_into
+    from .engine import parse_into
 
     parsed = ParsedMessage()
     try:
