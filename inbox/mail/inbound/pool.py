@@ -21,6 +21,7 @@ import os
 import threading
 
 from ..parse import ParsedMessage, dedup_key, parse_message
+from ..parse.feedparser_speedups import install as install_speedups
 
 log = logging.getLogger("inbox.parse_pool")
 
@@ -28,6 +29,7 @@ log = logging.getLogger("inbox.parse_pool")
 def _serve(conn, attachments_dir: str | None, inherited=(), keep_data: bool = True) -> None:
     for other in inherited:  # a forked child got the parent's ends too: EOF needs them closed
         other.close()
+    install_speedups()  # a forkserver child did not inherit the parent's (create_app installs it there)
     ctx = None
     if attachments_dir:
         from flask import Flask
