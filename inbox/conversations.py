@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func
 
+from . import access
 from .extensions import db
 from .models import STATUSES, Conversation, Mailbox, Tag, ThreadItem, User, utcnow
 from .plugin_host import host
@@ -41,7 +42,7 @@ def set_status(conv: Conversation, status: str, by: User | None = None) -> bool:
 
 
 def assign(conv: Conversation, assignee: User | None, by: User | None = None) -> bool:
-    if assignee is not None and not assignee.can_see_mailbox(conv.mailbox_id):
+    if assignee is not None and not access.may_see_mailbox(conv.mailbox_id, assignee):
         raise ValueError(f"{assignee.name} has no access to mailbox {conv.mailbox.name}")
     if (assignee.id if assignee else None) == conv.assignee_id:
         return False

@@ -9,6 +9,7 @@ import pluggy
 from flask import url_for
 from markupsafe import Markup, escape
 
+from . import access
 from .plugin_types import Link, Panel
 
 hookimpl = pluggy.HookimplMarker("inbox")
@@ -37,9 +38,7 @@ def _previous_conversations(conversation, user):
              .where(Conversation.customer_id == conversation.customer_id, Conversation.id != conversation.id,
                     Conversation.merged_into_id.is_(None))
              .order_by(Conversation.last_activity_at.desc()).limit(PREVIOUS_LIMIT))
-    ids = user.visible_mailbox_ids()
-    if ids is not None:
-        query = query.where(Conversation.mailbox_id.in_(ids or [-1]))
+    query = access.visible(query, Conversation.mailbox_id, user=user)
     rows = db.session.execute(query).scalars().all()
     if not rows:
         return Markup('<p class="muted">No other conversations.</p>')

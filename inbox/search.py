@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from flask import current_app
 from sqlalchemy import and_, column, func, or_, select, table, text
 
+from . import access
 from .extensions import db
 from .models import STATUSES, Conversation, Mailbox, Tag, ThreadItem, User, conversation_tag
 
@@ -171,9 +172,7 @@ class SearchBackend:
 
     # shared: the conversation-level filters every backend applies the same way
     def conversation_filters(self, stmt, query: Query, user: User, dated_column):
-        ids = user.visible_mailbox_ids()
-        if ids is not None:
-            stmt = stmt.where(Conversation.mailbox_id.in_(ids or [-1]))
+        stmt = access.visible(stmt, Conversation.mailbox_id, user=user)
         if query.status:
             stmt = stmt.where(Conversation.status == query.status)
         for tag in query.tags:

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, ThreadItem, User, utcnow
 from ..sanitize import clean_email_html
 from . import thread_view
-from ..access import conversation_by_number_or_404, visible
+from ..access import conversation_by_number_or_404, may_see_conversation, may_see_mailbox, visible
 
 bp = Blueprint("conversation", __name__)
 PRESENCE_WINDOW = 15  # seconds: someone not heard from for longer has left
@@ -33,7 +33,7 @@ def thread_order(user: User) -> str:
 
 def assignable_agents(conv: Conversation) -> list[User]:
     users = db.session.execute(db.select(User).where(User.active.is_(True)).order_by(User.name)).scalars()
-    return [u for u in users if u.can_see_mailbox(conv.mailbox_id)]
+    return [u for u in users if may_see_mailbox(conv.mailbox_id, u)]
 
 
 def movable_mailboxes() -> list[Mailbox]:
@@ -107,7 +107,7 @@ def show(number: int):
     conv = conversation_by_number_or_404(number)
     if conv.merged_into_id:
         winner = db.session.get(Conversation, conv.merged_into_id)
-        if winner is not None and current_user.can_see_mailbox(winner.mailbox_id):
+        if may_see_conversation(winner):
             flash(f"#{conv.number} was merged into #{winner.number}.", "info")
             return redirect(url_for("conversation.show", number=winner.number))
     conv.last_read_at = utcnow()

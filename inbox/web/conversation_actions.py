@@ -12,7 +12,7 @@ from .. import conversations
 from ..customers import add_email
 from ..extensions import db
 from ..models import STATUSES, Conversation, Mailbox, User
-from ..access import conversation_by_number_or_404, may_edit_customer
+from ..access import conversation_by_number, conversation_by_number_or_404, may_edit_customer, may_see_mailbox
 from .conversation import bp
 from .ui import STATUS_LABELS
 
@@ -122,10 +122,8 @@ def snooze(number: int):
 def merge(number: int):
     conv = conversation_by_number_or_404(number)
     raw = request.form.get("other", "").strip().lstrip("#")
-    other = None
-    if raw.isdigit():
-        other = db.session.execute(db.select(Conversation).where(Conversation.number == int(raw))).scalar_one_or_none()
-    if other is None or not current_user.can_see_mailbox(other.mailbox_id) or other.merged_into_id:
+    other = conversation_by_number(int(raw)) if raw.isdigit() else None
+    if other is None or other.merged_into_id:
         flash(f"There is no conversation #{raw} you can merge." if raw else "Enter a conversation number.", "error")
         return _back(conv)
     if other.id == conv.id:
@@ -143,7 +141,7 @@ def move(number: int):
     conv = conversation_by_number_or_404(number)
     raw = request.form.get("mailbox", "")
     mailbox = db.session.get(Mailbox, int(raw)) if raw.isdigit() else None
-    if mailbox is None or not current_user.can_see_mailbox(mailbox.id):
+    if mailbox is None or not may_see_mailbox(mailbox.id):
         flash("Choose a mailbox you have access to.", "error")
         return _back(conv)
     conversations.move(conv, mailbox, by=current_user)

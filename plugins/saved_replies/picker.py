@@ -2,9 +2,10 @@
 conversation's variables in a ``data-insert`` attribute, which the editor puts at the cursor."""
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template, request, url_for
+from flask import jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from inbox.access import conversation_or_404
 from inbox.extensions import db
 from inbox.models import Conversation, ThreadItem
 
@@ -14,12 +15,7 @@ from .views import _reply_or_404, bp
 
 
 def _conversation_or_404(conversation_id: int | None) -> Conversation | None:
-    if conversation_id is None:
-        return None
-    conv = db.session.get(Conversation, conversation_id)
-    if conv is None or not current_user.can_see_mailbox(conv.mailbox_id):
-        abort(404)
-    return conv
+    return conversation_or_404(conversation_id) if conversation_id is not None else None
 
 
 def _latest_customer_item(conv: Conversation | None) -> ThreadItem | None:

@@ -9,8 +9,9 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    url_for)
 from flask_login import current_user, login_required
 
+from inbox import access
 from inbox.extensions import db
-from inbox.models import Conversation, Mailbox, ThreadItem
+from inbox.models import Mailbox, ThreadItem
 
 from . import service, transfer
 from .models import FORMATS, SCOPES, SavedReply
@@ -33,10 +34,7 @@ def _reply_or_404(reply_id: int, edit: bool = False) -> SavedReply:
 
 
 def _mailboxes() -> list[Mailbox]:
-    ids = _user().visible_mailbox_ids()
-    stmt = db.select(Mailbox).order_by(Mailbox.name)
-    if ids is not None:
-        stmt = stmt.where(Mailbox.id.in_(ids or [-1]))
+    stmt = access.visible(db.select(Mailbox).order_by(Mailbox.name), Mailbox.id)
     return list(db.session.execute(stmt).scalars())
 
 
@@ -97,9 +95,7 @@ def _from_item(item_id: int) -> service.ReplyData:
     item = db.session.get(ThreadItem, item_id)
     if item is None or item.type not in ("reply", "forward", "auto_reply", "note"):
         abort(404)
-    conv = db.session.get(Conversation, item.conversation_id)
-    if conv is None or not _user().can_see_mailbox(conv.mailbox_id):
-        abort(404)
+    conv = access.conversation_or_404(item.conversation_id)
     body = item.new_text or item.text or ""
     if item.html and not body.strip():
         from .rendering import html_to_text
