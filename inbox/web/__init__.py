@@ -6,7 +6,7 @@ import importlib
 
 # modules are added as they are built; a missing one is skipped
 MODULES = ("auth", "inbox_list", "conversation", "compose", "attachments", "search", "admin",
-           "plugin_slots", "plugins_admin", "themes_admin", "live", "errors")
+           "plugin_slots", "admin.plugins", "admin.themes", "live", "errors")
 
 
 def init_web(app) -> None:

@@ -6,10 +6,10 @@ import re
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ..extensions import db
-from ..models import Mailbox, User, forget_cached_settings, get_setting, set_setting
-from ..models.mailbox import CLOSED_POLICIES
-from ..access import admin_required
+from ...extensions import db
+from ...models import Mailbox, User, forget_cached_settings, get_setting, set_setting
+from ...models.mailbox import CLOSED_POLICIES
+from ...access import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -47,7 +47,7 @@ def index():
 # ---- settings ----------------------------------------------------------------------------------
 
 def subject_number_format() -> str:
-    from ..models import subject_number_format as current
+    from ...models import subject_number_format as current
 
     return current()
 
@@ -85,4 +85,4 @@ def settings():
 
 
 # the mailbox and people pages add their routes to bp
-from . import admin_mailboxes, admin_users  # noqa: E402,F401
+from . import mailboxes as admin_mailboxes, users as admin_users  # noqa: E402,F401

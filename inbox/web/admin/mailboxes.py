@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..extensions import db
-from ..models import Mailbox, get_setting, set_setting
-from ..models.mailbox import CLOSED_POLICIES, SECURITY
-from ..access import admin_required
-from .admin import EMAIL, POLICY_LABELS, _get, _int, _list, bp
+from ...extensions import db
+from ...models import Mailbox, get_setting, set_setting
+from ...models.mailbox import CLOSED_POLICIES, SECURITY
+from ...access import admin_required
+from .settings import EMAIL, POLICY_LABELS, _get, _int, _list, bp
 
 
 # ---- mailboxes ---------------------------------------------------------------------------------
@@ -117,8 +117,8 @@ def mailbox_edit(mailbox_id: int):
 
 def check_servers(mb: Mailbox) -> list[tuple[str, bool, str]]:
     """Really log in to IMAP and SMTP; report each server's own words."""
-    from ..mail.inbound import sync as imap
-    from ..mail.outbound import smtp as send
+    from ...mail.inbound import sync as imap
+    from ...mail.outbound import smtp as send
 
     results = []
     if mb.imap_host:

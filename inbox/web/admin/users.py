@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import Mailbox, User
-from ..access import admin_required
-from .admin import EMAIL, _get, bp
+from ...extensions import db
+from ...models import Mailbox, User
+from ...access import admin_required
+from .settings import EMAIL, _get, bp
 
 
 # ---- people ------------------------------------------------------------------------------------
@@ -47,7 +47,7 @@ def fill_user(user: User, errors: dict) -> None:
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
 def user_new():
-    from .auth import MIN_PASSWORD, send_reset_mail
+    from ..auth import MIN_PASSWORD, send_reset_mail
 
     user = User(role="agent", active=True, preferences={})
     errors: dict[str, str] = {}
@@ -105,7 +105,7 @@ def user_edit(user_id: int):
 @bp.post("/users/<int:user_id>/reset")
 @admin_required
 def user_reset(user_id: int):
-    from .auth import send_reset_mail
+    from ..auth import send_reset_mail
 
     user = db.get_or_404(User, user_id)
     try:

@@ -1,0 +1,3 @@
+from .settings import bp
+
+__all__ = ["bp"]
