@@ -28,7 +28,7 @@ RESET_MAX_AGE = 3600
 MIN_PASSWORD = 10
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths, so a crafted ?next= cannot send the agent elsewhere."""
     if not target:
         return None
@@ -71,7 +71,7 @@ def _locked_message(email: str) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = _safe_next(request.values.get("next"))
+    next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or _home())
     error, status = None, 200
@@ -236,7 +236,6 @@ def _wants_json() -> bool:
 
 
 def init_app(app) -> None:
-    ui.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"

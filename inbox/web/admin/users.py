@@ -7,7 +7,8 @@ from flask_login import current_user
 from ...extensions import db
 from ...models import Mailbox, User
 from ...access import admin_required
-from .settings import EMAIL, _get, bp
+from .forms import EMAIL, form_text
+from .settings import bp
 
 
 # ---- people ------------------------------------------------------------------------------------
@@ -24,15 +25,15 @@ def _admins_left(excluding: User) -> int:
 
 
 def fill_user(user: User, errors: dict) -> None:
-    user.name = _get("name")
-    user.email = _get("email").lower()
+    user.name = form_text("name")
+    user.email = form_text("email").lower()
     if not user.name:
         errors["name"] = "Enter a name."
     if not EMAIL.match(user.email or ""):
         errors["email"] = "An email address like sam@example.com."
     elif db.session.execute(db.select(User.id).where(User.email == user.email, User.id != (user.id or -1))).first():
         errors["email"] = "Someone already has this email."
-    role = _get("role")
+    role = form_text("role")
     if role not in ("admin", "agent"):
         errors["role"] = "Choose a role."
     else:

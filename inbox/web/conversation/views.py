@@ -191,5 +191,3 @@ def retry(number: int, item_id: int):
         flash("That message is not waiting for a retry.", "warning")
     return redirect(url_for("conversation.show", number=conv.number) + f"#item-{item.id}")
 
-
-from . import actions as conversation_actions  # noqa: E402,F401  (adds the action routes to bp)
