@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from . import conversations, job_lease
 from .extensions import db
-from .mail import imap
-from .mail.outbox import send_due
+from .mail.inbound import sync as imap
+from .mail.outbound.outbox import send_due
 from .models import Conversation, Mailbox, utcnow
 from .plugin_host import host
 

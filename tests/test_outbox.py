@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from inbox.extensions import db
-from inbox.mail import outbox, send
-from inbox.mail.outbox_worker import INTERRUPTED, _claim
+from inbox.mail.outbound import outbox, smtp as send
+from inbox.mail.outbound.worker import INTERRUPTED, _claim
 from inbox.models import OutboxMessage, ThreadItem, utcnow
 from inbox.testing.servers import SmtpSink
 

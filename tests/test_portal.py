@@ -8,7 +8,7 @@ import pytest
 
 from inbox import hookimpl
 from inbox.extensions import db
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.models import Conversation, PortalToken, ThreadItem, User, utcnow
 from inbox.conversations import add_note
 

@@ -17,7 +17,7 @@ import test_web_authz
 import test_web_search
 from inbox.extensions import db
 from inbox.testing.fixtures import make_mailbox as wired_mailbox
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.models import Conversation, Mailbox, RawMessage, ThreadItem, User
 from inbox.testing.helpers import login, mail_in, portal_sign_in
 from portal_helpers import link_from
@@ -40,7 +40,7 @@ def _mailbox(dovecot, imap_account, smtp_sink) -> Mailbox:
 
 
 def _sync(mailbox):
-    from inbox.mail.imap import sync_mailbox
+    from inbox.mail.inbound.sync import sync_mailbox
 
     stats, busy = sync_mailbox(mailbox)
     assert not busy

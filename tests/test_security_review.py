@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from inbox.extensions import db
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.models import Conversation, CustomerEmail, ThreadItem, User
 
 from conversation_helpers import add_customer_message, login, make_conversation, make_mailbox, make_user

@@ -8,7 +8,7 @@ import pytest
 
 from inbox.customers import customer_for
 from inbox.extensions import db
-from inbox.mail import compose, outbox
+from inbox.mail.outbound import compose, outbox
 from inbox.models import Conversation, RawMessage, ThreadItem, User
 
 

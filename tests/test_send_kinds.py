@@ -5,7 +5,7 @@ import pytest
 
 from inbox import hookimpl
 from inbox.extensions import db
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.mail.tokens import conversation_id_from
 from inbox.models import Conversation, MessageRef
 

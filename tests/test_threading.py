@@ -194,7 +194,7 @@ def test_bounce_attaches_to_the_bounced_reply(deliver, mailbox):
 def test_subject_number_format_set_by_an_admin_reaches_the_importer(app, mailbox):
     """The format is a database setting, so the worker (another process) follows the admin page."""
     from inbox.models import forget_cached_settings, set_setting
-    from inbox.mail.threading import subject_number
+    from inbox.mail.inbound.thread_match import subject_number
 
     assert subject_number("Re: help [#12]") == 12
     set_setting("subject_number_format", "(Ticket {number})")

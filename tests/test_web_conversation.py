@@ -208,7 +208,7 @@ def test_presence_shows_other_agents_and_new_items(app, world):
 
 
 def test_failed_reply_shows_reason_and_retry(client, world):
-    from inbox.mail import outbox
+    from inbox.mail.outbound import outbox
     from inbox.models import OutboxMessage
 
     conv = world["conv"]

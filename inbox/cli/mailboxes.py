@@ -112,7 +112,7 @@ def list_mailboxes() -> None:
 @click.argument("name")
 def test(name: str) -> None:
     """Log in to the mailbox's IMAP server and connect (and log in) to its SMTP server."""
-    from ..mail import send
+    from ..mail.outbound import smtp as send
 
     mb = find_mailbox(name)
     failures = 0
@@ -142,7 +142,7 @@ def test(name: str) -> None:
 
 def _reason(exc: BaseException) -> str:
     """The server's own words where it gave any."""
-    from ..mail.send import SendError, describe
+    from ..mail.outbound.smtp import SendError, describe
 
     if isinstance(exc, SendError):
         return exc.reason

@@ -52,7 +52,7 @@ def build_raw(mailbox: Mailbox, customer: Customer, email: str, subject: str, te
 def deliver_from_customer(mailbox: Mailbox, customer: Customer, email: str, subject: str, text: str,
                           attachments=(), conversation: Conversation | None = None) -> Conversation:
     """Import the post through the mail importer (which commits); returns its conversation."""
-    from ..mail.ingest import Ingestor, prepare
+    from ..mail.inbound.ingest import Ingestor, prepare
 
     raw = build_raw(mailbox, customer, email, subject, text, attachments, conversation)
     fetched = prepare(None, raw)

@@ -20,7 +20,7 @@ def portal_mailbox() -> Mailbox | None:
 
 
 def send_system_mail(to: str, subject: str, text: str) -> OutboxMessage | None:
-    from ..mail import compose
+    from ..mail.outbound import compose
 
     mailbox = portal_mailbox()
     if mailbox is None:

@@ -1,27 +1,31 @@
-"""The agent and admin faces: every blueprint, registered by name (the flaskr way), so reading this
-file tells you which pages exist. Plugins' blueprints are registered after them."""
+"""The agent and admin faces, wired here and nowhere else (the flaskr way): every blueprint is
+imported by name and registered below, and every app-wide hook (template filters and globals,
+error handlers, login and security headers) is installed by one call in init_web. Plugins'
+blueprints are registered after ours."""
 from __future__ import annotations
 
 from flask import Flask
 
-from .. import access  # noqa: F401  (registers the user loader)
+from .. import access  # noqa: F401  (importing it registers the user loader)
 from .. import portal
 from ..plugin_host import host
 from . import (admin, attachments, auth, compose, conversation, errors, inbox_list, live, plugin_slots,
-               plugins_admin, search, themes_admin, ui)
+               search, ui)
+from .admin import plugins as admin_plugins
+from .admin import themes as admin_themes
+
+BLUEPRINTS = (auth.bp, inbox_list.bp, conversation.bp, compose.bp, attachments.bp, search.bp, admin.bp,
+              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, live.bp, errors.bp)
 
 
 def init_web(app: Flask) -> None:
-    # app-wide set-up, in one place: template filters and globals, login wiring and headers, error
-    # pages, the plugin-slot template globals
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    # app-wide hooks: filters and globals every template may use, error pages, login and headers
     ui.init_app(app)
-    auth.init_app(app)
-    errors.init_app(app)
     attachments.init_app(app)
     plugin_slots.init_app(app)
-
-    for module in (auth, inbox_list, conversation, compose, attachments, search, admin, plugin_slots,
-                   plugins_admin, themes_admin, live, errors):
-        app.register_blueprint(module.bp)
+    errors.init_app(app)
+    auth.init_app(app)
     portal.init_portal(app)
     host(app).register_blueprints(app)  # a disabled plugin's routes answer 404

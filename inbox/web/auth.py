@@ -27,7 +27,7 @@ RESET_MAX_AGE = 3600
 MIN_PASSWORD = 10
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths, so a crafted ?next= cannot send the agent elsewhere."""
     if not target:
         return None
@@ -70,7 +70,7 @@ def _locked_message(email: str) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = _safe_next(request.values.get("next"))
+    next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or _home())
     error, status = None, 200
@@ -161,8 +161,8 @@ def _user_for_token(token: str) -> User | None:
 
 def send_reset_mail(user: User, invited: bool = False) -> None:
     """Sent straight away through the first active mailbox's SMTP server; raises SendError."""
-    from ..mail import compose
-    from ..mail.send import SendError, SmtpSession
+    from ..mail.outbound import compose
+    from ..mail.outbound.smtp import SendError, SmtpSession
 
     mailbox = db.session.execute(db.select(Mailbox).where(Mailbox.active.is_(True), Mailbox.smtp_host.is_not(None))
                                  .order_by(Mailbox.id).limit(1)).scalar_one_or_none()

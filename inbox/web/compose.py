@@ -15,13 +15,13 @@ from flask_login import current_user, login_required
 
 from .. import conversations
 from ..extensions import db
-from ..mail import outbox
+from ..mail.outbound import outbox
 from ..models import Attachment, Draft, Mailbox, ThreadItem, utcnow
 from ..sanitize import format_text
 from .. import storage
-from . import thread_view
+from .conversation import thread_view
 from ..access import conversation_by_number_or_404, mailbox_or_404, visible
-from .conversation import page_context
+from .conversation.views import page_context
 
 bp = Blueprint("compose", __name__)
 DRAFT_KINDS = ("reply", "note", "forward", "new")

@@ -8,7 +8,7 @@ from .. import conversations as convs
 from ..extensions import db
 from ..models import STATUSES, Mailbox, Tag, User
 from . import listing
-from .auth import _safe_next
+from .auth import safe_next
 from ..access import conversation_or_404, mailbox_or_404, visible
 
 bp = Blueprint("inbox_list", __name__)
@@ -79,7 +79,7 @@ def bulk():
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     action = request.form.get("action", "")
     # "/\\evil.test" and "/\t/evil.test" pass a startswith("/") test but browsers go off-site
-    back = _safe_next(request.form.get("back")) or url_for("inbox_list.index")
+    back = safe_next(request.form.get("back")) or url_for("inbox_list.index")
     if not ids:
         flash("Select at least one conversation first.", "warning")
         return redirect(back)

@@ -1,4 +1,7 @@
-"""Raw RFC 822 bytes -> ParsedMessage. Never raises: what cannot be parsed is reported in parse_error."""
+"""The parsed message's data types (and the id and dedup helpers that need nothing else).
+
+Imports no sibling module, like the stdlib's email/message.py: every other parse module may import
+this one, and nothing here can start an import cycle."""
 from __future__ import annotations
 
 import email
@@ -93,24 +96,3 @@ def parse_ids(value: str | None) -> list[str]:
     if not ids and str(value).strip():
         ids = [str(value).strip().strip("<>")]  # a bare id without brackets
     return ids
-
-
-def parse_message(raw: bytes) -> ParsedMessage:
-    from .parse_impl import parse_into
-
-    parsed = ParsedMessage()
-    try:
-        parse_into(raw, parsed)
-    except Exception as exc:  # hostile mail must never stop the import
-        parsed.parse_error = f"{type(exc).__name__}: {exc}"
-        if not parsed.text:
-            parsed.text = raw.decode("utf-8", "replace")
-            parsed.new_text = parsed.text
-    return parsed
-
-
-def auto_reply_suppressed(parsed: ParsedMessage) -> bool:
-    """True when nothing automatic (autoresponder, notification) should answer this message."""
-    from .classify import auto_reply_suppressed as check
-
-    return check(parsed)

@@ -6,11 +6,11 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from ..extensions import db
-from ..models import set_setting
-from ..storage import store
-from ..themes import BRANDING_SETTING, THEME_SETTING, active_theme_name, branding, discover
-from ..access import admin_required
+from ...extensions import db
+from ...models import set_setting
+from ...storage import store
+from ...themes import BRANDING_SETTING, THEME_SETTING, active_theme_name, branding, discover
+from ...access import admin_required
 
 bp = Blueprint("themes_admin", __name__, url_prefix="/admin/themes")
 LOGO_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}  # never SVG: it can carry script

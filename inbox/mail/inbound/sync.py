@@ -22,11 +22,11 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import FolderState, RawMessage, utcnow
+from ...extensions import db
+from ...models import FolderState, RawMessage, utcnow
 from .ingest import Ingestor, LeaseLost, Stats, history_days, prepare
-from .import_pipeline import store_pipelined
-from .parse_pool import worker_count
+from .pipeline import store_pipelined
+from .pool import worker_count
 
 log = logging.getLogger("inbox.imap")
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from ..extensions import db
-from ..models import Mailbox, get_setting, set_setting
-from ..models.mailbox import CLOSED_POLICIES, SECURITY
-from ..access import admin_required
-from .admin import EMAIL, POLICY_LABELS, _get, _int, _list, bp
+from ...extensions import db
+from ...models import Mailbox, get_setting, set_setting
+from ...models.mailbox import CLOSED_POLICIES, SECURITY
+from ...access import admin_required
+from .forms import EMAIL, POLICY_LABELS, form_int, form_list, form_text
+from .settings import bp
 
 
 # ---- mailboxes ---------------------------------------------------------------------------------
@@ -24,24 +25,24 @@ def mailboxes():
 
 def fill_mailbox(mb: Mailbox, errors: dict) -> None:
     """Copy the posted form onto mb, collecting errors; passwords only when typed."""
-    mb.name = _get("name")
-    mb.email = _get("email").lower()
+    mb.name = form_text("name")
+    mb.email = form_text("email").lower()
     if not mb.name:
         errors["name"] = "Give the mailbox a name."
     if not EMAIL.match(mb.email or ""):
         errors["email"] = "An email address like support@example.com."
-    aliases = [a.lower() for a in _list("aliases")]
+    aliases = [a.lower() for a in form_list("aliases")]
     bad = [a for a in aliases if not EMAIL.match(a)]
     if bad:
         errors["aliases"] = f"Not an address: {', '.join(bad)}"
     mb.aliases = aliases
-    mb.from_name = _get("from_name") or None
-    mb.reply_to = _get("reply_to") or None
+    mb.from_name = form_text("from_name") or None
+    mb.reply_to = form_text("reply_to") or None
     for proto in ("imap", "smtp"):
-        setattr(mb, f"{proto}_host", _get(f"{proto}_host") or None)
-        setattr(mb, f"{proto}_port", _int(f"{proto}_port", errors, 1))
-        setattr(mb, f"{proto}_user", _get(f"{proto}_user") or None)
-        security = _get(f"{proto}_security")
+        setattr(mb, f"{proto}_host", form_text(f"{proto}_host") or None)
+        setattr(mb, f"{proto}_port", form_int(f"{proto}_port", errors, 1))
+        setattr(mb, f"{proto}_user", form_text(f"{proto}_user") or None)
+        security = form_text(f"{proto}_security")
         if security not in SECURITY:
             errors[f"{proto}_security"] = "Choose how to connect."
         else:
@@ -51,16 +52,16 @@ def fill_mailbox(mb: Mailbox, errors: dict) -> None:
             getattr(mb, f"set_{proto}_password")(None)
         elif password:
             getattr(mb, f"set_{proto}_password")(password)
-    mb.folders = _list("folders") or ["INBOX"]
-    mb.sent_folder = _get("sent_folder") or None
+    mb.folders = form_list("folders") or ["INBOX"]
+    mb.sent_folder = form_text("sent_folder") or None
     mb.signature = (request.form.get("signature") or "").strip() or None
-    policy = _get("closed_policy")
+    policy = form_text("closed_policy")
     if policy not in CLOSED_POLICIES:
         errors["closed_policy"] = "Choose what happens to replies on closed conversations."
     else:
         mb.closed_policy = policy
-    mb.closed_policy_days = _int("closed_policy_days", errors, 1, 3650) or mb.closed_policy_days or 30
-    mb.history_days = _int("history_days", errors, 0, 3650)
+    mb.closed_policy_days = form_int("closed_policy_days", errors, 1, 3650) or mb.closed_policy_days or 30
+    mb.history_days = form_int("history_days", errors, 0, 3650)
     mb.portal_enabled = bool(request.form.get("portal_enabled"))
     mb.active = bool(request.form.get("active"))
 
@@ -117,7 +118,8 @@ def mailbox_edit(mailbox_id: int):
 
 def check_servers(mb: Mailbox) -> list[tuple[str, bool, str]]:
     """Really log in to IMAP and SMTP; report each server's own words."""
-    from ..mail import imap, send
+    from ...mail.inbound import sync as imap
+    from ...mail.outbound import smtp as send
 
     results = []
     if mb.imap_host:

@@ -13,10 +13,10 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Conversation, MessageRef, ThreadItem, subject_number_format
-from .parse import ParsedMessage
-from .tokens import conversation_id_from
+from ...extensions import db
+from ...models import Conversation, MessageRef, ThreadItem, subject_number_format
+from ..parse import ParsedMessage
+from ..tokens import conversation_id_from
 
 _LOOKUP_CHUNK = 400  # ids per IN (...) query, well under SQLite's variable limit
 

@@ -1,40 +1,18 @@
-"""Admin pages: the overview and install-wide settings, plus the shared form helpers.
-Mailboxes are in admin_mailboxes.py, people in admin_users.py (same blueprint)."""
+"""Admin pages: the overview and install-wide settings. Mailboxes are in mailboxes.py, people in
+users.py (same blueprint, wired in admin/__init__.py); the form helpers are in forms.py."""
 from __future__ import annotations
 
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ..extensions import db
-from ..models import Mailbox, User, forget_cached_settings, get_setting, set_setting, subject_number_format
-from ..models.mailbox import CLOSED_POLICIES
-from ..access import admin_required
+from ...extensions import db
+from ...models import Mailbox, User, forget_cached_settings, get_setting, set_setting, subject_number_format
+from ...models.mailbox import CLOSED_POLICIES
+from ...access import admin_required
+from .forms import POLICY_LABELS, form_int, form_text
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-POLICY_LABELS = {"reopen": "Reopen the closed conversation", "new": "Always start a new conversation",
-                 "new_after_days": "Start a new one if closed for more than N days"}
-
-
-def _get(name: str) -> str:
-    return (request.form.get(name) or "").strip()
-
-
-def _int(name: str, errors: dict, low: int = 0, high: int = 65535, optional: bool = True) -> int | None:
-    raw = _get(name)
-    if not raw:
-        if not optional:
-            errors[name] = "Required."
-        return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        errors[name] = f"A whole number from {low} to {high}."
-        return None
-    return int(raw)
-
-
-def _list(name: str) -> list[str]:
-    return [p.strip() for p in re.split(r"[,\n]", request.form.get(name) or "") if p.strip()]
 
 
 @bp.get("/")
@@ -52,14 +30,14 @@ def settings():
     boxes = list(db.session.execute(db.select(Mailbox).order_by(Mailbox.name)).scalars())
     errors: dict[str, str] = {}
     if request.method == "POST":
-        fmt = _get("subject_number_format")
+        fmt = form_text("subject_number_format")
         if fmt.count("{number}") != 1 or len(fmt) > 40 or re.search(r"[{}]", fmt.replace("{number}", "")):
             errors["subject_number_format"] = "Include {number} exactly once, e.g. [#{number}]."
         for mb in boxes:
-            policy = _get(f"policy_{mb.id}")
+            policy = form_text(f"policy_{mb.id}")
             if policy in CLOSED_POLICIES:
                 mb.closed_policy = policy
-            days = _int(f"policy_days_{mb.id}", errors, 1, 3650)
+            days = form_int(f"policy_days_{mb.id}", errors, 1, 3650)
             if days:
                 mb.closed_policy_days = days
             mb.signature = (request.form.get(f"signature_{mb.id}") or "").strip() or None
@@ -75,6 +53,3 @@ def settings():
     return render_template("admin/settings.html", mailboxes=boxes, errors=errors, policies=POLICY_LABELS,
                            fmt=request.form.get("subject_number_format") or subject_number_format(), numbers=numbers)
 
-
-# the mailbox and people pages add their routes to bp
-from . import admin_mailboxes, admin_users  # noqa: E402,F401

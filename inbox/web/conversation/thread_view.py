@@ -7,9 +7,9 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from ..extensions import db
-from ..models import Attachment, ThreadItem, User
-from ..sanitize import format_text, plain_to_html
+from ...extensions import db
+from ...models import Attachment, ThreadItem, User
+from ...sanitize import format_text, plain_to_html
 
 # what counts as "something new happened" for the collision warning (events do not)
 NEWS_TYPES = ("customer", "reply", "forward", "note", "auto_reply")
@@ -99,7 +99,7 @@ def frame_info(item: ThreadItem) -> dict:
 def _frame_info(html: str, fold: bool) -> dict:
     import re
 
-    from ..sanitize import clean_email_html
+    from ...sanitize import clean_email_html
 
     result = clean_email_html(html, cid_url=lambda cid: "cid", strip_quotes=fold)
     html = result.html

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from .. import conversations
-from ..customers import add_email
-from ..extensions import db
-from ..models import STATUSES, Conversation, Mailbox, User
-from ..access import conversation_by_number, conversation_by_number_or_404, may_edit_customer, may_see_mailbox
-from .conversation import bp
-from .ui import STATUS_LABELS
+from ... import conversations
+from ...customers import add_email
+from ...extensions import db
+from ...models import STATUSES, Conversation, Mailbox, User
+from ...access import conversation_by_number, conversation_by_number_or_404, may_edit_customer, may_see_mailbox
+from .views import bp
+from ..ui import STATUS_LABELS
 
 
 def _back(conv: Conversation, anchor: str = ""):

@@ -10,12 +10,10 @@ import re
 from email.message import Message
 from email.parser import HeaderParser
 from email import policy as _policy
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
-from .parse_parts import content_type
-
-if TYPE_CHECKING:  # parse.py imports us at call time; avoid an import cycle at module load
-    from .parse import ParsedMessage
+from .message import ParsedMessage
+from .mime import content_type
 
 _DAEMON = re.compile(r"^(?:mailer[-_.]?daemon|postmaster|mail[-_.]?delivery[-_.]?(?:system|subsystem)?|"
                      r"mdaemon|mail\.?administrator|bounces?|double-bounce)$", re.I)

@@ -13,10 +13,10 @@ from email.headerregistry import Address
 
 from flask import current_app
 
-from ..extensions import db
-from ..models import Attachment, MessageRef, OutboxMessage, RawMessage, ThreadItem, get_setting, utcnow
+from ...extensions import db
+from ...models import Attachment, MessageRef, OutboxMessage, RawMessage, ThreadItem, get_setting, utcnow
 from . import compose
-from .tokens import make_message_id
+from ..tokens import make_message_id
 
 
 @dataclass
@@ -89,7 +89,7 @@ def include_number(mailbox) -> bool:
 
 def load_attachments(values) -> list[compose.OutAttachment]:
     """(filename, content_type, bytes) tuples or Attachment rows -> bytes in hand, size-checked."""
-    from .. import storage
+    from ... import storage
 
     out = []
     for value in values or ():
@@ -111,8 +111,8 @@ def queue_message(conversation, *, item_type: str, user, rcpt: Recipients, text:
                   attachments: list[compose.OutAttachment], signatures: list, delay: float,
                   extra_headers: dict | None = None, new_text: str | None = None) -> ThreadItem:
     """Create the ThreadItem and its OutboxMessage with the MIME built and frozen (flushes only)."""
-    from .. import storage
-    from ..plugin_host import host
+    from ... import storage
+    from ...plugin_host import host
 
     mailbox = conversation.mailbox
     now = utcnow()

@@ -19,16 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
-from .. import conversations
-from ..customers import customer_for
-from ..extensions import db
-from ..models import Conversation, Customer, CustomerEmail, Mailbox, RawMessage, ThreadItem, User, utcnow
-from ..plugin_host import host
-from ..plugin_types import IncomingDecision
-from ..storage import store
-from . import threading
-from .ingest_rows import Pending, RowBuffer, hook_item
-from .parse import ParsedMessage, dedup_key, parse_message
+from ... import conversations
+from ...customers import customer_for
+from ...extensions import db
+from ...models import Conversation, Customer, CustomerEmail, Mailbox, RawMessage, ThreadItem, User, utcnow
+from ...plugin_host import host
+from ...plugin_types import IncomingDecision
+from ...storage import store
+from . import thread_match
+from .rows import Pending, RowBuffer, hook_item
+from ..parse import ParsedMessage, dedup_key, parse_message
 
 log = logging.getLogger("inbox.ingest")
 MAX_REFS = 50  # hostile mail can carry thousands of References
@@ -121,7 +121,7 @@ class Ingestor:
 
     def reset(self) -> None:
         """After a rollback, what was learned in the failed transaction may be wrong."""
-        self.index = threading.ThreadIndex(self.mailbox_id)
+        self.index = thread_match.ThreadIndex(self.mailbox_id)
         self.customers: dict[str, int] = {}
         self._number: int | None = None
         self.after: list[tuple[str, Conversation, Pending]] = []
@@ -321,7 +321,7 @@ class Ingestor:
         conv = self.convs.get(ref) or db.session.get(Conversation, ref)
         if conv is None:
             return None
-        conv = threading.follow_merges(conv)
+        conv = thread_match.follow_merges(conv)
         self.convs[conv.id] = conv
         return conv
 
@@ -360,7 +360,7 @@ class Ingestor:
         ours = (p.from_email or "").lower() in self.ours
         kind = "reply" if ours else "customer"
         when = min(p.date or now, now)
-        match = threading.find(p, self.mailbox_id, self.index)
+        match = thread_match.find(p, self.mailbox_id, self.index)
         conv = self._conversation(match.conversation) if match else None
         previous = None
         if conv is not None and conv.status == "closed" and kind == "customer" and not p.is_auto_reply:

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from ..extensions import db
-from ..models import Mailbox, OutboxMessage, ThreadItem, utcnow
-from . import send
+from ...extensions import db
+from ...models import Mailbox, OutboxMessage, ThreadItem, utcnow
+from . import smtp as send
 
 log = logging.getLogger("inbox.outbox")
 

@@ -15,11 +15,11 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, make_response,
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, ThreadItem, User, utcnow
-from ..sanitize import clean_email_html
+from ...extensions import db
+from ...models import PRESENCE_STATES, Conversation, Draft, Mailbox, Presence, ThreadItem, User, utcnow
+from ...sanitize import clean_email_html
 from . import thread_view
-from ..access import conversation_by_number_or_404, may_see_conversation, may_see_mailbox, visible
+from ...access import conversation_by_number_or_404, may_see_conversation, may_see_mailbox, visible
 
 bp = Blueprint("conversation", __name__)
 PRESENCE_WINDOW = 15  # seconds: someone not heard from for longer has left
@@ -71,7 +71,7 @@ def others_present(conv: Conversation) -> list[Presence]:
 
 def undo_window(conv: Conversation) -> list[tuple[ThreadItem, float]]:
     """The agent's own messages still inside their undo-send delay, with seconds left."""
-    from ..models import OutboxMessage
+    from ...models import OutboxMessage
 
     now = utcnow()
     rows = db.session.execute(
@@ -87,7 +87,7 @@ def page_context(conv: Conversation, **extra) -> dict:
     items = [i for i in conv.items if i.send_status != "cancelled"]
     if order == "newest":
         items.reverse()
-    from ..mail.outbox_build import default_recipients, reply_anchor
+    from ...mail.outbound.build import default_recipients, reply_anchor
 
     reply_to = ", ".join(formataddr((n, e)) for n, e in default_recipients(conv, reply_anchor(conv)))
     ctx = dict(conv=conv, items=items, order=order, agents=assignable_agents(conv), mailboxes=movable_mailboxes(),
@@ -125,7 +125,7 @@ def body(number: int, item_id: int):
     item = db.session.get(ThreadItem, item_id)
     if item is None or item.conversation_id != conv.id or not item.html:
         abort(404)
-    from .attachments import cid_image_url
+    from ..attachments import cid_image_url
 
     by_cid = {a.content_id.strip("<>"): a for a in item.attachments if a.content_id}
     images = request.args.get("images") == "1"
@@ -179,7 +179,7 @@ def set_order(number: int):
 @bp.post("/conversations/<int:number>/items/<int:item_id>/retry")
 @login_required
 def retry(number: int, item_id: int):
-    from ..mail.outbox import retry as outbox_retry
+    from ...mail.outbound.outbox import retry as outbox_retry
 
     conv = conversation_by_number_or_404(number)
     item = db.session.get(ThreadItem, item_id)
@@ -191,5 +191,3 @@ def retry(number: int, item_id: int):
         flash("That message is not waiting for a retry.", "warning")
     return redirect(url_for("conversation.show", number=conv.number) + f"#item-{item.id}")
 
-
-from . import conversation_actions  # noqa: E402,F401  (adds the action routes to bp)

@@ -26,10 +26,10 @@ from datetime import datetime
 
 from flask import current_app
 
-from ..extensions import db
-from ..models import OutboxMessage, ThreadItem, subject_number_format, utcnow
+from ...extensions import db
+from ...models import OutboxMessage, ThreadItem, subject_number_format, utcnow
 from . import compose
-from .outbox_build import (Recipients, default_recipients, include_number, load_attachments, queue_message,
+from .build import (Recipients, default_recipients, include_number, load_attachments, queue_message,
                             reply_anchor)
 
 log = logging.getLogger("inbox.outbox")
@@ -58,8 +58,8 @@ def queue_reply(conversation, user, text: str, html: str | None = None, *, to=No
     ``status_after`` ("closed", "pending", ...) is applied through conversations.set_status.
     Fires ``message_sending`` before the MIME is frozen and ``agent_replied`` after queueing.
     """
-    from ..conversations import set_status
-    from ..plugin_host import host
+    from ...conversations import set_status
+    from ...plugin_host import host
 
     if not (text or "").strip() and not html:
         raise ValueError("a reply cannot be empty")
@@ -90,7 +90,7 @@ def queue_forward(conversation, user, to, text: str = "", item: ThreadItem | Non
     with their attachments, to ``to`` (an address or a list). Returns the "forward" ThreadItem.
     The forward carries our signed Message-ID, so an answer from the recipient threads back here.
     The caller commits. Fires ``message_sending`` and ``agent_replied``."""
-    from ..plugin_host import host
+    from ...plugin_host import host
 
     mailbox = conversation.mailbox
     rcpt = Recipients.of([to] if isinstance(to, str) else to, None, None)
@@ -124,10 +124,10 @@ def start_conversation(mailbox, user, to, subject: str, text: str, html: str | N
     """A new outbound conversation (source "agent") whose customer is the first To address, with
     the agent's message queued as its first item (type "reply"). Returns the Conversation; the
     caller commits. Fires ``message_sending`` and ``conversation_created`` (not ``agent_replied``)."""
-    from ..conversations import next_number, set_status
-    from ..customers import customer_for
-    from ..models import Conversation
-    from ..plugin_host import host
+    from ...conversations import next_number, set_status
+    from ...customers import customer_for
+    from ...models import Conversation
+    from ...plugin_host import host
     from sqlalchemy.exc import IntegrityError
 
     if not (subject or "").strip():
@@ -265,7 +265,7 @@ def send_due(app=None, now: datetime | None = None, limit: int = 50, worker_id: 
     ``now`` (aware UTC) decides what is due and when retries are scheduled; claims use the clock.
     Safe to run from several processes at once: a row is claimed by a conditional UPDATE.
     """
-    from .outbox_worker import run_once
+    from .worker import run_once
 
     with (app.app_context() if app is not None else nullcontext()):
         return run_once(now or utcnow(), limit, worker_id or WORKER_ID)

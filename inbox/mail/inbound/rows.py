@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 from sqlalchemy.orm import make_transient_to_detached
 
-from ..extensions import db
-from ..models import Attachment, Conversation, MessageRef, RawMessage, ThreadItem
+from ...extensions import db
+from ...models import Attachment, Conversation, MessageRef, RawMessage, ThreadItem
 
 RAW = RawMessage.__table__
 ITEM = ThreadItem.__table__

@@ -14,13 +14,11 @@ from email import policy as _policy
 from email.message import Message
 from email.parser import BytesParser
 
-from . import charsets, parse_boundary
-from .parse_parts import BodyWalker, params
+from . import charsets
+from .mime import BodyWalker, params
 from .classify import classify
-from .parse import ParsedMessage, parse_ids
+from .message import ParsedMessage, parse_ids
 from .quotes import split_quotes
-
-parse_boundary.install()  # a quarter of the parse time was feedparser compiling one regex per multipart
 
 _ADDRESS_HEADERS = ("from", "to", "cc", "reply-to", "sender")
 _PLACEHOLDER = "ZqEw{}WqZ"

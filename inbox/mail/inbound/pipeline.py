@@ -13,9 +13,9 @@ import queue
 import threading
 from typing import Callable, Iterable
 
-from ..extensions import db
+from ...extensions import db
 from .ingest import Fetched, Ingestor, prepare
-from .parse_pool import ParsePool
+from .pool import ParsePool
 
 log = logging.getLogger("inbox.ingest")
 _END = object()

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import Mailbox, User
-from ..access import admin_required
-from .admin import EMAIL, _get, bp
+from ...extensions import db
+from ...models import Mailbox, User
+from ...access import admin_required
+from .forms import EMAIL, form_text
+from .settings import bp
 
 
 # ---- people ------------------------------------------------------------------------------------
@@ -24,15 +25,15 @@ def _admins_left(excluding: User) -> int:
 
 
 def fill_user(user: User, errors: dict) -> None:
-    user.name = _get("name")
-    user.email = _get("email").lower()
+    user.name = form_text("name")
+    user.email = form_text("email").lower()
     if not user.name:
         errors["name"] = "Enter a name."
     if not EMAIL.match(user.email or ""):
         errors["email"] = "An email address like sam@example.com."
     elif db.session.execute(db.select(User.id).where(User.email == user.email, User.id != (user.id or -1))).first():
         errors["email"] = "Someone already has this email."
-    role = _get("role")
+    role = form_text("role")
     if role not in ("admin", "agent"):
         errors["role"] = "Choose a role."
     else:
@@ -47,7 +48,7 @@ def fill_user(user: User, errors: dict) -> None:
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_required
 def user_new():
-    from .auth import MIN_PASSWORD, send_reset_mail
+    from ..auth import MIN_PASSWORD, send_reset_mail
 
     user = User(role="agent", active=True, preferences={})
     errors: dict[str, str] = {}
@@ -105,7 +106,7 @@ def user_edit(user_id: int):
 @bp.post("/users/<int:user_id>/reset")
 @admin_required
 def user_reset(user_id: int):
-    from .auth import send_reset_mail
+    from ..auth import send_reset_mail
 
     user = db.get_or_404(User, user_id)
     try:

@@ -20,7 +20,8 @@ import multiprocessing
 import os
 import threading
 
-from .parse import ParsedMessage, dedup_key, parse_message
+from ..parse import ParsedMessage, dedup_key, parse_message
+from ..parse.feedparser_speedups import install as install_speedups
 
 log = logging.getLogger("inbox.parse_pool")
 
@@ -28,6 +29,7 @@ log = logging.getLogger("inbox.parse_pool")
 def _serve(conn, attachments_dir: str | None, inherited=(), keep_data: bool = True) -> None:
     for other in inherited:  # a forked child got the parent's ends too: EOF needs them closed
         other.close()
+    install_speedups()  # a forkserver child did not inherit the parent's (create_app installs it there)
     ctx = None
     if attachments_dir:
         from flask import Flask
@@ -36,7 +38,7 @@ def _serve(conn, attachments_dir: str | None, inherited=(), keep_data: bool = Tr
         app.config["ATTACHMENTS_DIR"] = attachments_dir
         ctx = app.app_context()
         ctx.push()
-    from ..storage import store
+    from ...storage import store
 
     while True:
         try:
@@ -70,7 +72,7 @@ class ParsePool:
         fork = threading.active_count() == 1
         ctx = multiprocessing.get_context("fork" if fork else "forkserver")
         if not fork:
-            ctx.set_forkserver_preload(["inbox.mail.parse_pool"])
+            ctx.set_forkserver_preload(["inbox.mail.inbound.pool"])
         self.conns = []
         self.procs = []
         for _ in range(max(1, workers)):

@@ -13,7 +13,7 @@ from email.message import Message
 
 from . import charsets
 from .html_text import html_to_text
-from .parse import ParsedAttachment, parse_ids
+from .message import ParsedAttachment, parse_ids
 
 MAX_DEPTH = 40
 MAX_PARTS = 2000

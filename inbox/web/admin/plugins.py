@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import plugin_settings as ps
-from ..extensions import db
-from ..models import Mailbox
-from ..plugin_host import host
-from ..access import admin_required
+from ... import plugin_settings as ps
+from ...extensions import db
+from ...models import Mailbox
+from ...plugin_host import host
+from ...access import admin_required
 
 bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/plugins")
 
