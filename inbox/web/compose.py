@@ -14,6 +14,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_login import current_user, login_required
 
 from .. import conversations
+from ..addresses import is_address
 from ..extensions import db
 from ..mail.outbound import outbox
 from ..models import Attachment, Draft, Mailbox, ThreadItem, utcnow
@@ -44,7 +45,7 @@ def _addresses(raw: str | None) -> list[str]:
 def _bad_address(addrs: list[str]) -> str | None:
     for a in addrs:
         email = getaddresses([a])[0][1] if getaddresses([a]) else ""
-        if "@" not in email or any(c.isspace() for c in email) or len(email) > 320 or email.count("@") != 1:
+        if not is_address(email):
             return a
     return None
 
