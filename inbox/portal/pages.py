@@ -14,7 +14,7 @@ from flask import abort, current_app, redirect, request, send_file, session, url
 from ..extensions import db
 from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem
 from ..themes import static_file_path
-from . import bp
+from .blueprint import bp
 from .delivery import deliver_from_customer
 from .ratelimit import allow
 from .render import page

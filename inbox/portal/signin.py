@@ -16,7 +16,7 @@ from flask import abort, current_app, redirect, request, session, url_for
 from ..customers import find_customer
 from ..extensions import db
 from ..models import Conversation, PortalToken, utcnow
-from . import bp
+from .blueprint import bp
 from .mailer import send_system_mail
 from .ratelimit import allow
 from .render import page
