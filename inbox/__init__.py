@@ -7,13 +7,20 @@ from __future__ import annotations
 import logging
 import os
 
-import pluggy
 from flask import Flask
+from sqlalchemy import event
 
+from . import config, models  # noqa: F401  (models registers every table on db.metadata)
+from .cli import init_cli as _init_cli
+from .extensions import csrf, db, login_manager, migrate
+from .hookspecs import hookimpl
+from .i18n import init_i18n as _init_i18n
+from .logging_setup import install_redaction
+from .migrations_setup import MIGRATIONS_DIR
+from .plugin_host import init_plugins as _init_plugins
+from .plugin_settings import plugin_setting
 from .plugin_types import IncomingDecision, Job, Link, Panel, SettingSpec, Suggestion
-from .plugin_settings import plugin_setting  # noqa: E402  (plugins' public settings API)
-
-hookimpl = pluggy.HookimplMarker("inbox")
+from .web import init_web
 
 __all__ = [
     "IncomingDecision", "Job", "Link", "Panel", "SettingSpec", "Suggestion", "create_app", "hookimpl",
@@ -42,14 +49,10 @@ def _instance_path(test_config: dict | None) -> str:
 
 
 def init_config(app: Flask, test_config: dict | None) -> None:
-    from . import config
-
     config.load(app, test_config)
 
 
 def init_logging(app: Flask) -> None:
-    from .logging_setup import install_redaction
-
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -67,10 +70,6 @@ def init_parsing() -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (registers every table on db.metadata)
-    from .extensions import csrf, db, login_manager, migrate
-    from .migrations_setup import MIGRATIONS_DIR
-
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
@@ -80,10 +79,6 @@ def init_extensions(app: Flask) -> None:
 
 def _sqlite_pragmas(app: Flask) -> None:
     """WAL lets the web app read while the worker writes; busy_timeout waits instead of failing."""
-    from sqlalchemy import event
-
-    from .extensions import db
-
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():
@@ -100,24 +95,16 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def init_i18n(app: Flask) -> None:
-    from .i18n import init_i18n as _init
-
-    _init(app)
+    _init_i18n(app)
 
 
 def init_plugins(app: Flask) -> None:
-    from .plugin_host import init_plugins as _init
-
-    _init(app)
+    _init_plugins(app)
 
 
 def init_blueprints(app: Flask) -> None:
-    from .web import init_web
-
     init_web(app)
 
 
 def init_cli(app: Flask) -> None:
-    from .cli import init_cli as _init
-
-    _init(app)
+    _init_cli(app)

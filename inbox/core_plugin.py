@@ -5,14 +5,15 @@ hooks are exercised by the product itself and a plugin author can read this modu
 """
 from __future__ import annotations
 
-import pluggy
 from flask import url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import access
+from .extensions import db
+from .hookspecs import hookimpl
+from .models import Conversation
 from .plugin_types import Link, Panel
 
-hookimpl = pluggy.HookimplMarker("inbox")
 PREVIOUS_LIMIT = 5
 
 
@@ -31,9 +32,6 @@ def sidebar_panels(conversation, user):
 
 def _previous_conversations(conversation, user):
     """The customer's other conversations the agent may see, newest first."""
-    from .extensions import db
-    from .models import Conversation
-
     query = (db.select(Conversation)
              .where(Conversation.customer_id == conversation.customer_id, Conversation.id != conversation.id,
                     Conversation.merged_into_id.is_(None))
@@ -52,7 +50,4 @@ def _previous_conversations(conversation, user):
 
 
 def _conversation_url(conv) -> str:
-    try:
-        return url_for("conversation.show", number=conv.number)
-    except Exception:  # the conversation page may be named differently; a plain path still works
-        return f"/conversations/{escape(conv.number)}"
+    return url_for("conversation.show", number=conv.number)

@@ -57,6 +57,7 @@ class PluginHost:
         from . import core_plugin
 
         self.pm.register(core_plugin, name=CORE)
+        self.pm.check_pending()  # a misspelt core hook implementation is a start-up error
         disabled = str(app.config.get("DISABLE_PLUGINS") or "").strip()
         skip_all = disabled.lower() == "all"  # every discovered plugin; EXTRA_PLUGINS are explicit
         skip = {n.strip() for n in disabled.split(",") if n.strip()}
@@ -71,6 +72,7 @@ class PluginHost:
                 if self.pm.is_registered(module):  # e.g. in EXTRA_PLUGINS and pip-installed too
                     continue
                 self.pm.register(module, name=name)
+                self._check_pending(module)
             except Exception as exc:  # a broken plugin must not stop the app
                 self.broken[name] = f"{type(exc).__name__}: {exc}"
                 self.origin[name] = origin
@@ -79,6 +81,16 @@ class PluginHost:
             self.modules[name] = module
             self.origin[name] = origin
             self.versions[name] = version or str(getattr(module, "__version__", "") or "")
+
+    def _check_pending(self, module: object) -> None:
+        """pm.check_pending() for one plugin: a @hookimpl whose name is no hook (a typo such as
+        `sidebar_panel`) would never be called; unregister the plugin and say why, loudly."""
+        unknown = sorted(name for name, caller in vars(self.pm.hook).items()
+                         if not name.startswith("_") and not caller.has_spec()
+                         and any(impl.plugin is module and not impl.optionalhook for impl in caller.get_hookimpls()))
+        if unknown:
+            self.pm.unregister(module)
+            raise pluggy.PluginValidationError(module, f"unknown hook {', '.join(unknown)} (see docs/plugins.md)")
 
     def _candidates(self, extra):
         for entry in extra:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from . import conversations, job_lease
 from .extensions import db
+from .mail.inbound import imap_client
 from .mail.inbound import sync as imap
 from .mail.outbound.outbox import send_due
 from .models import Conversation, Mailbox, utcnow
@@ -185,7 +186,7 @@ class Worker:
         mailbox = db.session.get(Mailbox, mailbox_id)
         if mailbox is None or not mailbox.active:
             return False
-        client = imap.connect(mailbox)
+        client = imap_client.connect(mailbox)
         self.clients[(mailbox_id, folder)] = client
         state_id = None
         try:
@@ -214,7 +215,7 @@ class Worker:
                     imap.release(state_id, self.owner)
                 except Exception:
                     db.session.rollback()
-            imap.close(client)
+            imap_client.close(client)
 
     def _renew(self, mailbox_id: int, folder: str, last: float) -> float:
         lease = float(self.app.config.get("LEASE_SECONDS") or 120)

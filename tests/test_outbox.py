@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from inbox.extensions import db
+from inbox.mail.inbound import imap_client
 from inbox.mail.outbound import outbox, smtp as send
 from inbox.mail.outbound.worker import INTERRUPTED, _claim
 from inbox.models import OutboxMessage, ThreadItem, utcnow
@@ -139,7 +140,7 @@ def _crash_mid_send(item, mailbox, deliver: bool, copy_to_sent: bool = False) ->
         with send.SmtpSession(mailbox) as s:
             s.send(row.envelope_from, row.recipients, row.mime)
     if copy_to_sent:
-        send.append_to_sent(mailbox, row.mime)
+        imap_client.append_to_sent(mailbox, row.mime)
     db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id == oid)
                        .values(claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()

@@ -50,7 +50,8 @@ class _Progress:
 @with_appcontext
 def fetch_cmd(mailbox_name: str | None, history: bool):
     """One sync pass over every active mailbox (or one): new mail becomes conversations."""
-    from ..mail.inbound.sync import ImapError, make_owner, sync_mailbox
+    from ..mail.inbound.imap_client import ImapError
+    from ..mail.inbound.sync import make_owner, sync_mailbox
     from ..mail.inbound.ingest import Stats
 
     stats, owner, busy = Stats(), make_owner(), []

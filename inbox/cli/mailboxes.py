@@ -13,7 +13,8 @@ from flask.cli import AppGroup
 from ..extensions import db
 from ..models import Mailbox
 from ..models.mailbox import SECURITY
-from .users import _check_email, find_mailbox
+from ..mail.check import check_servers
+from .users import check_email, find_mailbox
 
 mailboxes = AppGroup("mailboxes", help="Support mailboxes (IMAP in, SMTP out).")
 _SECURITY = click.Choice(SECURITY)
@@ -60,7 +61,7 @@ def _secret_from_env(var: str, option: str) -> str:
 def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_security, smtp_host, smtp_port,
         smtp_user, smtp_password_env, smtp_security, folders, sent_folder, from_name, reply_to) -> None:
     """Add a mailbox. Check it afterwards with `inbox mailboxes test NAME`."""
-    name, address = name.strip(), _check_email(address)
+    name, address = name.strip(), check_email(address)
     if not name:
         raise click.ClickException("--name cannot be empty")
     imap_port_n = _port(imap_port, "--imap-port", "imap", imap_security)
@@ -74,7 +75,7 @@ def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_
             raise click.ClickException("--smtp-password-env needs --smtp-user too")
         smtp_password = _secret_from_env(smtp_password_env, "--smtp-password-env")
     if reply_to:
-        reply_to = _check_email(reply_to)
+        reply_to = check_email(reply_to)
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.name == name)).first():
         raise click.ClickException(f"a mailbox named {name!r} already exists")
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.email == address)).first():
@@ -112,46 +113,13 @@ def list_mailboxes() -> None:
 @click.argument("name")
 def test(name: str) -> None:
     """Log in to the mailbox's IMAP server and connect (and log in) to its SMTP server."""
-    from ..mail.outbound import smtp as send
-
     mb = find_mailbox(name)
-    failures = 0
-    where = f"IMAP {mb.imap_host}:{mb.imap_port} ({mb.imap_security}) as {mb.imap_user}"
-    try:
-        client = send.connect_imap(mb, timeout=15)
-        folders = [f[2] for f in client.list_folders()]
-        client.logout()
-        missing = [f for f in mb.folders or [] if f not in folders]
-        click.echo(f"{where}: OK" + (f"; missing folders: {', '.join(missing)}" if missing else ""))
-        failures += bool(missing)
-    except Exception as exc:
-        failures += 1
-        click.echo(f"{where}: FAILED: {_reason(exc)}")
-    where = f"SMTP {mb.smtp_host}:{mb.smtp_port} ({mb.smtp_security})" + (
-        f" as {mb.smtp_user}" if mb.smtp_user else "")
-    try:
-        client = send.connect_smtp(mb, timeout=15)
-        client.quit()
-        click.echo(f"{where}: OK")
-    except Exception as exc:
-        failures += 1
-        click.echo(f"{where}: FAILED: {_reason(exc)}")
+    results = check_servers(mb, timeout=15)
+    for r in results:
+        click.echo(f"{r.server} {r.where}: " + ("OK" if r.ok else "FAILED") + f": {r.note}")
+    failures = sum(not r.ok for r in results)
     if failures:
         raise click.ClickException(f"mailbox {mb.name}: {failures} check(s) failed")
-
-
-def _reason(exc: BaseException) -> str:
-    """The server's own words where it gave any."""
-    from ..mail.outbound.smtp import SendError, describe
-
-    if isinstance(exc, SendError):
-        return exc.reason
-    if type(exc).__module__.startswith("smtplib") or isinstance(exc, OSError):
-        return describe(exc).reason
-    text = exc.args[0] if exc.args else exc
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    return f"{type(exc).__name__}: {text}"
 
 
 def register(cli) -> None:

@@ -14,6 +14,7 @@ from flask import abort, current_app, redirect, request, send_file, session, url
 from ..extensions import db
 from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem
 from ..themes import static_file_path
+from ..web.uploads import Upload, UploadError, read_uploads
 from .blueprint import bp
 from .delivery import deliver_from_customer
 from .ratelimit import allow
@@ -103,17 +104,11 @@ def _request_info(conv: Conversation) -> dict:
             "reply_url": url_for("portal.reply", number=conv.number)}
 
 
-def _uploads() -> tuple[list[tuple[str, str, bytes]], str | None]:
-    limit = current_app.config.get("MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
-    files = []
-    for storage in request.files.getlist("attachments"):
-        if not storage or not storage.filename:
-            continue
-        data = storage.read(limit + 1)
-        if len(data) > limit:
-            return [], f"{storage.filename} is larger than {limit // (1024 * 1024)} MB."
-        files.append((storage.filename, storage.mimetype or "application/octet-stream", data))
-    return files, None
+def _uploads() -> tuple[list[Upload], str | None]:
+    try:
+        return read_uploads(), None
+    except UploadError as exc:
+        return [], str(exc)
 
 
 @bp.post("/requests/<int:number>/reply")

@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import abort, current_app, redirect, request, session, url_for
 
 from ..customers import find_customer
+from ..addresses import is_address, normalize
 from ..extensions import db
 from ..models import Conversation, PortalToken, utcnow
 from .blueprint import bp
@@ -39,8 +40,8 @@ def home():
 
 @bp.post("/sign-in")
 def request_link():
-    email = (request.form.get("email") or "").strip().lower()
-    if "@" not in email or len(email) > 320:
+    email = normalize(request.form.get("email") or "")
+    if not is_address(email):
         return page("portal/sign_in.html", None, email=email, error="That is not an email address: enter the one you write to us from, like name@example.com."), 400
     per_hour = current_app.config.get("PORTAL_SIGNIN_PER_HOUR", 5)
     ok_ip = allow("portal-signin-ip", request.remote_addr or "?", per_hour * 4, timedelta(hours=1))

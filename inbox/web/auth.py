@@ -19,7 +19,6 @@ from sqlalchemy import func
 
 from ..extensions import db, login_manager
 from ..models import Mailbox, RateEvent, User, utcnow
-from . import ui
 
 bp = Blueprint("auth", __name__)
 LOGIN_MAX_FAILURES = 5
@@ -39,7 +38,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _home() -> str:
-    return url_for("inbox_list.index") if "inbox_list.index" in ui.url_endpoints() else "/"
+    return url_for("inbox_list.index")
 
 
 # ---- rate limiting ------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import current_app
 from markupsafe import Markup, escape
 
 STATUS_LABELS = {"active": "Active", "pending": "Pending", "closed": "Closed", "spam": "Spam"}
@@ -59,14 +58,6 @@ def status_badge(status: str) -> Markup:
         s=status, label=STATUS_LABELS.get(status, status.title()))
 
 
-def url_endpoints() -> set[str]:
-    endpoints = current_app.extensions.get("inbox_endpoints")
-    if endpoints is None or len(endpoints) != len(current_app.view_functions):
-        endpoints = set(current_app.view_functions)
-        current_app.extensions["inbox_endpoints"] = endpoints
-    return endpoints
-
-
 def init_app(app) -> None:
     app.jinja_env.filters.update(initials=initials, reltime=reltime, fulltime=fulltime, status_badge=status_badge)
-    app.jinja_env.globals.update(url_endpoints=url_endpoints, STATUS_LABELS=STATUS_LABELS, escape=escape)
+    app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, escape=escape)

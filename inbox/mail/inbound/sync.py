@@ -1,102 +1,39 @@
-"""Talking to an IMAP server: connect with human errors, list UIDs, fetch bytes, wait with IDLE.
+"""Syncing IMAP folders: list UIDs, fetch bytes, wait with IDLE, hold the folder leases. Connections
+come from imap_client (the one IMAP door).
 
 Read-only by design: folders are opened with EXAMINE and bodies fetched with BODY.PEEK[], so we
 never set \\Seen, delete or move anything on the server.
 """
 from __future__ import annotations
 
-import ast
-import errno
 import logging
 import os
 import secrets
 import socket
-import ssl
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterator
 
 from flask import current_app
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import FolderState, RawMessage, utcnow
+from .imap_client import NETWORK_ERRORS, ImapError, close, connect, describe
 from .ingest import Ingestor, LeaseLost, Stats, history_days, prepare
 from .pipeline import store_pipelined
 from .pool import worker_count
 
 log = logging.getLogger("inbox.imap")
 
-NETWORK_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, EOFError)
 
-
-class ImapError(Exception):
-    """A one-line, human explanation of what went wrong with a mailbox's server."""
 @dataclass
 class FolderInfo:
     uidvalidity: int
     uidnext: int | None
     exists: int
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, socket.gaierror):
-        return "unknown host"
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return "timed out"
-    if isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-        return "host unreachable"
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:200]
-
-
-def connect(mailbox, timeout: float = 30) -> IMAPClient:
-    """A logged-in client for this mailbox, or ImapError saying why not."""
-    host, security = mailbox.imap_host, (mailbox.imap_security or "ssl")
-    if not host:
-        raise ImapError(f"mailbox {mailbox.name} has no IMAP server configured")
-    port = mailbox.imap_port or (993 if security == "ssl" else 143)
-    try:
-        client = IMAPClient(host, port=port, ssl=security == "ssl", timeout=timeout)
-        if security == "starttls":
-            client.starttls(ssl.create_default_context())
-    except NETWORK_ERRORS as exc:
-        raise ImapError(f"cannot reach {host}:{port}: {_reason(exc)}") from None
-    try:
-        client.login(mailbox.imap_user or mailbox.email, mailbox.imap_password() or "")
-    except LoginError as exc:
-        _close(client)
-        detail = exc.args[0] if exc.args else exc
-        if isinstance(detail, str) and detail[:2] in ("b'", 'b"'):  # imapclient wraps str(bytes)
-            try:
-                detail = ast.literal_eval(detail)
-            except (ValueError, SyntaxError):
-                pass
-        if isinstance(detail, bytes):
-            detail = detail.decode("utf-8", "replace")
-        raise ImapError(f"IMAP login failed for {mailbox.imap_user or mailbox.email}: {detail}") from None
-    except NETWORK_ERRORS as exc:
-        _close(client)
-        raise ImapError(f"cannot reach {host}:{port}: {_reason(exc)}") from None
-    return client
-
-
-def _close(client: IMAPClient) -> None:
-    try:
-        client.logout()
-    except Exception:
-        try:
-            client.shutdown()
-        except Exception:
-            pass
-
-
-close = _close
 
 
 def open_folder(client: IMAPClient, folder: str) -> FolderInfo:
@@ -321,8 +258,8 @@ def sync_mailbox(mailbox, owner: str | None = None, history: bool = False, stats
         except NETWORK_ERRORS as exc:
             attempt += 1
             if attempt > retries:
-                raise ImapError(f"connection to {mailbox.imap_host} lost: {_reason(exc)}") from None
-            log.warning("connection to %s lost (%s); reconnecting", mailbox.imap_host, _reason(exc))
+                raise ImapError(f"connection to {mailbox.imap_host} lost: {describe(exc)}") from None
+            log.warning("connection to %s lost (%s); reconnecting", mailbox.imap_host, describe(exc))
             time.sleep(min(2 ** attempt * 0.25, 5))
         finally:
             close(client)

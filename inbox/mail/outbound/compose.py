@@ -14,6 +14,8 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, getaddresses
 
+from ...addresses import is_address
+
 ID_HEADERS = {"message-id", "in-reply-to", "references"}
 
 
@@ -159,7 +161,7 @@ def addresses(values) -> list[Address]:
         for name, email in pairs:
             email = email.strip()
             if email:
-                if "@" not in email:
+                if not is_address(email):
                     raise ValueError(f"not an email address: {email!r}")
                 out.append(address(name, email))
     return out

@@ -1,4 +1,4 @@
-"""SMTP delivery and the IMAP Sent-folder copy for one mailbox.
+"""SMTP delivery for one mailbox (the Sent-folder copy goes through mail/inbound/imap_client.py).
 
 Errors come back classified: a ``SendError`` with ``permanent=True`` is the server judging the
 message (5xx to MAIL/RCPT/DATA): sending it again cannot help. Everything else (4xx, refused or
@@ -10,7 +10,7 @@ import smtplib
 import socket
 import ssl
 
-TIMEOUT = 30  # seconds for every SMTP/IMAP network operation
+TIMEOUT = 30  # seconds for every SMTP network operation
 
 
 class SendError(Exception):
@@ -42,12 +42,13 @@ def connect_smtp(mailbox, timeout: float = TIMEOUT) -> smtplib.SMTP:
         try:
             client.login(mailbox.smtp_user, mailbox.smtp_password() or "")
         except Exception:
-            _quit(client)
+            close(client)
             raise
     return client
 
 
-def _quit(client) -> None:
+def close(client: smtplib.SMTP) -> None:
+    """Say goodbye, or at least drop the connection; never raises."""
     try:
         client.quit()
     except Exception:
@@ -107,7 +108,7 @@ class SmtpSession:
 
     def close(self) -> None:
         if self.client is not None:
-            _quit(self.client)
+            close(self.client)
             self.client = None
 
     def send(self, envelope_from: str, recipients: list[str], data: bytes) -> dict[str, str]:
@@ -132,54 +133,3 @@ class SmtpSession:
                     self.close()
             raise describe(exc) from exc
         return {rcpt: f"{code} {_text(msg)}" for rcpt, (code, msg) in (refused or {}).items()}
-
-
-def connect_imap(mailbox, timeout: float = TIMEOUT):
-    """A logged-in IMAPClient for the mailbox (security none|ssl|starttls)."""
-    from imapclient import IMAPClient
-
-    security = mailbox.imap_security or "ssl"
-    context = ssl.create_default_context()
-    port = mailbox.imap_port or (993 if security == "ssl" else 143)
-    client = IMAPClient(mailbox.imap_host, port=port, ssl=security == "ssl",
-                        ssl_context=context if security == "ssl" else None, timeout=timeout)
-    try:
-        if security == "starttls":
-            client.starttls(context)
-        client.login(mailbox.imap_user or mailbox.email, mailbox.imap_password() or "")
-    except Exception:
-        try:
-            client.shutdown()
-        except Exception:
-            pass
-        raise
-    return client
-
-
-def append_to_sent(mailbox, data: bytes) -> None:
-    """Put a copy of a sent message in the mailbox's Sent folder (created if missing), marked read."""
-    client = connect_imap(mailbox)
-    try:
-        if not client.folder_exists(mailbox.sent_folder):
-            client.create_folder(mailbox.sent_folder)
-        client.append(mailbox.sent_folder, data, flags=[b"\\Seen"])
-    finally:
-        try:
-            client.logout()
-        except Exception:
-            pass
-
-
-def sent_folder_has(mailbox, message_id: str) -> bool:
-    """Whether a message with this Message-ID (without <>) is in the Sent folder."""
-    client = connect_imap(mailbox)
-    try:
-        if not client.folder_exists(mailbox.sent_folder):
-            return False
-        client.select_folder(mailbox.sent_folder, readonly=True)
-        return bool(client.search(["HEADER", "Message-ID", f"<{message_id}>"]))
-    finally:
-        try:
-            client.logout()
-        except Exception:
-            pass

@@ -13,6 +13,7 @@ from flask import current_app
 
 from ...extensions import db
 from ...models import Mailbox, OutboxMessage, ThreadItem, utcnow
+from ..inbound import imap_client
 from . import smtp as send
 
 log = logging.getLogger("inbox.outbox")
@@ -120,7 +121,7 @@ def _item(row: OutboxMessage, **values) -> None:
 
 def _append(row: OutboxMessage, mailbox: Mailbox, counts: dict) -> None:
     try:
-        send.append_to_sent(mailbox, row.mime)
+        imap_client.append_to_sent(mailbox, row.mime)
     except Exception as exc:  # the message went out; a missing Sent copy is retried later
         log.warning("outbox %s: copy to %s failed: %s", row.id, mailbox.sent_folder, exc)
         return
@@ -165,7 +166,7 @@ def _recover_stale(worker: str, counts: dict) -> None:
         found = False
         if row.append_to_sent and mailbox.sent_folder:
             try:
-                found = send.sent_folder_has(mailbox, row.message_id)
+                found = imap_client.sent_folder_has(mailbox, row.message_id)
             except Exception as exc:  # IMAP down: ask again after another timeout
                 log.warning("outbox %s: cannot check %s: %s", row.id, mailbox.sent_folder, exc)
                 continue

@@ -5,7 +5,6 @@ import re
 
 from flask import request
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 POLICY_LABELS = {"reopen": "Reopen the closed conversation", "new": "Always start a new conversation",
                  "new_after_days": "Start a new one if closed for more than N days"}
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from ...addresses import is_address, normalize
 from ...extensions import db
+from ...i18n import gettext as _
+from ...mail.check import CheckResult, check_imap, check_smtp
 from ...models import Mailbox, get_setting, set_setting
 from ...models.mailbox import CLOSED_POLICIES, SECURITY
 from ...access import admin_required
-from .forms import EMAIL, POLICY_LABELS, form_int, form_list, form_text
+from .forms import POLICY_LABELS, form_int, form_list, form_text
 from .settings import bp
 
 
@@ -26,13 +29,13 @@ def mailboxes():
 def fill_mailbox(mb: Mailbox, errors: dict) -> None:
     """Copy the posted form onto mb, collecting errors; passwords only when typed."""
     mb.name = form_text("name")
-    mb.email = form_text("email").lower()
+    mb.email = normalize(form_text("email"))
     if not mb.name:
         errors["name"] = "Give the mailbox a name."
-    if not EMAIL.match(mb.email or ""):
+    if not is_address(mb.email):
         errors["email"] = "An email address like support@example.com."
-    aliases = [a.lower() for a in form_list("aliases")]
-    bad = [a for a in aliases if not EMAIL.match(a)]
+    aliases = [normalize(a) for a in form_list("aliases")]
+    bad = [a for a in aliases if not is_address(a)]
     if bad:
         errors["aliases"] = f"Not an address: {', '.join(bad)}"
     mb.aliases = aliases
@@ -116,55 +119,40 @@ def mailbox_edit(mailbox_id: int):
                            securities=SECURITY, subject_number=subject_number), 400 if errors else 200
 
 
-def check_servers(mb: Mailbox) -> list[tuple[str, bool, str]]:
-    """Really log in to IMAP and SMTP; report each server's own words."""
-    from ...mail.inbound import sync as imap
-    from ...mail.outbound import smtp as send
-
-    results = []
-    if mb.imap_host:
-        try:
-            client = imap.connect(mb, timeout=10)
-            try:
-                folders = [f[2] for f in client.list_folders()]
-            finally:
-                imap._close(client)
-            missing = [f for f in mb.folders or [] if f not in folders]
-            note = f"Logged in; {len(folders)} folders." + (f" Missing: {', '.join(missing)}." if missing else "")
-            results.append(("IMAP", not missing, note))
-        except Exception as exc:
-            results.append(("IMAP", False, str(exc)))
-    else:
-        results.append(("IMAP", False, "No IMAP server set."))
-    if mb.smtp_host:
-        try:
-            client = send.connect_smtp(mb, timeout=10)
-            send._quit(client)
-            results.append(("SMTP", True, "Connected" + (" and logged in." if mb.smtp_user else " (no login set).")))
-        except Exception as exc:
-            results.append(("SMTP", False, send.describe(exc).reason))
-    else:
-        results.append(("SMTP", False, "No SMTP server set."))
-    return results
+def _same_server(stored: Mailbox, probe: Mailbox, proto: str) -> bool:
+    """The form names the server the stored password belongs to (host, port, user and security)."""
+    def key(mb: Mailbox) -> tuple:
+        host = getattr(mb, f"{proto}_host")
+        return ((host or "").strip().lower(), getattr(mb, f"{proto}_port"), getattr(mb, f"{proto}_user"),
+                getattr(mb, f"{proto}_security"))
+    return key(stored) == key(probe)
 
 
 @bp.post("/mailboxes/test")
 @bp.post("/mailboxes/<int:mailbox_id>/test")
 @admin_required
 def mailbox_test(mailbox_id: int | None = None):
-    """Tests the values in the form (not yet saved), with stored passwords where none was typed."""
+    """Tests the values in the form (not yet saved). A stored password is used only for the very
+    server it was saved for: the stored passwords are write-only, and must not be sent to a host,
+    port, user or security an admin (or a stolen admin session) types in (security review 15)."""
     stored = db.get_or_404(Mailbox, mailbox_id) if mailbox_id else None
     probe = Mailbox(folders=["INBOX"], aliases=[], closed_policy="reopen", closed_policy_days=30)
     errors: dict[str, str] = {}
     with db.session.no_autoflush:
         fill_mailbox(probe, errors)
+    untested: dict[str, CheckResult] = {}
     if stored is not None:
         for proto in ("imap", "smtp"):
-            if not request.form.get(f"{proto}_password") and not request.form.get(f"{proto}_password_clear"):
+            if request.form.get(f"{proto}_password") or request.form.get(f"{proto}_password_clear"):
+                continue
+            if _same_server(stored, probe, proto):
                 setattr(probe, f"{proto}_password_enc", getattr(stored, f"{proto}_password_enc"))
+            elif getattr(stored, f"{proto}_password_enc"):
+                untested[proto] = CheckResult(proto.upper(), False, _(
+                    "Type the password again to test a changed server, port, user or security."), "")
     if probe in db.session:
         db.session.expunge(probe)
-    results = check_servers(probe)
+    results = [untested.get("imap") or check_imap(probe), untested.get("smtp") or check_smtp(probe)]
     current_app.logger.info("connection test for mailbox %s: %s", mailbox_id or "(new)",
-                            ", ".join(f"{n} {'ok' if ok else 'failed'}" for n, ok, _ in results))
-    return render_template("admin/_test_results.html", results=results)
+                            ", ".join(f"{r.server} {'ok' if r.ok else 'failed'}" for r in results))
+    return render_template("admin/_test_results.html", results=[(r.server, r.ok, r.note) for r in results])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ...extensions import db
-from ...models import Mailbox, User, forget_cached_settings, get_setting, set_setting
+from ...models import Mailbox, User, forget_cached_settings, get_setting, set_setting, subject_number_format
 from ...models.mailbox import CLOSED_POLICIES
 from ...access import admin_required
 from .forms import POLICY_LABELS, form_int, form_text
@@ -23,12 +23,6 @@ def index():
 
 
 # ---- settings ----------------------------------------------------------------------------------
-
-def subject_number_format() -> str:
-    from ...models import subject_number_format as current
-
-    return current()
-
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
@@ -51,9 +45,7 @@ def settings():
         if not errors:
             set_setting("subject_number_format", fmt)
             forget_cached_settings()
-            db.session.commit()
-            # this process's config too; other processes re-read the setting within SETTINGS_TTL
-            current_app.config["SUBJECT_NUMBER_FORMAT"] = fmt
+            db.session.commit()  # every process re-reads the setting within SETTINGS_TTL
             flash("Settings saved.", "success")
             return redirect(url_for("admin.settings"))
         db.session.rollback()

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...addresses import is_address, normalize
 from ...extensions import db
 from ...models import Mailbox, User
 from ...access import admin_required
-from .forms import EMAIL, form_text
+from .forms import form_text
 from .settings import bp
 
 
@@ -26,10 +27,10 @@ def _admins_left(excluding: User) -> int:
 
 def fill_user(user: User, errors: dict) -> None:
     user.name = form_text("name")
-    user.email = form_text("email").lower()
+    user.email = normalize(form_text("email"))
     if not user.name:
         errors["name"] = "Enter a name."
-    if not EMAIL.match(user.email or ""):
+    if not is_address(user.email):
         errors["email"] = "An email address like sam@example.com."
     elif db.session.execute(db.select(User.id).where(User.email == user.email, User.id != (user.id or -1))).first():
         errors["email"] = "Someone already has this email."

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ... import conversations
 from ...customers import add_email
+from ...addresses import is_address
 from ...extensions import db
 from ...models import STATUSES, Conversation, Mailbox, User
 from ...access import conversation_by_number, conversation_by_number_or_404, may_edit_customer, may_see_mailbox
@@ -175,7 +176,7 @@ def customer_name(number: int):
 def customer_email(number: int):
     conv = conversation_by_number_or_404(number)
     email = request.form.get("email", "").strip()
-    if conv.customer is None or "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+    if conv.customer is None or not is_address(email):
         flash("Enter a valid email address.", "error")
         return _back(conv)
     if not may_edit_customer(conv.customer):
