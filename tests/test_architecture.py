@@ -210,3 +210,18 @@ def test_mail_packages_depend_one_way():
     assert wrong == []
     outside = [m for m in graph if m.startswith("inbox.mail.") and area(m) is None]
     assert outside == [], "a mail module outside the known areas: add it here and to docs/architecture.md"
+
+
+def test_docs_list_the_same_layers():
+    """docs/architecture.md's "Directions of dependence" names exactly the modules of LAYERS 1-4."""
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    section = text.split("## Directions of dependence", 1)[1].split("\n\n", 2)[1]
+    documented: dict[int, set[str]] = {}
+    for number, body in re.findall(r"^(\d)\. [^:]+:(.*?)(?=^\d\. |\Z)", section, re.M | re.S):
+        names = re.findall(r"`([\w./]+?)`", body)
+        documented[int(number)] = {"inbox." + n.removesuffix("/").removesuffix(".py").replace("/", ".")
+                                   for n in names}
+    in_test = {layer: set(prefixes) for layer, prefixes in LAYERS if layer}
+    assert documented == in_test
