@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 
 from . import access
 from .extensions import db
@@ -16,6 +17,42 @@ from .plugin_host import host
 def next_number() -> int:
     # unique constraint on number makes a racing duplicate fail loudly; callers retry
     return (db.session.execute(db.select(func.max(Conversation.number))).scalar() or 0) + 1
+
+
+class Numbers:
+    """The one way conversation numbers are handed out: the highest number + 1, then counting on
+    locally, so a batch of new conversations costs one query. Numbers are unique in the database:
+    a racing process that took one makes the insert fail (IntegrityError); the caller rolls back,
+    calls forget() and tries again (the ingestor's batch retry, new_conversation's savepoint)."""
+
+    def __init__(self) -> None:
+        self._last: int | None = None
+
+    def take(self) -> int:
+        self._last = next_number() if self._last is None else self._last + 1
+        return self._last
+
+    def forget(self) -> None:
+        """After a failed insert or a rollback: ask the database again."""
+        self._last = None
+
+
+def new_conversation(attempts: int = 5, **fields) -> Conversation:
+    """A Conversation with the next free number, inserted now (in a savepoint, so a clash with a
+    racing process costs only this insert). The caller commits."""
+    numbers = Numbers()
+    for attempt in range(attempts):
+        try:
+            with db.session.begin_nested():
+                conv = Conversation(number=numbers.take(), **fields)
+                db.session.add(conv)
+                db.session.flush()
+            return conv
+        except IntegrityError:
+            numbers.forget()
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def record_event(conv: Conversation, kind: str, by: User | None = None, **data) -> ThreadItem:

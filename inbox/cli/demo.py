@@ -117,14 +117,13 @@ def seed(rng: random.Random) -> None:
     users[1].mailboxes = list(boxes)
     users[2].mailboxes = [boxes[0]]
     now = utcnow()
-    number = convs.next_number()
+    numbers = convs.Numbers()
     for index, (subject, first, reply, note, status, tags, box) in enumerate(THREADS):
         cust_name = CUSTOMERS[index % len(CUSTOMERS)] if first else "Northwind Newsletter"
         email = cust_name.lower().replace("'", "").replace(" ", ".") + "@example.com"
         customer = customer_for(email, cust_name)
         start = now - timedelta(hours=index * 5 + rng.randint(0, 4), minutes=rng.randint(0, 59))
-        conv = _new_conversation(number, boxes[box], subject, customer, start)
-        number += 1
+        conv = _new_conversation(numbers.take(), boxes[box], subject, customer, start)
         db.session.add(conv)
         db.session.flush()
         items = [ThreadItem(conversation_id=conv.id, type="customer", customer_id=customer.id, from_name=cust_name,

@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
 from ... import conversations
-from ...customers import customer_for
+from ...customers import customer_for, customers_for
 from ...extensions import db
-from ...models import Conversation, Customer, CustomerEmail, Mailbox, RawMessage, ThreadItem, User, utcnow
+from ...models import Conversation, CustomerEmail, Mailbox, RawMessage, ThreadItem, User, utcnow
 from ...plugin_host import host
 from ...plugin_types import IncomingDecision
 from ...storage import store
@@ -123,7 +123,7 @@ class Ingestor:
         """After a rollback, what was learned in the failed transaction may be wrong."""
         self.index = thread_match.ThreadIndex(self.mailbox_id)
         self.customers: dict[str, int] = {}
-        self._number: int | None = None
+        self.numbers = conversations.Numbers()
         self.after: list[tuple[str, Conversation, Pending]] = []
         self.convs: dict[int, Conversation] = {}
         self.rows.clear()
@@ -158,7 +158,7 @@ class Ingestor:
 
     def _store_batch(self, batch: list[Fetched], upto: int | None) -> None:
         local = Stats()
-        self._number = None
+        self.numbers.forget()
         with db.session.no_autoflush:
             if upto is not None and self.advance:
                 self.advance(upto)  # first statement: takes SQLite's write lock before any read
@@ -181,7 +181,7 @@ class Ingestor:
     def _store_single(self, f: Fetched) -> None:
         for attempt in range(5):
             local = Stats()
-            self._number = None
+            self.numbers.forget()
             try:
                 with db.session.no_autoflush:
                     if f.uid is not None and self.advance:
@@ -263,14 +263,7 @@ class Ingestor:
             self.customers.update({e: c for e, c in rows})
             missing = emails - set(self.customers)
             if missing:  # created together, one flush, so items can carry their ids
-                made = {}
-                for email in sorted(missing):
-                    c = Customer(name=self._name_for(batch, email))
-                    c.emails.append(CustomerEmail(email=email))
-                    db.session.add(c)
-                    made[email] = c
-                db.session.flush()
-                self.customers.update({e: c.id for e, c in made.items()})
+                self.customers.update(customers_for({e: self._name_for(batch, e) for e in missing}))
 
     def _prefetch_conversations(self, ids: set[str]) -> None:
         """The conversations this batch's references point at, in one query instead of one each."""
@@ -325,10 +318,6 @@ class Ingestor:
         self.convs[conv.id] = conv
         return conv
 
-    def _next_number(self) -> int:
-        self._number = conversations.next_number() if self._number is None else self._number + 1
-        return self._number
-
     # --- one message ------------------------------------------------------------------------
 
     def _store_one(self, f: Fetched, local: Stats) -> None:
@@ -371,7 +360,7 @@ class Ingestor:
         created = conv is None
         customer_id = self._customer_id(p)
         if created:
-            conv = Conversation(number=self._next_number(), mailbox_id=self.mailbox_id,
+            conv = Conversation(number=self.numbers.take(), mailbox_id=self.mailbox_id,
                                 subject=(p.subject or "")[:998], status="spam" if decision.spam else "active",
                                 source="email", customer_id=customer_id, created_at=when,
                                 last_activity_at=when, previous_id=previous.id if previous else None)

@@ -124,11 +124,9 @@ def start_conversation(mailbox, user, to, subject: str, text: str, html: str | N
     """A new outbound conversation (source "agent") whose customer is the first To address, with
     the agent's message queued as its first item (type "reply"). Returns the Conversation; the
     caller commits. Fires ``message_sending`` and ``conversation_created`` (not ``agent_replied``)."""
-    from ...conversations import next_number, set_status
+    from ...conversations import new_conversation, set_status
     from ...customers import customer_for
-    from ...models import Conversation
     from ...plugin_host import host
-    from sqlalchemy.exc import IntegrityError
 
     if not (subject or "").strip():
         raise ValueError("a new conversation needs a subject")
@@ -139,17 +137,8 @@ def start_conversation(mailbox, user, to, subject: str, text: str, html: str | N
         raise ValueError("a new conversation needs a recipient")
     first = rcpt.to[0]
     customer = customer_for(first.addr_spec, first.display_name or None)
-    for attempt in range(5):  # a racing process may take the same number; the unique index says so
-        try:
-            with db.session.begin_nested():
-                conv = Conversation(number=next_number(), mailbox_id=mailbox.id, subject=subject.strip(),
-                                    customer_id=customer.id, source="agent", status="active")
-                db.session.add(conv)
-                db.session.flush()
-            break
-        except IntegrityError:
-            if attempt == 4:
-                raise
+    conv = new_conversation(mailbox_id=mailbox.id, subject=subject.strip(), customer_id=customer.id, source="agent",
+                            status="active")
     conv.mailbox, conv.customer = mailbox, customer
     item = queue_message(
         conv, item_type="reply", user=user, rcpt=rcpt, text=text, html=html, subject=subject.strip(),
