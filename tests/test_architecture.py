@@ -225,3 +225,18 @@ def test_docs_list_the_same_layers():
                                    for n in names}
     in_test = {layer: set(prefixes) for layer, prefixes in LAYERS if layer}
     assert documented == in_test
+
+
+def test_no_private_name_is_imported_across_modules():
+    """A helper another module needs is public (or moves); `from .x import _helper` hides a contract."""
+    found = []
+    for base in ("inbox", "plugins"):
+        for path in sorted((ROOT / base).rglob("*.py")):
+            if "migrations" in path.parts or "tests" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.ImportFrom) and (
+                        node.level or (node.module or "").split(".")[0] in ("inbox", "inbox_plugins")):
+                    found += [f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}" for alias in node.names
+                              if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert found == []
