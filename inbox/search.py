@@ -208,7 +208,7 @@ class SearchBackend:
         return SearchPage(hits, offset + limit if len(convs) > limit else None)
 
 
-def _subject_terms(query: Query):
+def subject_terms(query: Query):
     return [t for t in query.terms if t[0] in (None, "subject")]
 
 
@@ -254,7 +254,7 @@ class SqliteFtsSearch(SearchBackend):
         hits = []
         for cid, item_id in ordered:
             conv, snippet = convs[cid], snippets.get(item_id)
-            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", _subject_terms(query), 300),
+            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
                             mark(snippet) if snippet and snippet.strip() else Markup(escape(conv.preview or "")), item_id))
         return SearchPage(hits, offset + limit if len(seen) > offset + limit else None)
 
@@ -289,7 +289,7 @@ class SqlSearch(SearchBackend):
         for conv_id, item_id in rows[:limit]:
             item = items[item_id]
             conv = db.session.get(Conversation, conv_id)
-            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", _subject_terms(query), 300),
+            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
                             highlight_plain(item.text or "", query.terms), item_id))
         return SearchPage(hits, offset + limit if len(rows) > limit else None)
 

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem
 from ..themes import static_file_path
 from ..web.uploads import Upload, UploadError, read_uploads
-from . import bp
+from .blueprint import bp
 from .delivery import deliver_from_customer
 from .ratelimit import allow
 from .render import page

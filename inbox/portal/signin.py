@@ -17,7 +17,7 @@ from ..customers import find_customer
 from ..addresses import is_address, normalize
 from ..extensions import db
 from ..models import Conversation, PortalToken, utcnow
-from . import bp
+from .blueprint import bp
 from .mailer import send_system_mail
 from .ratelimit import allow
 from .render import page

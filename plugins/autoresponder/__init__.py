@@ -11,16 +11,16 @@ from flask import url_for
 
 from inbox import Link, SettingSpec, hookimpl
 
-# Nothing from this package is imported at module level: pytest also imports this folder as
-# ``plugins.autoresponder`` (package set-up), and a second copy of the models would clash.
+from .policy import DEFAULT_DAILY_CAP, DEFAULT_NEVER_ANSWER
+from .responder import handle
+from .views import bp
+
 PLUGIN_NAME = "autoresponder"
 HERE = os.path.dirname(__file__)
 
 
 @hookimpl
 def register_settings():
-    from .policy import DEFAULT_DAILY_CAP, DEFAULT_NEVER_ANSWER
-
     return [
         SettingSpec("never_answer_pattern", "Never answer addresses matching", default=DEFAULT_NEVER_ANSWER,
                     help="A regular expression (case-insensitive) searched in the sender's address."),
@@ -36,8 +36,6 @@ def register_migrations():
 
 @hookimpl
 def register_blueprints(app):
-    from .views import bp
-
     return bp
 
 
@@ -48,10 +46,8 @@ def admin_sections(user):
 
 @hookimpl
 def conversation_created(conversation, item, history):
-    if history:  # a history import never answers; return before any import or query (10k+ calls)
+    if history:  # a history import never answers; return before any query (10k+ calls)
         return
-    from .responder import handle
-
     handle(conversation, item, bool(history), is_new=True)
 
 
@@ -59,6 +55,4 @@ def conversation_created(conversation, item, history):
 def customer_replied(conversation, item, history):
     if history:
         return
-    from .responder import handle
-
     handle(conversation, item, bool(history), is_new=False)

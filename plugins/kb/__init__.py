@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import os
 
-from flask import url_for
+from flask import render_template, url_for
 from markupsafe import Markup
 
 from inbox import Link, Panel, Suggestion, hookimpl
+
+from . import models  # noqa: F401  (tables on the shared metadata)
+from .cli import kb
+from .portal import portal_bp
+from .suggest import for_conversation
+from .views import admin_bp, agent_bp
 
 PLUGIN_NAME = "kb"
 HERE = os.path.dirname(__file__)
@@ -24,17 +30,11 @@ def register_migrations():
 
 @hookimpl
 def register_blueprints(app):
-    from . import models  # noqa: F401  (tables on the shared metadata)
-    from .views import admin_bp, agent_bp
-    from .portal import portal_bp
-
     return [admin_bp, agent_bp, portal_bp]
 
 
 @hookimpl
 def register_commands(cli):
-    from .cli import kb
-
     cli.add_command(kb)
 
 
@@ -56,8 +56,6 @@ def extra_js(view):
 
 @hookimpl
 def suggestions(conversation, item, limit):
-    from .suggest import for_conversation
-
     return [Suggestion(title=h.article.title, url=_article_url(h.article.slug),
                        snippet=str(h.snippet), insert=h.article.body, score=h.score, key=str(h.article.id))
             for h in for_conversation(conversation, item, limit=limit or 3)]
@@ -76,9 +74,5 @@ def sidebar_panels(conversation, user):
 
 
 def _render_panel(conversation, user) -> Markup:
-    from flask import render_template
-
-    from .suggest import for_conversation
-
     hits = for_conversation(conversation, limit=3)
     return Markup(render_template("kb/panel.html", hits=hits, conversation=conversation))

@@ -11,17 +11,16 @@ from flask import url_for
 
 from inbox import Link, hookimpl
 
-# Nothing from this package is imported at module level: pytest also imports this folder as
-# ``plugins.saved_replies`` (package set-up), and a second copy of the models would clash.
+from . import picker  # noqa: F401  (adds its routes to bp)
+from .cli import group
+from .views import bp, last_reply_of
+
 PLUGIN_NAME = "saved_replies"
 HERE = os.path.dirname(__file__)
 
 
 @hookimpl
 def register_blueprints(app):
-    from . import picker  # noqa: F401  (adds its routes to bp)
-    from .views import bp
-
     return bp
 
 
@@ -32,8 +31,6 @@ def register_migrations():
 
 @hookimpl
 def register_commands(cli):
-    from .cli import group
-
     cli.add_command(group)
 
 
@@ -50,8 +47,6 @@ def editor_buttons(conversation, user):
 
 @hookimpl
 def conversation_actions(conversation, user):
-    from .views import last_reply_of
-
     item = last_reply_of(conversation, user)
     if item is None:
         return []

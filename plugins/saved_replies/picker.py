@@ -11,7 +11,7 @@ from inbox.models import Conversation, ThreadItem
 
 from . import service
 from .rendering import RenderError, build_context, render, sample_context
-from .views import _reply_or_404, bp
+from .views import reply_or_404, bp
 
 
 def _conversation_or_404(conversation_id: int | None) -> Conversation | None:
@@ -54,7 +54,7 @@ def picker():
 @bp.get("/<int:reply_id>/render")
 @login_required
 def render_one(reply_id: int):
-    reply = _reply_or_404(reply_id)
+    reply = reply_or_404(reply_id)
     conv = _conversation_or_404(request.args.get("conversation", type=int))
     ((_, result, error, _files),) = _rendered([reply], conv)
     if error:
@@ -66,7 +66,7 @@ def render_one(reply_id: int):
 @bp.post("/<int:reply_id>/used")
 @login_required
 def used(reply_id: int):
-    service.record_use(current_user._get_current_object(), _reply_or_404(reply_id))
+    service.record_use(current_user._get_current_object(), reply_or_404(reply_id))
     db.session.commit()
     return "", 204
 

@@ -26,7 +26,7 @@ def _user():
     return current_user._get_current_object()
 
 
-def _reply_or_404(reply_id: int, edit: bool = False) -> SavedReply:
+def reply_or_404(reply_id: int, edit: bool = False) -> SavedReply:
     reply = service.get_visible(_user(), reply_id)
     if reply is None or (edit and not service.can_edit(_user(), reply)):
         abort(404)
@@ -107,7 +107,7 @@ def _from_item(item_id: int) -> service.ReplyData:
 @bp.route("/<int:reply_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(reply_id: int):
-    reply = _reply_or_404(reply_id, edit=True)
+    reply = reply_or_404(reply_id, edit=True)
     if request.method == "GET":
         return _form(reply, service.ReplyData(title=reply.title, body=reply.body, body_format=reply.body_format,
                                               scope=reply.scope, mailbox_id=reply.mailbox_id, folder=reply.folder))
@@ -130,7 +130,7 @@ def edit(reply_id: int):
 @bp.post("/<int:reply_id>/duplicate")
 @login_required
 def duplicate(reply_id: int):
-    copy = service.duplicate(_user(), _reply_or_404(reply_id))
+    copy = service.duplicate(_user(), reply_or_404(reply_id))
     db.session.commit()
     flash(f"Duplicated as “{copy.title}”.", "success")
     return redirect(url_for(".edit", reply_id=copy.id))
@@ -139,7 +139,7 @@ def duplicate(reply_id: int):
 @bp.post("/<int:reply_id>/delete")
 @login_required
 def delete(reply_id: int):
-    reply = _reply_or_404(reply_id, edit=True)
+    reply = reply_or_404(reply_id, edit=True)
     title = reply.title
     service.delete(_user(), reply)
     db.session.commit()
@@ -154,7 +154,7 @@ def attachment(reply_id: int, att_id: int):
 
     from inbox import storage
 
-    reply = _reply_or_404(reply_id)
+    reply = reply_or_404(reply_id)
     att = next((a for a in reply.attachments if a.id == att_id), None)
     if att is None:
         abort(404)

@@ -11,7 +11,9 @@ from flask import url_for
 from inbox import Link, Panel, hookimpl
 
 from . import cache  # noqa: F401  (registers the woocommerce_cache table)
-from .settings import SPECS
+from .service import cached_orders
+from .settings import SPECS, load
+from .views import bp, render_panel
 
 PLUGIN_NAME = "woocommerce"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,8 +31,6 @@ def register_migrations():
 
 @hookimpl
 def register_blueprints(app):
-    from .views import bp
-
     return bp
 
 
@@ -42,9 +42,6 @@ def _has_customer(conversation) -> bool:
 def sidebar_panels(conversation, user):
     if not _has_customer(conversation):
         return []
-    from .settings import load
-    from .views import render_panel
-
     if not load().configured and not getattr(user, "is_admin", False):
         return []  # agents see nothing until an admin sets the store up; admins see how to
 
@@ -55,8 +52,6 @@ def sidebar_panels(conversation, user):
 def editor_buttons(conversation, user):
     if conversation is None or not _has_customer(conversation):
         return []
-    from .settings import load
-
     if not load().configured and not getattr(user, "is_admin", False):
         return []  # as with the panel: a button that can only say "not set up" is noise for agents
     return [Link(label="Insert order", icon="cart", id="woocommerce-insert-order",
@@ -84,8 +79,6 @@ def template_variables(conversation, user):
     a reply template never waits for the store."""
     if conversation is None or not _has_customer(conversation):
         return None
-    from .service import cached_orders
-
     orders = cached_orders(conversation)
     if orders is None:
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 import pytest
-from sr_helpers import World
 
 from inbox.extensions import db
 from inbox_plugins.saved_replies import service
@@ -32,8 +31,8 @@ def browser_page(page):
 
 
 @pytest.fixture
-def world(app):
-    w = World()
+def world(app, make_world):
+    w = make_world()
     w.ann.set_password("secret-pw")
     service.create(w.ann, ReplyData(title="Shipping delay", folder="Orders",
                                     body="Hi {{ customer.first_name }}, your order for #{{ conversation.number }} "

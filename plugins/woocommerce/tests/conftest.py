@@ -1,6 +1,6 @@
 """Fixtures for the WooCommerce tests: a fake store on loopback, settings, a customer's conversation,
-and a signed-in admin. Test modules import * from here (no conftest, so names never clash with
-other plugins' test folders)."""
+and a signed-in admin; `configure` and `panel_html` are fixtures too, so test modules import nothing
+from here."""
 from __future__ import annotations
 
 import pytest
@@ -70,3 +70,15 @@ def panel_html(client, conversation) -> str:
     resp = client.get(f"/conversations/{conversation.id}/panels/woocommerce/orders")
     assert resp.status_code == 200
     return resp.get_data(as_text=True)
+
+
+@pytest.fixture(name="configure")
+def configure_fixture():
+    """configure(**values): store plugin settings."""
+    return configure
+
+
+@pytest.fixture(name="panel_html")
+def panel_html_fixture():
+    """panel_html(client, conversation): the orders panel's HTML (asserts a 200)."""
+    return panel_html

@@ -1,5 +1,9 @@
-"""Shared set-up for the saved-replies tests: users, mailboxes, a conversation, logging in."""
+"""Shared set-up for the saved-replies tests: users, mailboxes, a conversation, logging in. Test
+modules get each as a fixture (world, make_world, login, make_conversation) and import nothing
+from here."""
 from __future__ import annotations
+
+import pytest
 
 from inbox.extensions import db
 from inbox.models import Conversation, Customer, CustomerEmail, Mailbox, ThreadItem, User
@@ -57,3 +61,26 @@ class World:
         self.cid = make_user("cid@shop.test", "Cid Agent", mailboxes=[self.b])
         self.conv = make_conversation(self.a, 101)
         db.session.commit()
+
+
+@pytest.fixture
+def world(app) -> World:
+    return World()
+
+
+@pytest.fixture
+def make_world():
+    """World(), for a test that builds one later or in another app."""
+    return World
+
+
+@pytest.fixture(name="login")
+def login_fixture():
+    """login(client, user)."""
+    return login
+
+
+@pytest.fixture(name="make_conversation")
+def make_conversation_fixture():
+    """make_conversation(mailbox, number, ...)."""
+    return make_conversation
