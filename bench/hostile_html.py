@@ -46,7 +46,7 @@ def main() -> None:
 
     from inbox import create_app
     from inbox.extensions import db
-    from inbox.mail.ingest import Ingestor, prepare
+    from inbox.mail.inbound.ingest import Ingestor, prepare
     from inbox.migrations_setup import upgrade_all
     from inbox.models import Mailbox, ThreadItem, User
 
@@ -69,14 +69,14 @@ def main() -> None:
             print(f"{'input':<22}{'MB':>6}{'nh3 alone':>11}{'import':>9}{'page p50':>10}{'body p50':>10}")
             for n, (label, html) in enumerate(cases):
                 depth = html.count("<div>")
-                raw_nh3 = (f"{timed(lambda: nh3.clean(html)):.2f}" if depth <= args.nh3_max_depth else "skipped")
+                raw_nh3 = (f"{timed(lambda html=html: nh3.clean(html)):.2f}" if depth <= args.nh3_max_depth else "skipped")
                 fetched = prepare(None, raw_mail(n, html))
-                t_import = timed(lambda: Ingestor(box, "INBOX", None).store([fetched]))
+                t_import = timed(lambda fetched=fetched: Ingestor(box, "INBOX", None).store([fetched]))
                 item = db.session.execute(db.select(ThreadItem).where(
                     ThreadItem.message_id == fetched.parsed.message_id)).scalar_one()
                 number = item.conversation.number
-                page = [timed(lambda: client.get(f"/conversations/{number}")) for _ in range(args.runs)]
-                body = [timed(lambda: client.get(f"/conversations/{number}/items/{item.id}/body"))
+                page = [timed(lambda number=number: client.get(f"/conversations/{number}")) for _ in range(args.runs)]
+                body = [timed(lambda number=number, item=item: client.get(f"/conversations/{number}/items/{item.id}/body"))
                         for _ in range(args.runs)]
                 print(f"{label:<22}{len(html) / 1e6:>6.1f}{raw_nh3:>11}{t_import:>9.2f}"
                       f"{statistics.median(page):>10.3f}{statistics.median(body):>10.3f}", flush=True)

@@ -41,8 +41,17 @@ def seed(app, n: int, rng: random.Random) -> dict:
     from sqlalchemy import insert
 
     from inbox.extensions import db
-    from inbox.models import (Conversation, Customer, CustomerEmail, Mailbox, Tag, ThreadItem, User,
-                              conversation_tag, mailbox_access)
+    from inbox.models import (
+        Conversation,
+        Customer,
+        CustomerEmail,
+        Mailbox,
+        Tag,
+        ThreadItem,
+        User,
+        conversation_tag,
+        mailbox_access,
+    )
 
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with app.app_context():

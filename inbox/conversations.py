@@ -4,9 +4,12 @@ Callers commit."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 
+from . import access
 from .extensions import db
 from .i18n import gettext as _
 from .models import STATUSES, Conversation, Mailbox, Tag, ThreadItem, User, utcnow
@@ -18,7 +21,43 @@ def next_number() -> int:
     return (db.session.execute(db.select(func.max(Conversation.number))).scalar() or 0) + 1
 
 
-def record_event(conv: Conversation, kind: str, by: User | None = None, **data) -> ThreadItem:
+class Numbers:
+    """The one way conversation numbers are handed out: the highest number + 1, then counting on
+    locally, so a batch of new conversations costs one query. Numbers are unique in the database:
+    a racing process that took one makes the insert fail (IntegrityError); the caller rolls back,
+    calls forget() and tries again (the ingestor's batch retry, new_conversation's savepoint)."""
+
+    def __init__(self) -> None:
+        self._last: int | None = None
+
+    def take(self) -> int:
+        self._last = next_number() if self._last is None else self._last + 1
+        return self._last
+
+    def forget(self) -> None:
+        """After a failed insert or a rollback: ask the database again."""
+        self._last = None
+
+
+def new_conversation(attempts: int = 5, **fields: Any) -> Conversation:
+    """A Conversation with the next free number, inserted now (in a savepoint, so a clash with a
+    racing process costs only this insert). The caller commits."""
+    numbers = Numbers()
+    for attempt in range(attempts):
+        try:
+            with db.session.begin_nested():
+                conv = Conversation(number=numbers.take(), **fields)
+                db.session.add(conv)
+                db.session.flush()
+            return conv
+        except IntegrityError:
+            numbers.forget()
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def record_event(conv: Conversation, kind: str, by: User | None = None, **data: Any) -> ThreadItem:
     item = ThreadItem(conversation_id=conv.id, type="event", author_id=by.id if by else None,
                       source="system" if by is None else "web", event={"kind": kind, **data})
     db.session.add(item)
@@ -42,7 +81,7 @@ def set_status(conv: Conversation, status: str, by: User | None = None) -> bool:
 
 
 def assign(conv: Conversation, assignee: User | None, by: User | None = None) -> bool:
-    if assignee is not None and not assignee.can_see_mailbox(conv.mailbox_id):
+    if assignee is not None and not access.may_see_mailbox(conv.mailbox_id, assignee):
         raise ValueError(_("%(name)s has no access to mailbox %(mailbox)s", name=assignee.name, mailbox=conv.mailbox.name))
     if (assignee.id if assignee else None) == conv.assignee_id:
         return False

@@ -5,20 +5,23 @@ hooks are exercised by the product itself and a plugin author can read this modu
 """
 from __future__ import annotations
 
-import pluggy
 from flask import url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from . import access
+from .extensions import db
+from .hookspecs import hookimpl
+from .i18n import gettext as _
+from .i18n.labels import status_label
+from .models import Conversation
 from .plugin_types import Link, Panel
 
-hookimpl = pluggy.HookimplMarker("inbox")
 PREVIOUS_LIMIT = 5
 
 
 @hookimpl
 def admin_sections(user):
     """The plugin admin page is reached through the same slot plugins use."""
-    from .i18n import gettext as _
 
     return [Link(label=_("Plugins"), url=url_for("plugins_admin.index"), id="admin-plugins")]
 
@@ -27,25 +30,17 @@ def admin_sections(user):
 def sidebar_panels(conversation, user):
     if conversation is None or not getattr(conversation, "customer_id", None):
         return []
-    from .i18n import gettext as _
 
     return [Panel(id="previous", title=_("Previous conversations"), render=_previous_conversations, order=10)]
 
 
 def _previous_conversations(conversation, user):
     """The customer's other conversations the agent may see, newest first."""
-    from .extensions import db
-    from .i18n import gettext as _
-    from .models import Conversation
-    from .i18n.labels import status_label
-
     query = (db.select(Conversation)
              .where(Conversation.customer_id == conversation.customer_id, Conversation.id != conversation.id,
                     Conversation.merged_into_id.is_(None))
              .order_by(Conversation.last_activity_at.desc()).limit(PREVIOUS_LIMIT))
-    ids = user.visible_mailbox_ids()
-    if ids is not None:
-        query = query.where(Conversation.mailbox_id.in_(ids or [-1]))
+    query = access.visible(query, Conversation.mailbox_id, user=user)
     rows = db.session.execute(query).scalars().all()
     if not rows:
         return Markup('<p class="muted">{}</p>').format(_("No other conversations."))
@@ -59,7 +54,4 @@ def _previous_conversations(conversation, user):
 
 
 def _conversation_url(conv) -> str:
-    try:
-        return url_for("conversation.show", number=conv.number)
-    except Exception:  # the conversation page may be named differently; a plain path still works
-        return f"/conversations/{escape(conv.number)}"
+    return url_for("conversation.show", number=conv.number)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pluggy
 
 hookspec = pluggy.HookspecMarker("inbox")
+hookimpl = pluggy.HookimplMarker("inbox")  # the one marker; plugins take it from `inbox`
 
 # --- setup --------------------------------------------------------------------------------------
 

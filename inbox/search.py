@@ -21,10 +21,11 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from markupsafe import Markup, escape
 from flask import current_app
+from markupsafe import Markup, escape
 from sqlalchemy import and_, column, func, or_, select, table, text
 
+from . import access
 from .cjk import has_cjk
 from .extensions import db
 from .i18n import gettext as _
@@ -138,9 +139,9 @@ def fts_expression(groups: list[list[tuple[str | None, str, bool]]]) -> str:
     alternatives = []
     for group in groups:
         parts = []
-        for column, value, prefix in group:
+        for field_name, value, prefix in group:
             quoted = '"' + value.replace('"', '""') + '"' + ("*" if prefix else "")
-            parts.append(f"{column} : {quoted}" if column else quoted)
+            parts.append(f"{field_name} : {quoted}" if field_name else quoted)
         alternatives.append("(" + " AND ".join(parts) + ")")
     return " OR ".join(alternatives)
 
@@ -180,9 +181,7 @@ class SearchBackend:
 
     # shared: the conversation-level filters every backend applies the same way
     def conversation_filters(self, stmt, query: Query, user: User, dated_column):
-        ids = user.visible_mailbox_ids()
-        if ids is not None:
-            stmt = stmt.where(Conversation.mailbox_id.in_(ids or [-1]))
+        stmt = access.visible(stmt, Conversation.mailbox_id, user=user)
         if query.status:
             stmt = stmt.where(Conversation.status == query.status)
         for tag in query.tags:
@@ -218,7 +217,7 @@ class SearchBackend:
         return SearchPage(hits, offset + limit if len(convs) > limit else None)
 
 
-def _subject_terms(query: Query):
+def subject_terms(query: Query):
     return [t for t in query.terms if t[0] in (None, "subject")]
 
 
@@ -264,7 +263,7 @@ class SqliteFtsSearch(SearchBackend):
         hits = []
         for cid, item_id in ordered:
             conv, snippet = convs[cid], snippets.get(item_id)
-            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", _subject_terms(query), 300),
+            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
                             mark(snippet) if snippet and snippet.strip() else Markup(escape(conv.preview or "")), item_id))
         return SearchPage(hits, offset + limit if len(seen) > offset + limit else None)
 
@@ -282,9 +281,9 @@ class SqlSearch(SearchBackend):
         alternatives = []
         for group in query.groups:
             conds = []
-            for column, value, _prefix in group:
+            for field_name, value, _prefix in group:
                 pattern = f"%{_like(value.lower())}%"
-                conds.append(or_(*[func.lower(c).like(pattern, escape="\\") for c in self.COLUMNS[column]]))
+                conds.append(or_(*[func.lower(c).like(pattern, escape="\\") for c in self.COLUMNS[field_name]]))
             alternatives.append(and_(*conds))
         stmt = (select(ThreadItem.conversation_id, func.max(ThreadItem.id).label("item_id"))
                 .join(Conversation, Conversation.id == ThreadItem.conversation_id)
@@ -299,7 +298,7 @@ class SqlSearch(SearchBackend):
         for conv_id, item_id in rows[:limit]:
             item = items[item_id]
             conv = db.session.get(Conversation, conv_id)
-            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", _subject_terms(query), 300),
+            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
                             highlight_plain(item.text or "", query.terms), item_id))
         return SearchPage(hits, offset + limit if len(rows) > limit else None)
 
@@ -316,7 +315,7 @@ def backend() -> SearchBackend:
                         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item_fts'").first():
                     chosen = SqliteFtsSearch()
         elif engine.dialect.name == "postgresql":
-            from .search_pg import PgFtsSearch, has_vector
+            from .search_pg import PgFtsSearch, has_vector  # noqa: PLC0415  cycle: search_pg imports search
 
             with engine.connect() as conn:
                 if has_vector(conn):

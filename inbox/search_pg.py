@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 
 from .extensions import db
 from .models import Conversation, ThreadItem, User
-from .search import HL_CLOSE, HL_OPEN, Hit, Query, SearchBackend, SearchPage, _subject_terms, highlight_plain, mark
+from .search import HL_CLOSE, HL_OPEN, Hit, Query, SearchBackend, SearchPage, highlight_plain, mark, subject_terms
 
 FOLD = "@./<>"  # folded to spaces in documents and query words alike (see migration 0006)
 WEIGHTS = {"subject": "A", "sender": "B", "recipients": "C"}
@@ -101,7 +101,7 @@ class PgFtsSearch(SearchBackend):
         hits = []
         for conv_id, item_id in rows:
             conv, snippet = convs[conv_id], snippets.get(item_id)
-            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", _subject_terms(query), 300),
+            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
                             mark(snippet) if snippet and snippet.strip() else Markup(escape(conv.preview or "")),
                             item_id))
         return SearchPage(hits, offset + limit if more else None)

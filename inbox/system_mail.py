@@ -8,6 +8,7 @@ import secrets
 from flask import current_app
 
 from .extensions import db
+from .mail.outbound import compose
 from .models import Mailbox, OutboxMessage, utcnow
 
 
@@ -27,7 +28,6 @@ def build_system_mail(mailbox: Mailbox, to_name: str, to: str, subject: str, tex
                       from_name: str | None = None) -> tuple[str, bytes]:
     """(message_id, MIME bytes); separate from queueing so a caller can do the same work whether or
     not it will queue (no timing difference between known and unknown addresses)."""
-    from .mail import compose
 
     domain = mailbox.email.rsplit("@", 1)[-1]
     message_id = f"system.{secrets.token_hex(12)}@{domain}"

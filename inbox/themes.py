@@ -166,9 +166,8 @@ def customer_view(customer) -> dict | None:
 
 def portal_nav(customer) -> list[dict]:
     """Core portal links for a signed-in customer, then every plugin's portal_nav_items."""
-    from .plugin_host import host
-
     from .i18n import gettext as _
+    from .plugin_host import host
 
     links = [{"label": _("My requests"), "url": url_for("portal.requests")},
              {"label": _("New request"), "url": url_for("portal.new_request")}] if customer else []
@@ -224,7 +223,7 @@ def scaffold(name: str, target_dir: str) -> str:
         raise ValueError(f"a theme named {name} already exists")
     shutil.copytree(themes[DEFAULT_THEME].path, dest)
     meta = {**themes[DEFAULT_THEME].meta, "name": name.replace("-", " ").title(), "version": "0.1.0",
-            "description": f"A theme based on the default theme.", "author": ""}
+            "description": "A theme based on the default theme.", "author": ""}
     with open(os.path.join(dest, "theme.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2)
     return dest

@@ -2,7 +2,9 @@
 has no IDLE), and an APScheduler for periodic jobs (outbox, snooze wake-ups, plugin jobs).
 
 Several workers may run at once: a folder is only synced by the holder of its FolderState lease;
-the others wait and take over if the holder dies (its lease runs out). `start_in_thread(app)` runs
+the others wait and take over if the holder dies (its lease runs out). Scheduled jobs (snoozes and
+plugin jobs) are scheduled in every worker, and each run is claimed in the job_lease table, so it
+happens once across all of them (inbox/job_lease.py). `start_in_thread(app)` runs
 one beside a web app or a test; `Worker(app).run_forever()` is `inbox worker`.
 """
 from __future__ import annotations
@@ -11,15 +13,18 @@ import logging
 import signal
 import threading
 import time
-from datetime import timezone
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import select
 
-from . import conversations, ratelimit
+from . import conversations, job_lease, ratelimit
 from .extensions import db
-from .mail import imap
+from .mail.inbound import imap_client
+from .mail.inbound import sync as imap
+from .mail.outbound.outbox import send_due
 from .models import Conversation, Mailbox, PortalToken, utcnow
 from .plugin_host import host
 
@@ -75,22 +80,60 @@ class Worker:
     # --- scheduled jobs ---------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        opts = {"max_instances": 1, "coalesce": True}
-        self.scheduler.add_job(self._in_app(self.send_outbox), "interval", seconds=OUTBOX_SECONDS, id="outbox", **opts)
-        self.scheduler.add_job(self._in_app(wake_snoozed), "interval", seconds=SNOOZE_SECONDS, id="snooze", **opts)
-        self.scheduler.add_job(self.refresh_folders, "interval", seconds=REFRESH_SECONDS, id="folders", **opts)
-        self.scheduler.add_job(self._in_app(prune_ledgers), "interval", seconds=PRUNE_SECONDS, id="prune", **opts)
+        # the outbox runs in every worker: each message is claimed on its own (outbox.send_due)
+        self._add("outbox", self._in_app(self.send_outbox), "interval", {"seconds": OUTBOX_SECONDS})
+        self._add("snooze", self._once("snooze", self._in_app(wake_snoozed)), "interval", {"seconds": SNOOZE_SECONDS})
+        self._add("folders", self.refresh_folders, "interval", {"seconds": REFRESH_SECONDS})
+        self._add("prune", self._once("prune", self._in_app(prune_ledgers)), "interval", {"seconds": PRUNE_SECONDS})
+        # every loaded plugin's jobs, enabled or not: PluginHost.jobs() runs each only while its
+        # plugin is enabled (checked at every run), so enabling or disabling needs no restart
         with self.app.app_context():
-            for plugin, jobs in host().call_each("register_jobs"):
-                for job in (jobs if isinstance(jobs, (list, tuple)) else [jobs] if jobs else []):
-                    try:
-                        self.scheduler.add_job(self._plugin_job(plugin, job), job.trigger,
-                                               id=f"plugin:{plugin}:{job.id}", **job.trigger_args, **opts)
-                    except Exception as exc:  # a bad trigger must not stop the worker
-                        host().record_error(plugin, f"register_jobs {job.id}", exc)
+            plugin_jobs = host().jobs()
+        for plugin, job in plugin_jobs:
+            job_id = f"plugin:{job.id}"
+            try:
+                self._add(job_id, self._once(job_id, job.func, plugin=plugin), job.trigger, job.trigger_args)
+            except Exception as exc:  # a bad trigger must not stop the worker
+                with self.app.app_context():
+                    host().record_error(plugin, f"register_jobs {job.id}", exc)
 
-    def _in_app(self, func):
-        def run():
+    def _add(self, job_id: str, func: Callable[[], object], trigger: str, trigger_args: dict) -> None:
+        self.scheduler.add_job(func, trigger, id=job_id, max_instances=1, coalesce=True, **trigger_args)
+
+    def _once(self, job_id: str, func: Callable[[], object], plugin: str | None = None) -> Callable[[], None]:
+        """func, run only by the worker that claims this run's lease (see job_lease)."""
+        def run() -> None:
+            if self.stopping.is_set():
+                return
+            with self.app.app_context():
+                try:
+                    if plugin is not None and not host().is_enabled(plugin):
+                        return  # no claim either: a disabled plugin's slot is nobody's
+                    if not job_lease.claim(job_id, self.owner, self._next_due(job_id)):
+                        return
+                except Exception:
+                    log.exception("job %s: could not claim its lease", job_id)
+                    db.session.rollback()
+                    return
+            func()
+        return run
+
+    def _next_due(self, job_id: str) -> datetime:
+        """Just short of this worker's next fire of job_id: the other workers' fires before it are
+        the same run. The margin absorbs scheduling jitter; a quarter period, at most a second."""
+        trigger = self.scheduler.get_job(job_id).trigger
+        now = datetime.now(timezone.utc)
+        following = trigger.get_next_fire_time(None, now)
+        if following is None:  # a one-off trigger: nothing follows, keep the others off for a minute
+            return now + timedelta(minutes=1)
+        if following <= now:
+            following = trigger.get_next_fire_time(following, now)
+        after = trigger.get_next_fire_time(following, following + timedelta(microseconds=1))
+        margin = min((after - following) / 4, timedelta(seconds=1)) if after else timedelta(seconds=1)
+        return following - margin
+
+    def _in_app(self, func: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
             with self.app.app_context():
                 try:
                     func()
@@ -99,21 +142,7 @@ class Worker:
                     db.session.rollback()
         return run
 
-    def _plugin_job(self, plugin: str, job):
-        def run():
-            with self.app.app_context():
-                try:
-                    job.func()
-                except Exception as exc:
-                    db.session.rollback()
-                    host().record_error(plugin, f"job {job.id}", exc)
-        return run
-
     def send_outbox(self) -> None:
-        try:
-            from .mail.outbox import send_due
-        except ImportError:
-            return
         send_due(None, worker_id=self.owner)
 
     # --- folders ----------------------------------------------------------------------------
@@ -159,7 +188,7 @@ class Worker:
         mailbox = db.session.get(Mailbox, mailbox_id)
         if mailbox is None or not mailbox.active:
             return False
-        client = imap.connect(mailbox)
+        client = imap_client.connect(mailbox)
         self.clients[(mailbox_id, folder)] = client
         state_id = None
         try:
@@ -188,7 +217,7 @@ class Worker:
                     imap.release(state_id, self.owner)
                 except Exception:
                     db.session.rollback()
-            imap.close(client)
+            imap_client.close(client)
 
     def _renew(self, mailbox_id: int, folder: str, last: float) -> float:
         lease = float(self.app.config.get("LEASE_SECONDS") or 120)

@@ -1,4 +1,4 @@
-"""Data builders shared by the conversation, compose and attachment tests (web helper B)."""
+"""Data builders shared by the conversation, compose and attachment tests."""
 from __future__ import annotations
 
 import itertools

@@ -7,11 +7,11 @@ import json
 
 import pytest
 from sqlalchemy import select
+from test_sync import make_mail, sync
 
 from inbox.extensions import db
 from inbox.models import Conversation, RawMessage, ThreadItem, User
 from inbox.testing.helpers import login
-from test_sync import make_mail, sync
 
 
 def _dsn(to: str, original_id: str, mid: str) -> bytes:

@@ -5,8 +5,8 @@ all could be read; the misses are printed so a regression shows what it broke.""
 from __future__ import annotations
 
 import pytest
-
 from corpus_sources import corpora, expectations
+
 from inbox.mail.parse import parse_message
 
 TARGET = 0.98

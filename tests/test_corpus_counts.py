@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
-
 from conversation_helpers import make_user
 from corpus_sources import corpora
+from sqlalchemy import func, select
+from test_sync import sync
+
 from inbox.extensions import db
 from inbox.mail.parse import dedup_key, parse_message
 from inbox.models import Conversation, RawMessage, ThreadItem
 from inbox.testing.helpers import login
-from test_sync import sync
 
 CORPORA = corpora()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 import socket
 
-from inbox.extensions import db
 from test_sync import make_mail
+
+from inbox.extensions import db
 
 
 def run(app, *args):

@@ -20,12 +20,12 @@ import pytest
 from flask import Blueprint, g
 from flask_login import login_user
 from markupsafe import Markup
+from test_plugin_samples import greeter
 
 from inbox import IncomingDecision, Job, Link, Panel, SettingSpec, Suggestion, conversations, hookimpl, hookspecs
 from inbox.extensions import db
 from inbox.models import Conversation, Customer, Mailbox, PluginState, User
 from inbox.plugin_host import host
-from test_plugin_samples import greeter
 
 CALLS: list[str] = []
 HOOK_TESTS: dict[str, str] = {}

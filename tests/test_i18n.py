@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from portal_helpers import link_from, mail_in, sign_in_as
+from test_web_support import login, make_conversation, make_mailbox, make_user
 
 from inbox.extensions import db
 from inbox.i18n import catalogues, customer_locale, force_locale, gettext
@@ -13,9 +15,6 @@ from inbox.i18n import formatting as f
 from inbox.i18n.selection import LOCALE_SETTING, supported_locales
 from inbox.mail import outbox
 from inbox.models import Customer, set_setting
-
-from portal_helpers import link_from, mail_in, sign_in_as
-from test_web_support import login, make_conversation, make_mailbox, make_user
 
 UTC = timezone.utc
 

@@ -12,11 +12,11 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from test_sync import conv_of, count, make_mail, sync
 
 from inbox import hookimpl
 from inbox.extensions import db
 from inbox.models import Conversation, FolderState, RawMessage, ThreadItem
-from test_sync import conv_of, count, make_mail, sync
 
 
 def bulk_append(dovecot, user, raws, folder="INBOX"):
@@ -157,7 +157,7 @@ def test_two_fetch_processes_at_once(app, mailbox, dovecot, imap_account):
 
 def test_unique_constraint_guards_racing_writers_without_lease(app, mailbox):
     """Two importers given the same messages at the same time (no lease): each stored once."""
-    from inbox.mail.ingest import Ingestor, prepare
+    from inbox.mail.inbound.ingest import Ingestor, prepare
 
     raws = corpus(60, "guard")
     mailbox_id = mailbox.id
@@ -191,7 +191,7 @@ def test_unreadable_message_is_kept_flagged_and_sync_goes_on(app, mailbox, dovec
     crashing = make_mail(subject="makes the pipeline crash", message_id="crash@c.test")
     bulk_append(dovecot, user, [make_mail(message_id="before@c.test"), garbage, crashing,
                                 make_mail(message_id="after@c.test")])
-    from inbox.mail import ingest
+    from inbox.mail.inbound import ingest
 
     real = ingest.ParsedMessage.all_refs.fget
 

@@ -10,13 +10,13 @@ import time
 
 import pytest
 from sqlalchemy import select
+from test_ingest import _cli_env, _fetch_cmd, assert_exactly_once, bulk_append, corpus
+from test_sync import count, sync
 
 from inbox import hookimpl
 from inbox.extensions import db
 from inbox.models import Attachment, Conversation, ThreadItem
 from inbox.storage import path_for
-from test_ingest import _cli_env, _fetch_cmd, assert_exactly_once, bulk_append, corpus
-from test_sync import count, sync
 
 
 class Indexer:

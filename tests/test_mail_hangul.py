@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from inbox.mail import compose
+from inbox.mail.outbound.smtp import SmtpSession
 from inbox.mail.parse import parse_message
-from inbox.mail.send import SmtpSession
 
 # long enough that every header must fold, so encoded words are split across lines
 SUBJECT = "Re: [#1042] 주문하신 상품의 배송이 늦어져서 정말 죄송합니다 — 내일 오전 중으로 출고될 예정입니다"

@@ -5,14 +5,15 @@ import threading
 from datetime import timedelta
 
 import pytest
+from test_send_headers import make_conversation, make_user
 
 from inbox.extensions import db
-from inbox.mail import outbox, send
-from inbox.mail.outbox_worker import INTERRUPTED, _claim
+from inbox.mail.inbound import imap_client
+from inbox.mail.outbound import outbox
+from inbox.mail.outbound import smtp as send
+from inbox.mail.outbound.worker import INTERRUPTED, _claim
 from inbox.models import OutboxMessage, ThreadItem, utcnow
 from inbox.testing.servers import SmtpSink
-
-from test_send_headers import make_conversation, make_user
 
 
 def row_of(item) -> OutboxMessage:
@@ -139,7 +140,7 @@ def _crash_mid_send(item, mailbox, deliver: bool, copy_to_sent: bool = False) ->
         with send.SmtpSession(mailbox) as s:
             s.send(row.envelope_from, row.recipients, row.mime)
     if copy_to_sent:
-        send.append_to_sent(mailbox, row.mime)
+        imap_client.append_to_sent(mailbox, row.mime)
     db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id == oid)
                        .values(claimed_at=utcnow() - timedelta(hours=1)))
     db.session.commit()

@@ -261,7 +261,7 @@ def test_big_base64_attachment_bytes_exact_and_text_untouched() -> None:
 
 
 def test_html_to_text_structure() -> None:
-    from inbox.mail.html_text import html_to_text
+    from inbox.mail.parse.html_text import html_to_text
 
     doc = ("<DIV><div>a</div><div>b</div></DIV><p>one<br><br>two</p><table><tr><td>x</td><td>y</td></tr>"
            "<tr><td>z</td></tr></table><ul><li>i1<li>i2</ul><blockquote><p>q</p><blockquote>qq</blockquote></blockquote>"

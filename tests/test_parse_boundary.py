@@ -9,7 +9,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from inbox.mail import parse_boundary
+from inbox.mail.parse import feedparser_speedups as parse_boundary
 from inbox.mail.parse import parse_message
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -100,8 +100,45 @@ def test_the_shim_engages_when_inbox_parses_multipart_mail(monkeypatch):
             super().__init__(*args)
 
     monkeypatch.setattr(parse_boundary, "BoundaryMatcher", Counting)
+    monkeypatch.setattr(email.feedparser, "re", email.feedparser.re)  # undone after the test
+    monkeypatch.setattr(email.feedparser, "NLCRE_eol", email.feedparser.NLCRE_eol)
+    parse_boundary.install()  # what create_app and each parse worker do at start-up
     assert isinstance(email.feedparser.re, parse_boundary._ReForFeedparser)
     assert isinstance(email.feedparser.NLCRE_eol, parse_boundary.EolSearch)
     p = parse_message(b'From: a@b.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary="Q1"\r\n\r\n'
                       b"--Q1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--Q1--\r\n")
     assert p.text == "hello" and built == ["--Q1"]
+_PROBE = r"""
+import email.feedparser, re, sys
+from inbox.mail.parse import feedparser_speedups, parse_message
+
+parse_message(b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b--\r\n")
+after_import = isinstance(email.feedparser.re, feedparser_speedups._ReForFeedparser)
+from inbox.testing.fixtures import make_app
+make_app(sys.argv[1])
+after_app = isinstance(email.feedparser.re, feedparser_speedups._ReForFeedparser)
+print(after_import, after_app)
+"""
+
+
+def test_speedup_is_installed_by_create_app_not_by_importing_the_parser(tmp_path):
+    """The stdlib patch is a visible start-up step: parsing alone leaves email.feedparser untouched."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path / "instance")], capture_output=True,
+                         text=True, timeout=120, check=True).stdout.split()
+    assert out == ["False", "True"]
+
+
+def test_parse_workers_install_the_speedup_themselves(monkeypatch):
+    """A forkserver child does not inherit the parent's patch: _serve installs it before parsing."""
+    from multiprocessing import Pipe
+
+    from inbox.mail.inbound import pool
+
+    monkeypatch.setattr(email.feedparser, "re", re)
+    mine, theirs = Pipe(duplex=True)
+    mine.send(None)  # stop after set-up
+    pool._serve(theirs, None)
+    assert isinstance(email.feedparser.re, parse_boundary._ReForFeedparser)

@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import g
+from test_plugin_samples import greeter
 
 from inbox.extensions import db
 from inbox.migrations_setup import DETACHED, upgrade_all
 from inbox.models import PluginState, User
 from inbox.plugin_host import host
 from inbox.testing.fixtures import make_app
-from test_plugin_samples import greeter
 
 SAMPLES = ["test_plugin_samples.greeter", "test_plugin_samples.broken_import"]
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 from flask_babel import force_locale
+from test_plugin_samples import polyglot
 
 from inbox.extensions import db
 from inbox.i18n.plugins import domain_for, load_catalogue
 from inbox.models import User
 from inbox.testing.helpers import login
-from test_plugin_samples import polyglot
 
 
 @pytest.fixture

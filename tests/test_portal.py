@@ -6,14 +6,13 @@ import time
 from datetime import timedelta
 
 import pytest
+from portal_helpers import link_from, mail_in, sign_in_as
 
 from inbox import hookimpl
-from inbox.extensions import db
-from inbox.mail import outbox
-from inbox.models import Conversation, PortalToken, ThreadItem, User, utcnow
 from inbox.conversations import add_note
-
-from portal_helpers import link_from, mail_in, sign_in_as
+from inbox.extensions import db
+from inbox.mail.outbound import outbox
+from inbox.models import Conversation, PortalToken, ThreadItem, User, utcnow
 
 
 @pytest.fixture
@@ -210,3 +209,22 @@ def test_new_request_gets_the_auto_reply_exactly_once(app, client, conv, mailbox
     client.post(f"/portal/requests/{new.number}/reply", data={"body": "Any news?"})
     outbox.send_due(app)
     assert len([m for m in smtp_sink.parsed() if "Broken zipper" in str(m["Subject"])]) == 1
+
+
+def test_portal_uploads_follow_the_agents_total_limit(app, client, conv):
+    """One upload reader (inbox/web/uploads.py): MAX_ATTACHMENT_BYTES is for all files together,
+    in the portal as in the agent's editor (the portal once checked each file alone)."""
+    import io
+
+    app.config["MAX_ATTACHMENT_BYTES"] = 1000  # this test's app only, before any request
+    sign_in_as(client, conv.customer, "ann@customer.test")
+    files = [(io.BytesIO(b"a" * 600), "one.txt"), (io.BytesIO(b"b" * 600), "two.txt")]
+    response = client.post(f"/portal/requests/{conv.number}/reply", data={"body": "Two files", "attachments": files},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "“two.txt” is too large" in response.get_data(as_text=True)
+    assert db.session.execute(db.select(db.func.count()).select_from(ThreadItem)
+                              .where(ThreadItem.conversation_id == conv.id)).scalar() == 1
+    one = [(io.BytesIO(b"a" * 600), "one.txt")]
+    response = client.post(f"/portal/requests/{conv.number}/reply", data={"body": "One file", "attachments": one},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302

@@ -11,17 +11,17 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import func, inspect, select, text
-
 import test_web_authz
 import test_web_search
-from inbox.extensions import db
-from inbox.testing.fixtures import make_mailbox as wired_mailbox
-from inbox.mail import outbox
-from inbox.models import Conversation, Mailbox, RawMessage, ThreadItem, User
-from inbox.testing.helpers import login, mail_in, portal_sign_in
 from portal_helpers import link_from
+from sqlalchemy import func, inspect, select, text
 from test_web_support import make_conversation, make_mailbox, make_user
+
+from inbox.extensions import db
+from inbox.mail.outbound import outbox
+from inbox.models import Conversation, Mailbox, RawMessage, ThreadItem, User
+from inbox.testing.fixtures import make_mailbox as wired_mailbox
+from inbox.testing.helpers import login, mail_in, portal_sign_in
 
 
 def _mail(subject: str, body: str, frm: str, message_id: str, in_reply_to: str | None = None) -> bytes:
@@ -40,7 +40,7 @@ def _mailbox(dovecot, imap_account, smtp_sink) -> Mailbox:
 
 
 def _sync(mailbox):
-    from inbox.mail.imap import sync_mailbox
+    from inbox.mail.inbound.sync import sync_mailbox
 
     stats, busy = sync_mailbox(mailbox)
     assert not busy
@@ -286,8 +286,8 @@ def test_order_cache_put_racing_another_worker(pg_app):
     for the first and then meets its key; that must not fail the panel."""
     import threading
 
-    from inbox_plugins.woocommerce import cache
     from inbox.models import utcnow
+    from inbox_plugins.woocommerce import cache
 
     outcome = {}
 

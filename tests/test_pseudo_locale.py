@@ -21,12 +21,12 @@ import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from test_web_support import login, make_mailbox, make_user, world
 
 from inbox.extensions import db
 from inbox.i18n import plugins as plugin_i18n
 from inbox.i18n.selection import TRANSLATIONS_DIR
 from inbox.testing.helpers import portal_sign_in
-from test_web_support import login, make_mailbox, make_user, world
 
 OPEN, CLOSE = "\u27e6", "\u27e7"
 LOCALE = "ko"  # a language the app offers; its catalogues are replaced for this test's app

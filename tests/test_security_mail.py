@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import time
 
-from inbox.extensions import db
-from inbox.mail import outbox
-from inbox.mail.ingest import Ingestor, prepare
-from inbox.models import Conversation, CustomerEmail, OutboxMessage, ThreadItem
-
 from conversation_helpers import login, make_mailbox, make_user
 from portal_helpers import mail_in, sign_in_as
+
+from inbox.extensions import db
+from inbox.mail import outbox
+from inbox.mail.inbound.ingest import Ingestor, prepare
+from inbox.models import Conversation, CustomerEmail, OutboxMessage, ThreadItem
 
 
 def ingest_raw(mailbox, raw: bytes) -> ThreadItem:

@@ -1,12 +1,12 @@
 """Regression tests for the security review: each test is one hole that was open."""
 from __future__ import annotations
 
-from inbox.extensions import db
-from inbox.mail import outbox
-from inbox.models import Conversation, CustomerEmail, ThreadItem, User
-
 from conversation_helpers import add_customer_message, login, make_conversation, make_mailbox, make_user
 from portal_helpers import mail_in, sign_in_as
+
+from inbox.extensions import db
+from inbox.mail.outbound import outbox
+from inbox.models import Conversation, CustomerEmail, ThreadItem, User
 
 
 def _second_conversation(customer, mailbox) -> Conversation:

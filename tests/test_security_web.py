@@ -11,13 +11,13 @@ import time
 from datetime import timedelta
 
 import pytest
+from portal_helpers import mail_in
+from test_web_support import PASSWORD, login, make_mailbox, make_user
 
 from inbox.extensions import db
 from inbox.mail import outbox
 from inbox.models import OutboxMessage, PortalToken, RateEvent, User, utcnow
 from inbox.testing.fixtures import make_app
-from portal_helpers import mail_in
-from test_web_support import PASSWORD, login, make_mailbox, make_user
 
 BASE = "https://help.example.com"
 

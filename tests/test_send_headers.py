@@ -1,14 +1,11 @@
 """Outgoing replies as a mail client reads them: threading headers, subject, addresses, MIME parts."""
 from __future__ import annotations
 
-import email
-import email.policy
-
 import pytest
 
 from inbox.customers import customer_for
 from inbox.extensions import db
-from inbox.mail import compose, outbox
+from inbox.mail.outbound import compose, outbox
 from inbox.models import Conversation, RawMessage, ThreadItem, User
 
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from test_send_headers import make_conversation, make_user
 
 from inbox import hookimpl
 from inbox.extensions import db
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.mail.tokens import conversation_id_from
 from inbox.models import Conversation, MessageRef
-
-from test_send_headers import make_conversation, make_user
 
 
 class Recorder:

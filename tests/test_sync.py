@@ -37,7 +37,7 @@ def make_mail(subject="Help please", frm="Ann Customer <ann@customer.test>", to=
 
 
 def sync(mailbox, history=False):
-    from inbox.mail.imap import sync_mailbox
+    from inbox.mail.inbound.sync import sync_mailbox
 
     stats, busy = sync_mailbox(mailbox, history=history)
     assert not busy

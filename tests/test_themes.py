@@ -8,13 +8,12 @@ import pytest
 from flask import template_rendered
 from jinja2 import TemplateNotFound
 from jinja2.exceptions import SecurityError
+from portal_helpers import mail_in, sign_in_as
 
 from inbox.extensions import db
-from inbox.testing.helpers import login
 from inbox.models import set_setting
+from inbox.testing.helpers import login
 from inbox.themes import THEME_SETTING, discover, render_portal
-
-from portal_helpers import mail_in, sign_in_as
 
 
 @pytest.fixture

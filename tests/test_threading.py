@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from test_sync import conv_of, count, make_mail, our_reply, sync
 
 from inbox import conversations
 from inbox.extensions import db
 from inbox.models import Conversation, Mailbox, ThreadItem, utcnow
-from test_sync import conv_of, count, make_mail, our_reply, sync
 
 
 @pytest.fixture
@@ -193,8 +193,8 @@ def test_bounce_attaches_to_the_bounced_reply(deliver, mailbox):
 
 def test_subject_number_format_set_by_an_admin_reaches_the_importer(app, mailbox):
     """The format is a database setting, so the worker (another process) follows the admin page."""
+    from inbox.mail.inbound.thread_match import subject_number
     from inbox.models import forget_cached_settings, set_setting
-    from inbox.mail.threading import subject_number
 
     assert subject_number("Re: help [#12]") == 12
     set_setting("subject_number_format", "(Ticket {number})")

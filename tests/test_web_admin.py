@@ -5,10 +5,11 @@ from __future__ import annotations
 import email
 import re
 
-from inbox.extensions import db
-from inbox.mail import outbox
-from inbox.models import Mailbox, User, get_setting
 from test_web_support import PASSWORD, login, make_mailbox, make_user
+
+from inbox.extensions import db
+from inbox.mail.outbound import outbox
+from inbox.models import Mailbox, User, get_setting, subject_number_format
 
 
 def _mailbox_form(**override) -> dict:
@@ -169,8 +170,10 @@ def test_settings_subject_format_policies_and_signatures(app):
     assert (box.closed_policy, box.closed_policy_days, box.signature) == ("new", 7, "Cheers, Support")
     assert get_setting("subject_number_format") == "(Case {number})"
     assert get_setting(f"mailbox.{box.id}.subject_number") is True
-    # the mail code reads the format from config; the web app copies the saved setting there
-    assert app.config["SUBJECT_NUMBER_FORMAT"] == "(Case {number})"
+    # the mail code reads the saved setting (models.subject_number_format); config is never written
+    # after start-up, so it keeps the install-wide default
+    assert subject_number_format() == "(Case {number})"
+    assert app.config["SUBJECT_NUMBER_FORMAT"] == "[#{number}]"
     assert "(Case {number})" in client.get("/admin/settings").get_data(as_text=True)
 
 
@@ -182,3 +185,92 @@ def test_admin_overview_and_lists_render(app):
         resp = client.get(url)
         assert resp.status_code == 200, url
         assert b'<nav class="admin-nav"' in resp.data
+
+
+def test_the_default_first_admin_at_localhost_can_be_edited_in_people(app, monkeypatch):
+    """`inbox users ensure-admin` creates admin@localhost; Admin -> People once refused to save it
+    because its own address check wanted a dot in the domain (one address rule now: inbox.addresses)."""
+    monkeypatch.delenv("INBOX_ADMIN_EMAIL", raising=False)
+    monkeypatch.setenv("INBOX_ADMIN_PASSWORD", PASSWORD)
+    result = app.test_cli_runner().invoke(args=["users", "ensure-admin"])
+    assert result.exit_code == 0 and "admin@localhost" in result.output, result.output
+    admin = db.session.execute(db.select(User).where(User.email == "admin@localhost")).scalar_one()
+    client = app.test_client()
+    login(client, admin)
+    resp = client.post(f"/admin/users/{admin.id}", data={"name": "Ada Lovelace", "email": "admin@localhost",
+                                                         "role": "admin", "active": "1"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).name == "Ada Lovelace"
+    bad = client.post(f"/admin/users/{admin.id}", data={"name": "Ada", "email": "admin at localhost", "role": "admin",
+                                                        "active": "1"})
+    assert bad.status_code == 400 and "An email address like" in bad.get_data(as_text=True)
+
+
+class _ImapListener:
+    """A loopback server that greets like IMAP and writes down every line it is sent."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.lines: list[bytes] = []
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn, conn.makefile("rb") as reader:
+                conn.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
+                for line in reader:
+                    self.lines.append(line)
+                    tag = line.split(b" ", 1)[0]
+                    if b" CAPABILITY" in line.upper():
+                        conn.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
+                    else:
+                        conn.sendall(tag + b" NO nope\r\n")
+
+    def close(self):
+        self.sock.close()
+
+
+def test_connection_test_sends_a_stored_password_only_to_its_own_server(app, dovecot, imap_account, smtp_sink):
+    """Security review 15: with an empty password field the stored (write-only) password was sent to
+    whatever host, port and security the form named, in clear with security=none."""
+    _admin, client = _admin_client(app)
+    user, password = imap_account
+    form = _mailbox_form(imap_host=dovecot.host, imap_port=str(dovecot.port), imap_security="none", imap_user=user,
+                         imap_password=password, folders="INBOX", smtp_host=smtp_sink.host,
+                         smtp_port=str(smtp_sink.port), smtp_security="none", smtp_user="", smtp_password="")
+    client.post("/admin/mailboxes/new", data=form)
+    mb = db.session.execute(db.select(Mailbox)).scalar_one()
+    listener = _ImapListener()
+    try:
+        stolen = {**form, "imap_host": "127.0.0.1", "imap_port": str(listener.port), "imap_password": ""}
+        page = client.post(f"/admin/mailboxes/{mb.id}/test", data=stolen).get_data(as_text=True)
+        assert "Type the password again" in page
+        assert listener.connections == 0 and password not in b"".join(listener.lines).decode()
+        for changed in ({"imap_port": "1"}, {"imap_user": "someone-else"}, {"imap_security": "ssl"}):
+            page = client.post(f"/admin/mailboxes/{mb.id}/test",
+                               data={**form, "imap_password": "", **changed}).get_data(as_text=True)
+            assert "Type the password again" in page, changed
+        # a typed password is the admin's own to send wherever they like
+        typed = {**stolen, "imap_password": "typed-now"}
+        page = client.post(f"/admin/mailboxes/{mb.id}/test", data=typed).get_data(as_text=True)
+        assert "Type the password again" not in page and "IMAP login failed" in page
+        logins = [line for line in listener.lines if b"LOGIN" in line.upper()]
+        assert logins and b"typed-now" in logins[-1] and password.encode() not in b"".join(listener.lines)
+    finally:
+        listener.close()
+    # the stored server, unchanged: the stored password is used (test_connection_test_really_logs_in)
+    same = client.post(f"/admin/mailboxes/{mb.id}/test", data={**form, "imap_password": ""}).get_data(as_text=True)
+    assert "Logged in;" in same

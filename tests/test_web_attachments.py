@@ -2,7 +2,6 @@
 from urllib.parse import quote
 
 import pytest
-
 from conversation_helpers import PNG, add_customer_message, login, make_conversation, make_mailbox, make_user
 
 

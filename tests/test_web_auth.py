@@ -5,12 +5,12 @@ import email
 import re
 
 import pytest
+from test_web_support import PASSWORD, login, make_mailbox, make_user
 
 from inbox.extensions import db
 from inbox.mail import outbox
 from inbox.models import RateEvent, User
 from inbox.testing.fixtures import make_app
-from test_web_support import PASSWORD, login, make_mailbox, make_user
 
 
 def test_login_page_and_successful_login_sets_safe_cookie(app, client):

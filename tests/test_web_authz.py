@@ -7,9 +7,9 @@ agents. Route arguments are filled from objects created for the test."""
 from __future__ import annotations
 
 import pytest
+from test_web_support import login, make_mailbox, make_user, world
 
 from inbox.extensions import db
-from test_web_support import login, make_mailbox, make_user, world
 
 # public by design: the customer portal, and signing in
 PUBLIC_BLUEPRINTS = {"portal"}
@@ -127,7 +127,7 @@ def test_matrix_covers_routes_added_later(app):
     from flask import Blueprint
     from flask_login import login_required
 
-    from inbox.web.access import conversation_or_404
+    from inbox.access import conversation_or_404
 
     bp = Blueprint("late_addition", __name__)
 

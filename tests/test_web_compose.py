@@ -4,8 +4,8 @@ import email
 import email.policy
 
 import pytest
-
 from conversation_helpers import add_customer_message, login, make_conversation, make_mailbox, make_user
+
 from inbox.extensions import db
 from inbox.models import Conversation, Draft, OutboxMessage, ThreadItem
 

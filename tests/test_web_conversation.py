@@ -3,8 +3,8 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from conversation_helpers import PNG, add_customer_message, login, make_conversation, make_mailbox, make_user
+
 from inbox import conversations
 from inbox.extensions import db
 from inbox.models import Conversation, Presence, ThreadItem, utcnow
@@ -224,7 +224,7 @@ def test_presence_shows_other_agents_and_new_items(app, world):
 
 
 def test_failed_reply_shows_reason_and_retry(client, world):
-    from inbox.mail import outbox
+    from inbox.mail.outbound import outbox
     from inbox.models import OutboxMessage
 
     conv = world["conv"]

@@ -5,10 +5,10 @@ import re
 from datetime import timedelta
 
 from sqlalchemy import event
+from test_web_support import login, make_conversation, make_mailbox, make_user
 
 from inbox.extensions import db
 from inbox.models import Conversation, Draft, ThreadItem, utcnow
-from test_web_support import login, make_conversation, make_mailbox, make_user
 
 
 def _numbers(html: str) -> list[int]:

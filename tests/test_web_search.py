@@ -3,11 +3,11 @@ and the portable SQL backend giving the same answers."""
 from __future__ import annotations
 
 import pytest
+from test_web_support import login, make_conversation, make_mailbox, make_user
 
 from inbox import search as search_service
 from inbox.extensions import db
 from inbox.models import ThreadItem
-from test_web_support import login, make_conversation, make_mailbox, make_user
 
 
 def test_parse_query_language():

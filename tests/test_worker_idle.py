@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import select
+from test_sync import make_mail
+from test_worker import _has, wait_for
 
 from inbox.extensions import db
 from inbox.models import FolderState
 from inbox.worker import start_in_thread
-from test_sync import make_mail
-from test_worker import _has, wait_for
 
 
 def test_idle_worker_picks_up_new_mail_within_two_seconds(app, mailbox, dovecot, imap_account):

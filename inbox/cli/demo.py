@@ -7,7 +7,12 @@ from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
+
+from .. import conversations as convs
+from ..customers import customer_for
+from ..extensions import db
 from ..i18n import gettext as _
+from ..models import Conversation, Mailbox, ThreadItem, User, utcnow
 
 PASSWORD = "demo-password"
 PEOPLE = [("Maya Patel", "maya@acme.test", "admin"), ("Sam Lee", "sam@acme.test", "agent"),
@@ -76,8 +81,6 @@ HTML_MAIL = """<html><body style="font-family:Arial">
 @with_appcontext
 def demo(reset: bool) -> None:
     """Fill the database with demo data to try the app (users get password 'demo-password')."""
-    from ..extensions import db
-    from ..models import Conversation, Mailbox, User
 
     if db.session.execute(db.select(Conversation.id).limit(1)).first() and not reset:
         raise click.ClickException(_("the database already has conversations; use a fresh one (or --reset)"))
@@ -87,17 +90,12 @@ def demo(reset: bool) -> None:
     db.session.commit()
     click.echo(_("demo data ready: %(conversations)s conversations in %(mailboxes)s mailboxes",
                  conversations=db.session.query(Conversation).count(), mailboxes=db.session.query(Mailbox).count()))
-    for name, email, role in PEOPLE:
+    for _name, email, role in PEOPLE:
         padded = role.ljust(5)
         click.echo(_("  %(role)s  %(email)s  password: %(password)s", role=padded, email=email, password=PASSWORD))
 
 
 def seed(rng: random.Random) -> None:
-    from .. import conversations as convs
-    from ..customers import customer_for
-    from ..extensions import db
-    from ..models import Mailbox, ThreadItem, User, utcnow
-
     boxes = []
     for name, email in (("Support", "support@acme.test"), ("Billing", "billing@acme.test")):
         mb = db.session.execute(db.select(Mailbox).where(Mailbox.email == email)).scalar_one_or_none()
@@ -119,14 +117,13 @@ def seed(rng: random.Random) -> None:
     users[1].mailboxes = list(boxes)
     users[2].mailboxes = [boxes[0]]
     now = utcnow()
-    number = convs.next_number()
+    numbers = convs.Numbers()
     for index, (subject, first, reply, note, status, tags, box) in enumerate(THREADS):
         cust_name = CUSTOMERS[index % len(CUSTOMERS)] if first else "Northwind Newsletter"
         email = cust_name.lower().replace("'", "").replace(" ", ".") + "@example.com"
         customer = customer_for(email, cust_name)
         start = now - timedelta(hours=index * 5 + rng.randint(0, 4), minutes=rng.randint(0, 59))
-        conv = _new_conversation(number, boxes[box], subject, customer, start)
-        number += 1
+        conv = _new_conversation(numbers.take(), boxes[box], subject, customer, start)
         db.session.add(conv)
         db.session.flush()
         items = [ThreadItem(conversation_id=conv.id, type="customer", customer_id=customer.id, from_name=cust_name,
@@ -167,12 +164,11 @@ def seed(rng: random.Random) -> None:
 
 
 def _new_conversation(number, mailbox, subject, customer, start):  # noqa: N802  (a constructor with defaults)
-    from ..models import Conversation
 
     return Conversation(number=number, mailbox_id=mailbox.id, mailbox=mailbox, subject=subject, customer=customer,
                         customer_id=customer.id, status="active", created_at=start, last_activity_at=start,
                         source="email")
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(demo)

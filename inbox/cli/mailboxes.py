@@ -11,10 +11,12 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
-from ..i18n import gettext as _, ngettext
+from ..i18n import gettext as _
+from ..i18n import ngettext
+from ..mail.check import check_servers
 from ..models import Mailbox
 from ..models.mailbox import SECURITY
-from .users import _check_email, find_mailbox
+from .users import check_email, find_mailbox
 
 mailboxes = AppGroup("mailboxes", help="Support mailboxes (IMAP in, SMTP out).")
 _SECURITY = click.Choice(SECURITY)
@@ -61,7 +63,7 @@ def _secret_from_env(var: str, option: str) -> str:
 def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_security, smtp_host, smtp_port,
         smtp_user, smtp_password_env, smtp_security, folders, sent_folder, from_name, reply_to) -> None:
     """Add a mailbox. Check it afterwards with `inbox mailboxes test NAME`."""
-    name, address = name.strip(), _check_email(address)
+    name, address = name.strip(), check_email(address)
     if not name:
         raise click.ClickException(_("--name cannot be empty"))
     imap_port_n = _port(imap_port, "--imap-port", "imap", imap_security)
@@ -75,7 +77,7 @@ def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_
             raise click.ClickException(_("--smtp-password-env needs --smtp-user too"))
         smtp_password = _secret_from_env(smtp_password_env, "--smtp-password-env")
     if reply_to:
-        reply_to = _check_email(reply_to)
+        reply_to = check_email(reply_to)
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.name == name)).first():
         raise click.ClickException(_("a mailbox named '%(name)s' already exists", name=name))
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.email == address)).first():
@@ -117,52 +119,16 @@ def list_mailboxes() -> None:
 @click.argument("name")
 def test(name: str) -> None:
     """Log in to the mailbox's IMAP server and connect (and log in) to its SMTP server."""
-    from ..mail import send
-
     mb = find_mailbox(name)
-    failures = 0
-    imap_server = f"{mb.imap_host}:{mb.imap_port}"
-    where = _("IMAP %(server)s (%(security)s) as %(user)s", server=imap_server, security=mb.imap_security,
-              user=mb.imap_user)
-    try:
-        client = send.connect_imap(mb, timeout=15)
-        folders = [f[2] for f in client.list_folders()]
-        client.logout()
-        missing = [f for f in mb.folders or [] if f not in folders]
-        click.echo(_("%(where)s: OK; missing folders: %(folders)s", where=where, folders=", ".join(missing)) if missing
-                   else _("%(where)s: OK", where=where))
-        failures += bool(missing)
-    except Exception as exc:
-        failures += 1
-        click.echo(_("%(where)s: FAILED: %(reason)s", where=where, reason=_reason(exc)))
-    server = f"{mb.smtp_host}:{mb.smtp_port}"
-    where = (_("SMTP %(server)s (%(security)s) as %(user)s", server=server, security=mb.smtp_security, user=mb.smtp_user)
-             if mb.smtp_user else _("SMTP %(server)s (%(security)s)", server=server, security=mb.smtp_security))
-    try:
-        client = send.connect_smtp(mb, timeout=15)
-        client.quit()
-        click.echo(_("%(where)s: OK", where=where))
-    except Exception as exc:
-        failures += 1
-        click.echo(_("%(where)s: FAILED: %(reason)s", where=where, reason=_reason(exc)))
+    results = check_servers(mb, timeout=15)
+    for r in results:
+        click.echo(_("%(server)s %(where)s: %(result)s: %(note)s", server=r.server, where=r.where,
+                     result=_("OK") if r.ok else _("FAILED"), note=r.note))
+    failures = sum(not r.ok for r in results)
     if failures:
         raise click.ClickException(ngettext("mailbox %(name)s: %(num)d check failed",
                                              "mailbox %(name)s: %(num)d checks failed", failures, name=mb.name))
 
 
-def _reason(exc: BaseException) -> str:
-    """The server's own words where it gave any."""
-    from ..mail.send import SendError, describe
-
-    if isinstance(exc, SendError):
-        return exc.reason
-    if type(exc).__module__.startswith("smtplib") or isinstance(exc, OSError):
-        return describe(exc).reason
-    text = exc.args[0] if exc.args else exc
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    return f"{type(exc).__name__}: {text}"
-
-
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(mailboxes)

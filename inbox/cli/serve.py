@@ -7,7 +7,10 @@ import os
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
+
 from ..i18n import gettext as _
+from ..worker import start_in_thread
 
 
 @click.command("run")
@@ -19,17 +22,11 @@ from ..i18n import gettext as _
 @with_appcontext
 def run(host: str, port: int, worker: bool, debug: bool) -> None:
     """Run the web app for development or trying it out."""
-    from werkzeug.serving import run_simple
-
     app = current_app._get_current_object()
     # with the reloader on, only the child process (the one serving) starts the worker
     is_server_process = not debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
     background = None
     if worker and is_server_process:
-        try:
-            from ..worker import start_in_thread
-        except ImportError:
-            raise click.ClickException(_("this build has no mail worker; run without --worker")) from None
         background = start_in_thread(app)
         click.echo(_("mail worker running in this process"))
     url = f"http://{host}:{port}/"
@@ -41,5 +38,5 @@ def run(host: str, port: int, worker: bool, debug: bool) -> None:
             background.stop()
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(run)

@@ -2,25 +2,23 @@
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import sys
 
 import click
 from flask.cli import AppGroup
 
+from ..addresses import is_address, normalize
 from ..extensions import db
 from ..i18n import gettext as _
 from ..models import ROLES, Mailbox, User
 from ..passwords import password_problem
 
 users = AppGroup("users", help="Agents and admins.")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
-
-
-def _check_email(email: str) -> str:
-    email = email.strip().lower()
-    if not _EMAIL.match(email):
+def check_email(email: str) -> str:
+    """The address, normalised, or a ClickException (inbox.addresses has the rule)."""
+    email = normalize(email)
+    if not is_address(email):
         raise click.ClickException(_("not an email address: '%(email)s'", email=email))
     return email
 
@@ -65,7 +63,7 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create(email: str, name: str, role: str, password_stdin: bool) -> None:
     """Create a user. Without --password-stdin the password is asked twice."""
-    email = _check_email(email)
+    email = check_email(email)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -98,7 +96,7 @@ def ensure_admin() -> None:
     if existing is not None:
         click.echo(_("an admin exists already: %(email)s", email=existing.email))
         return
-    email = _check_email(os.environ.get("INBOX_ADMIN_EMAIL") or "admin@localhost")
+    email = check_email(os.environ.get("INBOX_ADMIN_EMAIL") or "admin@localhost")
     password = os.environ.get("INBOX_ADMIN_PASSWORD")
     generated = not password
     if generated:
@@ -128,5 +126,5 @@ def grant(email: str, mailbox: str) -> None:
     click.echo(_("%(email)s can now see %(mailbox)s", email=user.email, mailbox=mb.name))
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(users)

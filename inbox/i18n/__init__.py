@@ -13,12 +13,34 @@ inbox/translations/<lang>/LC_MESSAGES/messages.po; docs/i18n.md has the commands
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import (Babel, force_locale, get_locale, get_timezone, gettext, lazy_gettext, lazy_pgettext,
-                         ngettext, pgettext)
+from flask_babel import (
+    Babel,
+    force_locale,
+    get_locale,
+    get_timezone,
+    get_translations,
+    gettext,
+    lazy_gettext,
+    lazy_pgettext,
+    ngettext,
+    pgettext,
+    refresh,
+)
+from markupsafe import Markup
 
 from . import formatting
-from .selection import (agent_locale, customer_locale, install_locale, install_timezone, locale_names,
-                        portal_locale, select_locale, select_timezone, supported_locales, timezone_names)
+from .selection import (
+    agent_locale,
+    customer_locale,
+    install_locale,
+    install_timezone,
+    locale_names,
+    portal_locale,
+    select_locale,
+    select_timezone,
+    supported_locales,
+    timezone_names,
+)
 
 __all__ = [
     "N_", "gettext", "lazy_gettext", "lazy_pgettext", "ngettext", "pgettext", "force_locale", "get_locale",
@@ -49,9 +71,7 @@ FILTERS = {
 def install_jinja_i18n(env) -> None:
     """The i18n extension and gettext functions for a Jinja environment Flask-Babel does not set up
     (the portal themes' sandbox): the same catalogue and the same autoescaping new-style calls."""
-    from flask_babel import get_translations
 
-    from markupsafe import Markup
 
     env.add_extension("jinja2.ext.i18n")
     # Markup("<code>%s</code>") % value: markup inside a translated sentence, the value still escaped
@@ -74,10 +94,8 @@ def init_i18n(app: Flask) -> None:
     def _choose_again():
         # Flask-Babel caches the choice on g, and an app context may outlive one request (tests,
         # CLI-driven requests): every request decides afresh for whoever is signed in
-        from flask_babel import refresh
 
         refresh()
     app.jinja_env.filters.update(FILTERS)
-    from markupsafe import Markup
 
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), locale_names=locale_names, Markup=Markup)

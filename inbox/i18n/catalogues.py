@@ -92,7 +92,7 @@ def problems() -> list[str]:
         code, committed = _keys(_read(fresh)), _keys(_read(POT))
     for ctx, mid in sorted(code - committed, key=str):
         out.append(f"messages.pot lacks {mid!r}" + (f" (context {ctx!r})" if ctx else "") + " - run scripts/i18n_update.sh")
-    for ctx, mid in sorted(committed - code, key=str):
+    for _ctx, mid in sorted(committed - code, key=str):
         out.append(f"messages.pot has {mid!r}, gone from the code - run scripts/i18n_update.sh")
     for lang in languages():
         catalog = _read(_po_path(lang), lang)

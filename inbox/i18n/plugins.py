@@ -27,7 +27,10 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from flask import before_render_template
 from flask_babel import Domain, get_locale, get_translations
+from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
+from markupsafe import Markup
 
 __all__ = ["PluginDomain", "domain_for", "load_catalogue", "jinja_callables", "install_template_domains"]
 
@@ -105,7 +108,6 @@ class PluginDomain(Domain):
 
 def jinja_callables(domain) -> dict:
     """Jinja 'newstyle' gettext callables (autoescaping, named placeholders) bound to a domain."""
-    from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
 
     def g(s):
         return domain.get_translations().ugettext(s)
@@ -119,7 +121,6 @@ def jinja_callables(domain) -> dict:
     def npg(c, s, p, num):
         return domain.get_translations().unpgettext(c, s, p, num)
 
-    from markupsafe import Markup
 
     gettext = _make_new_gettext(g)
     # Markup("<strong>%s</strong>") % value: markup around a placeholder, the value still escaped
@@ -183,7 +184,6 @@ def install_template_domains(app, modules: dict) -> None:
     template's file decides the plugin, so plain ``flask.render_template`` works in plugins, and a
     plugin page extending the core layout hands the same (fallback-chained) functions down.
     """
-    from flask import before_render_template
 
     roots = []
     for module in modules.values():

@@ -15,7 +15,12 @@ import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale
 from flask import current_app, has_request_context, request, session
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Customer, get_setting
 
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")
 LOCALE_SETTING = "default_locale"
@@ -36,7 +41,6 @@ def supported_locales() -> tuple[str, ...]:
 
 def locale_names() -> list[tuple[str, str]]:
     """(code, the language's own name) for pickers: each language is offered in itself."""
-    from babel import Locale
 
     return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in supported_locales()]
 
@@ -62,12 +66,10 @@ def valid_timezone(value: str | None) -> str | None:
 
 
 def _setting(key: str):
-    from ..models import get_setting
 
     try:
         return get_setting(key)
     except Exception:  # noqa: BLE001  (no table yet: `inbox init-db` before the first migration)
-        from ..extensions import db
 
         db.session.rollback()
         return None
@@ -95,7 +97,6 @@ def _is_portal_request() -> bool:
 
 
 def _agent():
-    from flask_login import current_user
 
     return current_user if current_user and current_user.is_authenticated else None
 
@@ -106,12 +107,11 @@ def agent_locale(user=None) -> str:
 
 
 def portal_locale() -> str:
-    from .. import themes
-
     chosen = valid_locale(session.get(PORTAL_SESSION_KEY))
     if chosen:
         return chosen
-    customer = themes.signed_in_customer()
+    customer_id = session.get("portal_customer_id")  # the portal's signed-in customer, if any
+    customer = db.session.get(Customer, customer_id) if customer_id else None
     return valid_locale(getattr(customer, "locale", None)) or browser_locale() or install_locale()
 
 

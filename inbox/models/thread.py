@@ -3,8 +3,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    update,
+)
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ._base import UTCDateTime, utcnow
@@ -107,9 +121,6 @@ class ThreadItem(db.Model):
         commits nor expires the request's objects. It never waits for a lock (the caller's own
         transaction may hold SQLite's write lock): when the database is busy the values stay in
         memory and are simply computed again next time."""
-        from sqlalchemy import update
-        from sqlalchemy.exc import OperationalError
-        from sqlalchemy.orm.attributes import set_committed_value
 
         table = ThreadItem.__table__
         with db.engine.connect() as conn:

@@ -6,12 +6,11 @@ separate and grants nothing here.
 """
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Flask
 
-bp = Blueprint("portal", __name__, url_prefix="/portal")
+from . import pages, signin  # noqa: F401  (add their routes to bp: the one place that wires them)
+from .blueprint import bp
 
 
-def init_portal(app) -> None:
-    from . import pages, signin  # noqa: F401  (routes register on bp)
-
+def init_portal(app: Flask) -> None:
     app.register_blueprint(bp)

@@ -10,7 +10,7 @@ import re
 import secrets
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, format_datetime
+from email.utils import format_datetime, formataddr
 
 from ..extensions import db
 from ..models import Conversation, Customer, Mailbox, ThreadItem, utcnow
@@ -64,7 +64,7 @@ def build_raw(mailbox: Mailbox, customer: Customer, email: str, subject: str, te
 def deliver_from_customer(mailbox: Mailbox, customer: Customer, email: str, subject: str, text: str,
                           attachments=(), conversation: Conversation | None = None) -> Conversation:
     """Import the post through the mail importer (which commits); returns its conversation."""
-    from ..mail.ingest import Ingestor, prepare
+    from ..mail.inbound.ingest import Ingestor, prepare
 
     raw = build_raw(mailbox, customer, email, subject, text, attachments, conversation)
     fetched = prepare(None, raw)

@@ -14,11 +14,12 @@ from flask import abort, current_app, redirect, request, send_file, session, url
 
 from .. import ratelimit
 from ..extensions import db
-from ..i18n import gettext as _, pgettext
-from ..i18n.formatting import format_filesize
+from ..i18n import gettext as _
+from ..i18n import pgettext
 from ..models import Attachment, Conversation, Customer, Mailbox, ThreadItem
 from ..themes import static_file_path
-from . import bp
+from ..web.uploads import Upload, UploadError, read_uploads
+from .blueprint import bp
 from .delivery import deliver_from_customer, one_line
 from .render import page
 from .signin import current_customer_id
@@ -130,17 +131,11 @@ def _request_info(conv: Conversation) -> dict:
             "reply_url": url_for("portal.reply", number=conv.number)}
 
 
-def _uploads() -> tuple[list[tuple[str, str, bytes]], str | None]:
-    limit = current_app.config.get("MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
-    files = []
-    for storage in request.files.getlist("attachments"):
-        if not storage or not storage.filename:
-            continue
-        data = storage.read(limit + 1)
-        if len(data) > limit:
-            return [], _("%(file)s is larger than %(size)s.", file=storage.filename, size=format_filesize(limit))
-        files.append((storage.filename, storage.mimetype or "application/octet-stream", data))
-    return files, None
+def _uploads() -> tuple[list[Upload], str | None]:
+    try:
+        return read_uploads(), None
+    except UploadError as exc:
+        return [], str(exc)
 
 
 @bp.post("/requests/<int:number>/reply")

@@ -15,14 +15,16 @@ from datetime import timedelta
 from flask import abort, current_app, redirect, request, session, url_for
 
 from .. import ratelimit
+from ..addresses import is_address, normalize
 from ..customers import find_customer
 from ..extensions import db
-from ..i18n import force_locale, get_locale, gettext as _, ngettext
+from ..i18n import force_locale, get_locale, ngettext
+from ..i18n import gettext as _
 from ..i18n.selection import PORTAL_SESSION_KEY, valid_locale
 from ..models import Conversation, Customer, PortalToken, utcnow
 from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
 from ..urls import external_url
-from . import bp
+from .blueprint import bp
 from .render import page
 
 
@@ -60,8 +62,8 @@ def home():
 
 @bp.post("/sign-in")
 def request_link():
-    email = (request.form.get("email") or "").strip().lower()
-    if "@" not in email or len(email) > 320:
+    email = normalize(request.form.get("email") or "")
+    if not is_address(email):
         return page("portal/sign_in.html", None, email=email, error=_("That is not an email address: enter the one you write to us from, like name@example.com.")), 400
     per_hour = current_app.config.get("PORTAL_SIGNIN_PER_HOUR", 5)
     ok_ip = ratelimit.allow("portal-signin-ip", ratelimit.client_ip(), per_hour * 4, timedelta(hours=1))

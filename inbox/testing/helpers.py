@@ -11,7 +11,7 @@ def mail_in(mailbox, sender: str, subject: str, body: str, name: str = "", messa
     """Import one customer mail through the same importer IMAP mail goes through; returns its
     Conversation. No IMAP server needed (tests of the pipeline itself use Dovecot)."""
     from ..extensions import db
-    from ..mail.ingest import Ingestor, prepare
+    from ..mail.inbound.ingest import Ingestor, prepare
     from ..models import Conversation, ThreadItem
 
     msg = EmailMessage()

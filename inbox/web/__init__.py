@@ -1,36 +1,47 @@
-"""The agent and admin faces. Each module below that exists contributes a blueprint named `bp`;
-plugins' blueprints are registered after them."""
+"""The agent and admin faces, wired here and nowhere else (the flaskr way): every blueprint is
+imported by name and registered below, and every app-wide hook (template filters and globals,
+error handlers, login and security headers) is installed by one call in init_web. Plugins'
+blueprints are registered after ours."""
 from __future__ import annotations
 
-import importlib
+from flask import Flask
 
-# modules are added as they are built; a missing one is skipped
-MODULES = ("auth", "inbox_list", "conversation", "compose", "attachments", "search", "admin",
-           "plugin_slots", "plugins_admin", "themes_admin", "live", "errors", "js_i18n")
+from .. import (
+    access,  # noqa: F401  (importing it registers the user loader)
+    portal,
+)
+from ..plugin_host import host
+from . import (
+    admin,
+    attachments,
+    auth,
+    compose,
+    conversation,
+    errors,
+    inbox_list,
+    js_i18n,
+    live,
+    plugin_slots,
+    search,
+    security,
+    ui,
+)
+from .admin import plugins as admin_plugins
+from .admin import themes as admin_themes
+
+BLUEPRINTS = (auth.bp, inbox_list.bp, conversation.bp, compose.bp, attachments.bp, search.bp, admin.bp,
+              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, live.bp, errors.bp, js_i18n.bp)
 
 
-def init_web(app) -> None:
-    from ..plugin_host import host
-    from . import access  # noqa: F401  (registers the user loader)
-    from . import security
-
+def init_web(app: Flask) -> None:
     security.init_app(app)  # proxy hops, security headers and CSP for every blueprint below
-
-    for name in MODULES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
-    try:
-        portal = importlib.import_module("inbox.portal")
-    except ModuleNotFoundError as exc:
-        if exc.name != "inbox.portal":
-            raise
-    else:
-        portal.init_portal(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    # app-wide hooks: filters and globals every template may use, error pages, login and headers
+    ui.init_app(app)
+    attachments.init_app(app)
+    plugin_slots.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    portal.init_portal(app)
     host(app).register_blueprints(app)  # a disabled plugin's routes answer 404

@@ -18,10 +18,9 @@ from flask import Blueprint, abort, send_file
 from flask_login import login_required
 
 from .. import storage
-from ..extensions import db
+from ..access import attachment_or_404
 from ..i18n.formatting import format_filesize
 from ..models import Attachment
-from .access import attachment_or_404
 
 bp = Blueprint("attachments", __name__)
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}

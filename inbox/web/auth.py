@@ -18,21 +18,20 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import lazyload
 
 from .. import ratelimit
 from ..extensions import db, login_manager
-from ..i18n import N_, force_locale, gettext as _, install_locale, ngettext
+from ..i18n import N_, force_locale, install_locale, ngettext
+from ..i18n import gettext as _
 from ..i18n.selection import browser_locale, timezone_names, valid_locale, valid_timezone
 from ..models import User, utcnow
 from ..passwords import password_problem
 from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
 from ..urls import external_url
-from . import ui
 
 bp = Blueprint("auth", __name__)
 LOGIN_MAX_FAILURES = 5
@@ -43,7 +42,7 @@ RESET_PER_ADDRESS_HOUR = 3  # per address and client
 RESET_PER_CLIENT_HOUR = 10  # per client, whatever the address
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths, so a crafted ?next= cannot send the agent elsewhere."""
     if not target:
         return None
@@ -54,7 +53,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _home() -> str:
-    return url_for("inbox_list.index") if "inbox_list.index" in ui.url_endpoints() else "/"
+    return url_for("inbox_list.index")
 
 
 # ---- rate limiting ------------------------------------------------------------------------
@@ -84,7 +83,7 @@ def _locked_message(email: str) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = _safe_next(request.values.get("next"))
+    next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or _home())
     error, status = None, 200
@@ -281,7 +280,6 @@ def _wants_json() -> bool:
 
 
 def init_app(app) -> None:
-    ui.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("Please log in to continue.")
     login_manager.localize_callback = _  # translated when flashed, in the visitor's language

@@ -9,30 +9,25 @@ from __future__ import annotations
 
 from email.utils import getaddresses
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from .. import conversations
+from .. import conversations, storage
+from ..access import conversation_by_number_or_404, mailbox_or_404, visible
+from ..addresses import is_address
 from ..extensions import db
 from ..i18n import gettext as _
-from ..i18n.formatting import format_filesize
-from ..mail import outbox
-from ..mail.compose import readable_address
+from ..mail.outbound import outbox
+from ..mail.outbound.compose import readable_address
 from ..models import Attachment, Draft, Mailbox, ThreadItem, utcnow
 from ..sanitize import format_text
-from .. import storage
-from . import thread_view
-from .access import conversation_by_number_or_404, mailbox_or_404, visible
-from .conversation import page_context
+from .conversation import thread_view
+from .conversation.views import page_context
+from .uploads import UploadError, read_uploads
 
 bp = Blueprint("compose", __name__)
 DRAFT_KINDS = ("reply", "note", "forward", "new")
 STATUS_AFTER = ("", "closed", "pending")
-
-
-class UploadError(ValueError):
-    pass
 
 
 def _addresses(raw: str | None) -> list[str]:
@@ -48,25 +43,9 @@ def _addresses(raw: str | None) -> list[str]:
 def _bad_address(addrs: list[str]) -> str | None:
     for a in addrs:
         email = getaddresses([a])[0][1] if getaddresses([a]) else ""
-        if "@" not in email or any(c.isspace() for c in email) or len(email) > 320 or email.count("@") != 1:
+        if not is_address(email):
             return a
     return None
-
-
-def uploads() -> list[tuple[str, str, bytes]]:
-    """The request's files, each within MAX_ATTACHMENT_BYTES (and all of them together too)."""
-    limit = int(current_app.config.get("MAX_ATTACHMENT_BYTES") or 0)
-    out, total = [], 0
-    for f in request.files.getlist("attachments"):
-        if not f or not f.filename:
-            continue
-        data = f.stream.read(limit + 1) if limit else f.stream.read()
-        total += len(data)
-        if limit and (len(data) > limit or total > limit):
-            raise UploadError(_("“%(file)s” is too large: attachments may be at most %(size)s in total.",
-                                file=f.filename, size=format_filesize(limit)))
-        out.append((f.filename, f.mimetype or "application/octet-stream", data))
-    return out
 
 
 def _clear_draft(conv_id: int | None, kind: str, mailbox_id: int | None = None) -> None:
@@ -98,7 +77,7 @@ def reply(number: int):
     if status_after not in STATUS_AFTER:
         errors["status_after"] = _("Choose a valid status.")
     try:
-        files = uploads()
+        files = read_uploads()
     except UploadError as exc:
         errors["attachments"], files = str(exc), []
     if errors:
@@ -156,7 +135,7 @@ def note(number: int):
     conv = conversation_by_number_or_404(number)
     text = request.form.get("text", "")
     try:
-        files = uploads()
+        files = read_uploads()
     except UploadError as exc:
         return _rerender(conv, 400, "note", {"attachments": str(exc)})
     if not text.strip():
@@ -260,7 +239,7 @@ def new():
         if not form["text"].strip():
             errors["text"] = _("Write the message.")
         try:
-            files = uploads()
+            files = read_uploads()
         except UploadError as exc:
             errors["attachments"], files = str(exc), []
         if not errors:

@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..i18n import gettext as _, lazy_gettext
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
 
 bp = Blueprint("errors", __name__)
 log = logging.getLogger(__name__)

@@ -5,12 +5,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import conversations as convs
+from ..access import conversation_or_404, mailbox_or_404, visible
 from ..extensions import db
-from ..i18n import gettext as _, ngettext
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..models import STATUSES, Conversation, Mailbox, Tag, User, conversation_tag
 from . import listing
-from .auth import _safe_next
-from .access import conversation_or_404, mailbox_or_404, visible
+from .auth import safe_next
 
 bp = Blueprint("inbox_list", __name__)
 
@@ -91,7 +92,7 @@ def bulk():
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     action = request.form.get("action", "")
     # "/\\evil.test" and "/\t/evil.test" pass a startswith("/") test but browsers go off-site
-    back = _safe_next(request.form.get("back")) or url_for("inbox_list.index")
+    back = safe_next(request.form.get("back")) or url_for("inbox_list.index")
     if not ids:
         flash(_("Select at least one conversation first."), "warning")
         return redirect(back)

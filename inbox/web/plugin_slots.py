@@ -15,9 +15,9 @@ from flask import Blueprint, abort, copy_current_request_context, current_app, r
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
+from ..access import conversation_or_404
 from ..plugin_host import host
 from ..plugin_types import Link, Panel
-from .access import conversation_or_404
 
 bp = Blueprint("plugin_slots", __name__)
 # panels run off the request thread so a hung plugin can be abandoned at the time limit

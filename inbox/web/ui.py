@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from markupsafe import Markup, escape
 
 from ..i18n.formatting import aware, format_datetime, format_datetime_zone, format_filesize, format_relative
@@ -40,15 +39,7 @@ def status_badge(status: str) -> Markup:
     return Markup('<span class="badge badge-{s}">{label}</span>').format(s=status, label=status_label(status))
 
 
-def url_endpoints() -> set[str]:
-    endpoints = current_app.extensions.get("inbox_endpoints")
-    if endpoints is None or len(endpoints) != len(current_app.view_functions):
-        endpoints = set(current_app.view_functions)
-        current_app.extensions["inbox_endpoints"] = endpoints
-    return endpoints
-
-
 def init_app(app) -> None:
     app.jinja_env.filters.update(initials=initials, reltime=reltime, fulltime=fulltime, status_badge=status_badge,
                                  status_label=status_label, filesize=format_filesize)
-    app.jinja_env.globals.update(url_endpoints=url_endpoints, STATUS_LABELS=STATUS_LABELS, escape=escape)
+    app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, escape=escape)

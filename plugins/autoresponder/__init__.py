@@ -11,10 +11,12 @@ from flask import url_for
 
 from inbox import Link, SettingSpec, hookimpl
 
-from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+from . import i18n as _i18n  # the plugin's catalogue
+from .i18n import lazy_gettext
+from .policy import DEFAULT_DAILY_CAP, DEFAULT_DOMAIN_DAILY_CAP, DEFAULT_NEVER_ANSWER
+from .responder import handle
+from .views import bp
 
-# Nothing from this package is imported at module level: pytest also imports this folder as
-# ``plugins.autoresponder`` (package set-up), and a second copy of the models would clash.
 PLUGIN_NAME = "autoresponder"
 # the admin page's "Title: summary", in the admin's language (the docstring is for developers)
 DESCRIPTION = _i18n.tr.lazy_gettext(
@@ -24,9 +26,6 @@ HERE = os.path.dirname(__file__)
 
 @hookimpl
 def register_settings():
-    from .i18n import lazy_gettext
-    from .policy import DEFAULT_DAILY_CAP, DEFAULT_DOMAIN_DAILY_CAP, DEFAULT_NEVER_ANSWER
-
     return [
         SettingSpec("never_answer_pattern", lazy_gettext("Never answer addresses matching"), default=DEFAULT_NEVER_ANSWER,
                     help=lazy_gettext("A regular expression (case-insensitive) searched in the sender's address.")),
@@ -46,8 +45,6 @@ def register_migrations():
 
 @hookimpl
 def register_blueprints(app):
-    from .views import bp
-
     return bp
 
 
@@ -60,10 +57,8 @@ def admin_sections(user):
 
 @hookimpl
 def conversation_created(conversation, item, history):
-    if history:  # a history import never answers; return before any import or query (10k+ calls)
+    if history:  # a history import never answers; return before any query (10k+ calls)
         return
-    from .responder import handle
-
     handle(conversation, item, bool(history), is_new=True)
 
 
@@ -71,6 +66,4 @@ def conversation_created(conversation, item, history):
 def customer_replied(conversation, item, history):
     if history:
         return
-    from .responder import handle
-
     handle(conversation, item, bool(history), is_new=False)

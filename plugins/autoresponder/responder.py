@@ -68,7 +68,7 @@ def _compose(cfg, conversation, item, at, context, default_text) -> Message:
     ctx = context if context is not None else build_context(conversation, None, item)
     subject = " ".join(render_string(subject_tpl, ctx).split())
     if not subject:
-        from inbox.mail.compose import reply_subject
+        from inbox.mail.outbound.compose import reply_subject
 
         subject = reply_subject(conversation.subject if conversation is not None else "")
     rendered = render(body_tpl, "markdown", ctx)
@@ -95,7 +95,7 @@ def handle(conversation, item: ThreadItem, history: bool, is_new: bool) -> Threa
     if reason is not None:
         log.info("no auto-reply in conversation #%s: %s", conversation.number, reason)
         return None
-    from inbox.mail.outbox import queue_auto_reply
+    from inbox.mail.outbound.outbox import queue_auto_reply
 
     message = compose(cfg, conversation, item, at)
     reply = queue_auto_reply(conversation, item, message.subject, message.text, message.html,

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import os
 
-from flask import url_for
+from flask import render_template, url_for
 from markupsafe import Markup
 
 from inbox import Link, Panel, Suggestion, hookimpl
 
-from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+from . import i18n as _i18n  # the plugin's catalogue
+from . import models  # noqa: F401  (tables on the shared metadata)
+from .cli import kb
+from .portal import portal_bp
+from .suggest import for_conversation
+from .views import admin_bp, agent_bp
 
 PLUGIN_NAME = "kb"
 # the admin page's "Title: summary", in the admin's language (the docstring is for developers)
@@ -30,17 +35,11 @@ def register_migrations():
 
 @hookimpl
 def register_blueprints(app):
-    from . import models  # noqa: F401  (tables on the shared metadata)
-    from .views import admin_bp, agent_bp
-    from .portal import portal_bp
-
     return [admin_bp, agent_bp, portal_bp]
 
 
 @hookimpl
 def register_commands(cli):
-    from .cli import kb
-
     cli.add_command(kb)
 
 
@@ -66,8 +65,6 @@ def extra_js(view):
 
 @hookimpl
 def suggestions(conversation, item, limit):
-    from .suggest import for_conversation
-
     return [Suggestion(title=h.article.title, url=_article_url(h.article.slug),
                        snippet=str(h.snippet), insert=h.article.body, score=h.score, key=str(h.article.id))
             for h in for_conversation(conversation, item, limit=limit or 3)]
@@ -88,9 +85,5 @@ def sidebar_panels(conversation, user):
 
 
 def _render_panel(conversation, user) -> Markup:
-    from flask import render_template
-
-    from .suggest import for_conversation
-
     hits = for_conversation(conversation, limit=3)
     return Markup(render_template("kb/panel.html", hits=hits, conversation=conversation))

@@ -17,6 +17,7 @@ from inbox.cjk import CJK_RUN, WORD, bigrams, prepare  # noqa: F401  (shared wit
 from inbox.extensions import db
 
 from .models import Article
+
 STOPWORDS = set("""a an and are as at be but by can could do does did for from had has have hello hi how i i'm
 if in into is it its just me my no not of on or our please regards so than thank thanks that the their them
 then there these they this to too very was we were what when where which who why will with would you your

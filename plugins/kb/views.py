@@ -8,9 +8,8 @@ import zipfile
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from inbox.access import conversation_or_404
 from inbox.extensions import db
-from inbox.i18n import gettext as _
-from inbox.models import Conversation
 
 from . import archive, articles
 from .i18n import _
@@ -142,9 +141,7 @@ def import_():
 @agent_bp.post("/used/<int:conversation_id>")
 @login_required
 def used(conversation_id: int):
-    conv = db.session.get(Conversation, conversation_id)
-    if conv is None or not current_user.can_see_mailbox(conv.mailbox_id):
-        abort(404)
+    conv = conversation_or_404(conversation_id)
     article = db.session.get(Article, request.form.get("article", type=int) or 0) or abort(404)
     db.session.add(SuggestionUse(article_id=article.id, conversation_id=conv.id, user_id=current_user.id,
                                  kind="text" if request.form.get("kind") == "text" else "link",

@@ -11,10 +11,11 @@ from flask import url_for
 
 from inbox import Link, hookimpl
 
-from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+from . import i18n as _i18n  # the plugin's catalogue
+from . import picker  # noqa: F401  (adds its routes to bp)
+from .cli import group
+from .views import bp, last_reply_of
 
-# Nothing from this package is imported at module level: pytest also imports this folder as
-# ``plugins.saved_replies`` (package set-up), and a second copy of the models would clash.
 PLUGIN_NAME = "saved_replies"
 # the admin page's "Title: summary", in the admin's language (the docstring is for developers)
 DESCRIPTION = _i18n.tr.lazy_gettext(
@@ -24,9 +25,6 @@ HERE = os.path.dirname(__file__)
 
 @hookimpl
 def register_blueprints(app):
-    from . import picker  # noqa: F401  (adds its routes to bp)
-    from .views import bp
-
     return bp
 
 
@@ -37,8 +35,6 @@ def register_migrations():
 
 @hookimpl
 def register_commands(cli):
-    from .cli import group
-
     cli.add_command(group)
 
 
@@ -59,8 +55,6 @@ def editor_buttons(conversation, user):
 
 @hookimpl
 def conversation_actions(conversation, user):
-    from .views import last_reply_of
-
     item = last_reply_of(conversation, user)
     if item is None:
         return []

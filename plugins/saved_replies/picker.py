@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, jsonify, render_template, request, url_for
+from flask import jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from inbox.access import conversation_or_404
 from inbox.extensions import db
 from inbox.i18n import gettext as _
 from inbox.models import Conversation, ThreadItem
 from inbox.templating import RenderError, build_context, render, sample_context
 
 from . import service
-from .views import _reply_or_404, bp
+from .views import bp, reply_or_404
 
 
 def _conversation_or_404(conversation_id: int | None) -> Conversation | None:
-    if conversation_id is None:
-        return None
-    conv = db.session.get(Conversation, conversation_id)
-    if conv is None or not current_user.can_see_mailbox(conv.mailbox_id):
-        abort(404)
-    return conv
+    return conversation_or_404(conversation_id) if conversation_id is not None else None
 
 
 def _latest_customer_item(conv: Conversation | None) -> ThreadItem | None:
@@ -70,7 +66,7 @@ def picker():
 @bp.get("/<int:reply_id>/render")
 @login_required
 def render_one(reply_id: int):
-    reply = _reply_or_404(reply_id)
+    reply = reply_or_404(reply_id)
     conv = _conversation_or_404(request.args.get("conversation", type=int))
     ((_, result, error, _files),) = _rendered([reply], conv)
     if error:
@@ -82,7 +78,7 @@ def render_one(reply_id: int):
 @bp.post("/<int:reply_id>/used")
 @login_required
 def used(reply_id: int):
-    service.record_use(current_user._get_current_object(), _reply_or_404(reply_id))
+    service.record_use(current_user._get_current_object(), reply_or_404(reply_id))
     db.session.commit()
     return "", 204
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, false, func, or_
 
+from inbox import access
 from inbox.extensions import db
 from inbox.models import Mailbox, User, utcnow
 
@@ -29,14 +30,11 @@ class ReplyError(ValueError):
 def visible_filter(user: User, mailbox_id: int | None = None):
     """A WHERE clause for the replies user may see; with mailbox_id, only those useful there."""
     mine = and_(SavedReply.scope == "personal", SavedReply.owner_id == user.id)
-    ids = user.visible_mailbox_ids()
     if mailbox_id is not None:
-        allowed = ids is None or mailbox_id in ids
+        allowed = access.may_see_mailbox(mailbox_id, user)
         in_mailbox = and_(SavedReply.scope == "mailbox", SavedReply.mailbox_id == mailbox_id) if allowed else false()
-    elif ids is None:
-        in_mailbox = SavedReply.scope == "mailbox"
     else:
-        in_mailbox = and_(SavedReply.scope == "mailbox", SavedReply.mailbox_id.in_(ids or [-1]))
+        in_mailbox = and_(SavedReply.scope == "mailbox", access.mailbox_clause(SavedReply.mailbox_id, user))
     return or_(SavedReply.scope == "global", in_mailbox, mine)
 
 
@@ -44,7 +42,7 @@ def can_see(user: User, reply: SavedReply) -> bool:
     if reply.scope == "global":
         return True
     if reply.scope == "mailbox":
-        return reply.mailbox_id is not None and user.can_see_mailbox(reply.mailbox_id)
+        return access.may_see_mailbox(reply.mailbox_id, user)
     return reply.owner_id == user.id
 
 
@@ -58,7 +56,7 @@ def may_create(user: User, scope: str, mailbox_id: int | None) -> bool:
     if scope == "global":
         return user.is_admin
     if scope == "mailbox":
-        return mailbox_id is not None and user.can_see_mailbox(mailbox_id)
+        return access.may_see_mailbox(mailbox_id, user)
     return scope == "personal"
 
 

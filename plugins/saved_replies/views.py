@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from inbox import access
 from inbox.extensions import db
-from inbox.models import Conversation, Mailbox, ThreadItem
+from inbox.models import Mailbox, ThreadItem
 
 from . import service, transfer
 from .i18n import _, ngettext
@@ -26,7 +26,7 @@ def _user():
     return current_user._get_current_object()
 
 
-def _reply_or_404(reply_id: int, edit: bool = False) -> SavedReply:
+def reply_or_404(reply_id: int, edit: bool = False) -> SavedReply:
     reply = service.get_visible(_user(), reply_id)
     if reply is None or (edit and not service.can_edit(_user(), reply)):
         abort(404)
@@ -34,10 +34,7 @@ def _reply_or_404(reply_id: int, edit: bool = False) -> SavedReply:
 
 
 def _mailboxes() -> list[Mailbox]:
-    ids = _user().visible_mailbox_ids()
-    stmt = db.select(Mailbox).order_by(Mailbox.name)
-    if ids is not None:
-        stmt = stmt.where(Mailbox.id.in_(ids or [-1]))
+    stmt = access.visible(db.select(Mailbox).order_by(Mailbox.name), Mailbox.id)
     return list(db.session.execute(stmt).scalars())
 
 
@@ -98,9 +95,7 @@ def _from_item(item_id: int) -> service.ReplyData:
     item = db.session.get(ThreadItem, item_id)
     if item is None or item.type not in ("reply", "forward", "auto_reply", "note"):
         abort(404)
-    conv = db.session.get(Conversation, item.conversation_id)
-    if conv is None or not _user().can_see_mailbox(conv.mailbox_id):
-        abort(404)
+    conv = access.conversation_or_404(item.conversation_id)
     body = item.new_text or item.text or ""
     if item.html and not body.strip():
         from inbox.templating import html_to_text
@@ -112,7 +107,7 @@ def _from_item(item_id: int) -> service.ReplyData:
 @bp.route("/<int:reply_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(reply_id: int):
-    reply = _reply_or_404(reply_id, edit=True)
+    reply = reply_or_404(reply_id, edit=True)
     if request.method == "GET":
         return _form(reply, service.ReplyData(title=reply.title, body=reply.body, body_format=reply.body_format,
                                               scope=reply.scope, mailbox_id=reply.mailbox_id, folder=reply.folder))
@@ -135,7 +130,7 @@ def edit(reply_id: int):
 @bp.post("/<int:reply_id>/duplicate")
 @login_required
 def duplicate(reply_id: int):
-    copy = service.duplicate(_user(), _reply_or_404(reply_id))
+    copy = service.duplicate(_user(), reply_or_404(reply_id))
     db.session.commit()
     flash(_("Duplicated as “%(title)s”.", title=copy.title), "success")
     return redirect(url_for(".edit", reply_id=copy.id))
@@ -144,7 +139,7 @@ def duplicate(reply_id: int):
 @bp.post("/<int:reply_id>/delete")
 @login_required
 def delete(reply_id: int):
-    reply = _reply_or_404(reply_id, edit=True)
+    reply = reply_or_404(reply_id, edit=True)
     title = reply.title
     service.delete(_user(), reply)
     db.session.commit()
@@ -159,7 +154,7 @@ def attachment(reply_id: int, att_id: int):
 
     from inbox import storage
 
-    reply = _reply_or_404(reply_id)
+    reply = reply_or_404(reply_id)
     att = next((a for a in reply.attachments if a.id == att_id), None)
     if att is None:
         abort(404)

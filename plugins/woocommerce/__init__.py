@@ -10,10 +10,11 @@ from flask import url_for
 
 from inbox import Link, Panel, hookimpl
 
-from . import i18n as _i18n  # the catalogue only (no models): safe at import time
-
 from . import cache  # noqa: F401  (registers the woocommerce_cache table)
-from .settings import SPECS
+from . import i18n as _i18n  # the catalogue only (no models): safe at import time
+from .service import cached_orders
+from .settings import SPECS, load
+from .views import bp, render_panel
 
 PLUGIN_NAME = "woocommerce"
 # the admin page's "Title: summary", in the admin's language (the docstring is for developers)
@@ -34,8 +35,6 @@ def register_migrations():
 
 @hookimpl
 def register_blueprints(app):
-    from .views import bp
-
     return bp
 
 
@@ -47,9 +46,6 @@ def _has_customer(conversation) -> bool:
 def sidebar_panels(conversation, user):
     if not _has_customer(conversation):
         return []
-    from .settings import load
-    from .views import render_panel
-
     if not load().configured and not getattr(user, "is_admin", False):
         return []  # agents see nothing until an admin sets the store up; admins see how to
 
@@ -62,8 +58,6 @@ def sidebar_panels(conversation, user):
 def editor_buttons(conversation, user):
     if conversation is None or not _has_customer(conversation):
         return []
-    from .settings import load
-
     if not load().configured and not getattr(user, "is_admin", False):
         return []  # as with the panel: a button that can only say "not set up" is noise for agents
     from .i18n import _
@@ -93,8 +87,6 @@ def template_variables(conversation, user):
     a reply template never waits for the store."""
     if conversation is None or not _has_customer(conversation):
         return None
-    from .service import cached_orders
-
     orders = cached_orders(conversation)
     if orders is None:
         return None

@@ -8,8 +8,7 @@ from flask import Blueprint, abort, has_request_context, redirect, render_templa
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from inbox.extensions import db
-from inbox.models import Conversation
+from inbox.access import conversation_or_404
 
 from . import cache
 from .diagnose import diagnose, warnings_for
@@ -19,13 +18,6 @@ from .settings import SPECS, load, panel_budget
 bp = Blueprint("woocommerce", __name__, url_prefix="/plugins/woocommerce",
                template_folder="templates", static_folder="static")
 POPOVER_BUDGET = 8.0  # the popover is opened by a click, not bound by the panel time limit
-
-
-def _conversation(conversation_id: int) -> Conversation:
-    conv = db.session.get(Conversation, conversation_id)
-    if conv is None or not current_user.can_see_mailbox(conv.mailbox_id):
-        abort(404)
-    return conv
 
 
 def render_panel(conversation, user) -> Markup:
@@ -38,7 +30,7 @@ def render_panel(conversation, user) -> Markup:
 @bp.get("/conversations/<int:conversation_id>/orders")
 @login_required
 def popover(conversation_id: int):
-    conv = _conversation(conversation_id)
+    conv = conversation_or_404(conversation_id)
     result = orders_for(conv, budget=POPOVER_BUDGET)
     return render_template("woocommerce/popover.html", r=result, conversation=conv)
 
@@ -46,7 +38,7 @@ def popover(conversation_id: int):
 @bp.post("/conversations/<int:conversation_id>/refresh")
 @login_required
 def refresh(conversation_id: int):
-    conv = _conversation(conversation_id)
+    conv = conversation_or_404(conversation_id)
     if conv.customer is not None:
         cache.forget(conv.customer.id)
     if request.headers.get("X-Requested-With") == "fetch":

@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from inbox.extensions import db
-from inbox.mail import outbox
-from inbox.mail.imap import sync_mailbox
+from inbox.mail.inbound.sync import sync_mailbox
+from inbox.mail.outbound import outbox
 from inbox.models import Conversation, OutboxMessage, ThreadItem, utcnow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

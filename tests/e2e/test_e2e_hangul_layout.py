@@ -87,11 +87,10 @@ def test_conversation_page_in_korean_has_no_sideways_overflow(page: Page, live_s
 
 @pytest.mark.parametrize("width,height", [(1280, 900), (375, 812)])
 def test_plugin_pages_in_korean_fit_the_screen(page: Page, live_server, world, tmp_path, width, height):
+    from inbox.models import User
     from inbox_plugins.kb import articles
     from inbox_plugins.saved_replies import service
     from inbox_plugins.saved_replies.service import ReplyData
-
-    from inbox.models import User
 
     admin = make_user("관리자 박지훈", role="admin", email="admin@team.test")
     admin.locale = "ko"

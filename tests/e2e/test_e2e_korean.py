@@ -6,8 +6,8 @@ from __future__ import annotations
 import email as email_lib
 import os
 import re
-from email import policy
 import sys
+from email import policy
 from pathlib import Path
 
 import pytest

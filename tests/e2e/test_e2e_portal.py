@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from inbox.extensions import db
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.models import ThreadItem, set_setting
 from inbox.testing.helpers import mail_in
 from inbox.testing.live import serve

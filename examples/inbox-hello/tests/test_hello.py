@@ -1,7 +1,7 @@
 """Runs with `pytest`: a real app on a throwaway SQLite database (inbox.testing.fixtures)."""
+import inbox_hello
 import pytest
 
-import inbox_hello
 from inbox.extensions import db
 from inbox.models import Conversation, Customer, Mailbox, User
 from inbox.plugin_host import host

@@ -1,7 +1,7 @@
 """Languages and time zones: user.locale + user.timezone, customer.locale, mailbox.locale
 
 Revision ID: 0011_locale_and_timezone
-Revises: 0007_imap_numbers_bigint
+Revises: 0010_conversation_automated
 
 NULL everywhere means "not chosen": the browser's language or the install default applies
 (inbox.i18n.selection), so existing rows need no data.
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_locale_and_timezone"
-down_revision = "0007_imap_numbers_bigint"
+down_revision = "0010_conversation_automated"
 branch_labels = None
 depends_on = None
 

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, make_msgid
 
 from inbox.extensions import db
-from inbox.mail.imap import sync_mailbox
-from inbox.mail.outbox import send_due
+from inbox.mail.inbound.sync import sync_mailbox
+from inbox.mail.outbound.outbox import send_due
 from inbox.models import Conversation, ThreadItem
 from inbox.testing.servers import SmtpSink
 from inbox_plugins.autoresponder.models import AutoresponderConfig

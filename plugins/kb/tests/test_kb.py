@@ -7,8 +7,8 @@ import zipfile
 import pytest
 
 from inbox.extensions import db
-from inbox.testing.helpers import login
 from inbox.models import User
+from inbox.testing.helpers import login
 from inbox_plugins.kb import articles, search, suggest
 from inbox_plugins.kb.models import Article, SuggestionUse
 

@@ -2,16 +2,13 @@
 page: open it from the editor toolbar and with Ctrl+Shift+S, type to search, insert at the cursor."""
 from __future__ import annotations
 
-
 import pytest
-from sr_helpers import World
+from playwright import sync_api as playwright_api
 
 from inbox.extensions import db
 from inbox_plugins.saved_replies import service
 from inbox_plugins.saved_replies.models import SavedReply
 from inbox_plugins.saved_replies.service import ReplyData
-
-from playwright import sync_api as playwright_api
 
 
 @pytest.fixture
@@ -32,8 +29,8 @@ def browser_page(page):
 
 
 @pytest.fixture
-def world(app):
-    w = World()
+def world(app, make_world):
+    w = make_world()
     w.ann.set_password("secret-pw")
     service.create(w.ann, ReplyData(title="Shipping delay", folder="Orders",
                                     body="Hi {{ customer.first_name }}, your order for #{{ conversation.number }} "

@@ -2,17 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from sr_helpers import World, login
 
 from inbox.extensions import db
 from inbox_plugins.saved_replies import service
 from inbox_plugins.saved_replies.models import SavedReply
 from inbox_plugins.saved_replies.service import ReplyData, ReplyError
-
-
-@pytest.fixture
-def world(app):
-    return World()
 
 
 def _titles(user, **kw):
@@ -71,7 +65,7 @@ def test_edit_and_delete_rules(world):
     assert db.session.get(SavedReply, mine.id) is None
 
 
-def test_pages_enforce_the_rules(world, client):
+def test_pages_enforce_the_rules(world, client, login):
     mine = service.create(world.ann, ReplyData(title="Ann secret", body="secret text"))
     glob = service.create(world.admin, ReplyData(title="Global", body="g", scope="global"))
     db.session.commit()
@@ -92,7 +86,7 @@ def test_pages_enforce_the_rules(world, client):
         db.select(SavedReply).where(SavedReply.title == "Sneaky")).scalar() is None
 
 
-def test_create_edit_duplicate_delete_through_pages(world, client):
+def test_create_edit_duplicate_delete_through_pages(world, client, login):
     login(client, world.ann)
     resp = client.post("/saved-replies/new", data={
         "title": "Shipping times", "body": "Hi {{ customer.first_name }}, it ships in 2 days.",
@@ -122,7 +116,7 @@ def test_create_edit_duplicate_delete_through_pages(world, client):
     assert resp.status_code == 400 and "template error on line 1" in resp.get_data(as_text=True)
 
 
-def test_attachments_stored_and_downloadable(world, client):
+def test_attachments_stored_and_downloadable(world, client, login):
     from io import BytesIO
 
     login(client, world.ann)
@@ -140,7 +134,7 @@ def test_attachments_stored_and_downloadable(world, client):
     assert client.get(f"/saved-replies/{reply.id}/attachments/{att.id}").status_code == 404
 
 
-def test_usage_counts_order_the_picker(world, client):
+def test_usage_counts_order_the_picker(world, client, login):
     for title in ("Alpha", "Beta", "Gamma"):
         service.create(world.ann, ReplyData(title=title, body=f"{title} body"))
     db.session.commit()
@@ -153,7 +147,7 @@ def test_usage_counts_order_the_picker(world, client):
     assert [r.title for r in service.search(world.ann)] == ["Gamma", "Alpha", "Beta"]
 
 
-def test_save_sent_reply_as_saved_reply(world, client):
+def test_save_sent_reply_as_saved_reply(world, client, login):
     from inbox.models import ThreadItem
 
     item = ThreadItem(conversation_id=world.conv.id, type="reply", author_id=world.ann.id, subject="Re: order",

@@ -4,12 +4,11 @@ from __future__ import annotations
 import types
 
 import pytest
-from sr_helpers import World, login, make_conversation
 
 from inbox import hookimpl
 from inbox.extensions import db
-from inbox_plugins.saved_replies import service
 from inbox.templating import RenderError, build_context, render, render_string
+from inbox_plugins.saved_replies import service
 from inbox_plugins.saved_replies.service import ReplyData
 
 _order_plugin = types.ModuleType("order_vars")
@@ -30,10 +29,6 @@ def app_config():
     return {"EXTRA_PLUGINS": [_order_plugin]}
 
 
-@pytest.fixture
-def world(app):
-    return World()
-
 
 def test_variables_from_the_conversation_and_agent(world):
     ctx = build_context(world.conv, world.ann)
@@ -45,7 +40,7 @@ def test_variables_from_the_conversation_and_agent(world):
     assert ctx["customer"]["first_name"] == "Ann" and isinstance(ctx["obj"], str)
 
 
-def test_missing_values_render_empty_or_the_default(world):
+def test_missing_values_render_empty_or_the_default(world, make_conversation):
     nameless = make_conversation(world.a, 102, customer_name=None, customer_email="x@example.com")
     ctx = build_context(nameless, world.ann)
     assert render_string('Hi {{ customer.first_name | default("there") }}!', ctx) == "Hi there!"
@@ -93,7 +88,7 @@ def test_syntax_errors_say_where(world):
         render_string("fine\n{{ customer.first_name ", {})
 
 
-def test_markdown_and_html_bodies_are_sanitised(world):
+def test_markdown_and_html_bodies_are_sanitised(world, make_conversation):
     evil = make_conversation(world.a, 103, customer_name="<script>alert(1)</script> Eve", customer_email="e@x.test")
     ctx = build_context(evil, world.ann)
     md = render("**Hello** {{ customer.name }}\n\n[site](javascript:alert(2))", "markdown", ctx)
@@ -105,7 +100,7 @@ def test_markdown_and_html_bodies_are_sanitised(world):
     assert html.text.startswith("Hi")
 
 
-def test_picker_renders_with_the_conversation_and_reports_broken_replies(world, client):
+def test_picker_renders_with_the_conversation_and_reports_broken_replies(world, client, login):
     service.create(world.ann, ReplyData(title="Greeting", body="Hello {{ customer.first_name }}, order {{ order.number }}"))
     service.create(world.ann, ReplyData(title="Divides", body="{{ 1 / 0 }}"))
     db.session.commit()
@@ -120,7 +115,7 @@ def test_picker_renders_with_the_conversation_and_reports_broken_replies(world, 
     assert client.get(f"/saved-replies/picker?conversation={world.conv.id}").status_code == 404
 
 
-def test_preview_shows_errors_not_500(world, client):
+def test_preview_shows_errors_not_500(world, client, login):
     login(client, world.ann)
     resp = client.post("/saved-replies/preview", data={"body": "{{ ''.__class__ }}", "body_format": "markdown"})
     assert resp.status_code == 200 and "not allowed" in resp.get_data(as_text=True)

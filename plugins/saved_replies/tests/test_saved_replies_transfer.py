@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 from io import BytesIO
 
-from sr_helpers import World, login
-
 from inbox.extensions import db
 from inbox.testing.fixtures import make_app
 from inbox_plugins.saved_replies import service, transfer
@@ -29,8 +27,8 @@ def _snapshot():
              [(a.filename, a.content_type, a.sha256) for a in r.attachments]) for r in rows]
 
 
-def test_round_trip_through_the_web(app, client):
-    world = World()
+def test_round_trip_through_the_web(app, client, login, make_world):
+    world = make_world()
     _library(world)
     before = _snapshot()
     login(client, world.admin)
@@ -50,8 +48,8 @@ def test_round_trip_through_the_web(app, client):
     assert _snapshot() == before
 
 
-def test_import_respects_permissions_and_reports_problems(app):
-    world = World()
+def test_import_respects_permissions_and_reports_problems(app, make_world):
+    world = make_world()
     document = {"format": transfer.FORMAT, "version": 1, "replies": [
         {"title": "Global by agent", "body": "x", "scope": "global"},
         {"title": "Other mailbox", "body": "x", "scope": "mailbox", "mailbox": "billing@shop.test"},
@@ -66,8 +64,8 @@ def test_import_respects_permissions_and_reports_problems(app):
     assert (fine.title, fine.scope, fine.owner_id, fine.folder) == ("Fine", "personal", world.ann.id, "Misc")
 
 
-def test_cli_export_then_import_into_another_install(app, tmp_path, _migrated_template):
-    world = World()
+def test_cli_export_then_import_into_another_install(app, tmp_path, _migrated_template, make_world):
+    world = make_world()
     _library(world)
     before = _snapshot()
     out = tmp_path / "replies.json"
@@ -77,7 +75,7 @@ def test_cli_export_then_import_into_another_install(app, tmp_path, _migrated_te
 
     other = make_app(str(tmp_path / "other"), _migrated_template)
     with other.app_context():
-        World()  # same mailbox addresses, different ids are fine
+        make_world()  # same mailbox addresses, different ids are fine
         runner = other.test_cli_runner()
         result = runner.invoke(args=["saved-replies", "import", str(out), "--as", "admin@shop.test"])
         assert result.exit_code == 0, result.output

@@ -9,9 +9,6 @@ import time
 
 import pytest
 from wc_fakestore import make_customer, make_order
-from wc_fixtures import *  # noqa: F401,F403
-
-from inbox.testing.fixtures import *  # noqa: F401,F403
 
 
 @pytest.fixture

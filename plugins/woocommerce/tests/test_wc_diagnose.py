@@ -7,10 +7,9 @@ import time
 
 import pytest
 from wc_fakestore import KEY, SECRET, make_order
-from wc_fixtures import *  # noqa: F401,F403
-from wc_fixtures import configure
 
-from inbox.testing.fixtures import *  # noqa: F401,F403
+from inbox_plugins.woocommerce.client import Store
+from inbox_plugins.woocommerce.diagnose import diagnose
 
 
 @pytest.fixture
@@ -23,8 +22,6 @@ def app_config():
 def _in_app(app):
     """Every diagnosis runs inside the app, whose config holds the allow-list."""
     return app
-from inbox_plugins.woocommerce.client import Store
-from inbox_plugins.woocommerce.diagnose import diagnose
 
 
 def store_at(url: str, **kw) -> Store:
@@ -158,7 +155,7 @@ def test_admin_page_runs_the_test(signed_in, configured, mode, expected):
     assert SECRET not in html and KEY not in html
 
 
-def test_admin_page_never_shows_the_secret_even_when_wrong(signed_in, configured):
+def test_admin_page_never_shows_the_secret_even_when_wrong(signed_in, configured, configure):
     configure(consumer_secret="cs_typo_in_the_secret")
     html = signed_in.post("/plugins/woocommerce/admin").get_data(as_text=True)
     assert "Does not work." in html and "HTTP 401" in html

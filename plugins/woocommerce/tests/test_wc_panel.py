@@ -1,17 +1,12 @@
 """The sidebar panel and the reply popover against a real HTTP store on loopback."""
 from __future__ import annotations
 
-import pytest
-
 import re
 import time
 from html.parser import HTMLParser
 
+import pytest
 from wc_fakestore import KEY, SECRET, make_customer, make_order
-from wc_fixtures import *  # noqa: F401,F403
-from wc_fixtures import configure, panel_html
-
-from inbox.testing.fixtures import *  # noqa: F401,F403
 
 
 @pytest.fixture
@@ -35,7 +30,7 @@ class InsertCollector(HTMLParser):
                 self.values.append(value)
 
 
-def test_orders_from_every_address_merged_newest_first(signed_in, configured, conversation):
+def test_orders_from_every_address_merged_newest_first(signed_in, configured, conversation, panel_html):
     store = configured
     store.customers = [make_customer(7, "john@example.com"), make_customer(8, "someone@else.example")]
     store.orders = [
@@ -64,7 +59,7 @@ def test_orders_from_every_address_merged_newest_first(signed_in, configured, co
     assert not any("consumer_key" in r["query"] for r in store.log)
 
 
-def test_order_details_shown(signed_in, configured, conversation):
+def test_order_details_shown(signed_in, configured, conversation, panel_html):
     configured.customers = [make_customer(7, "john@example.com", orders_count=12, total_spent="1234.50")]
     configured.orders = [make_order(
         1234, "john@example.com", customer_id=7, status="on-hold", currency="EUR", total="30.00",
@@ -82,7 +77,7 @@ def test_order_details_shown(signed_in, configured, conversation):
     assert "<strong>12</strong> orders" in html and "€1,234.50" in html
 
 
-def test_hpos_links_when_chosen(signed_in, configured, conversation):
+def test_hpos_links_when_chosen(signed_in, configured, conversation, configure, panel_html):
     configure(order_link="hpos")
     configured.customers = [make_customer(7, "john@example.com")]
     configured.orders = [make_order(77, "john@example.com", customer_id=7)]
@@ -90,7 +85,7 @@ def test_hpos_links_when_chosen(signed_in, configured, conversation):
     assert f"{configured.url}/wp-admin/admin.php?page=wc-orders&amp;action=edit&amp;id=77" in html
 
 
-def test_pagination_follows_total_pages_only_as_far_as_needed(signed_in, configured, conversation):
+def test_pagination_follows_total_pages_only_as_far_as_needed(signed_in, configured, conversation, panel_html):
     store = configured
     store.max_per_page = 2  # the host caps pages at 2 orders whatever per_page asks
     store.customers = [make_customer(7, "john@example.com")]
@@ -106,7 +101,7 @@ def test_pagination_follows_total_pages_only_as_far_as_needed(signed_in, configu
     assert search_pages == ["1", "2", "3"]
 
 
-def test_guest_search_pages_past_non_matching_results(signed_in, configured, conversation):
+def test_guest_search_pages_past_non_matching_results(signed_in, configured, conversation, panel_html):
     store = configured
     store.max_per_page = 3
     # newest 6 orders only mention the address in a note; the customer's own guest order is older
@@ -117,7 +112,7 @@ def test_guest_search_pages_past_non_matching_results(signed_in, configured, con
     assert order_ids(html) == [700]
 
 
-def test_cache_hit_then_refresh(signed_in, configured, conversation):
+def test_cache_hit_then_refresh(signed_in, configured, conversation, panel_html):
     store = configured
     store.customers = [make_customer(7, "john@example.com")]
     store.orders = [make_order(101, "john@example.com", customer_id=7)]
@@ -140,7 +135,7 @@ def test_cache_hit_then_refresh(signed_in, configured, conversation):
     assert len(store.log) > before and order_ids(resp.get_data(as_text=True)) == [103, 102, 101]
 
 
-def test_cache_shared_through_database(app, signed_in, configured, conversation):
+def test_cache_shared_through_database(app, signed_in, configured, conversation, panel_html):
     """A second app on the same database (another gunicorn worker) answers from the first one's fetch."""
     from inbox.testing.fixtures import make_app
 
@@ -157,12 +152,12 @@ def test_cache_shared_through_database(app, signed_in, configured, conversation)
     assert order_ids(html) == [101] and len(configured.log) == seen
 
 
-def test_empty_state(signed_in, configured, conversation):
+def test_empty_state(signed_in, configured, conversation, panel_html):
     html = panel_html(signed_in, conversation)
     assert "No orders for these addresses: jd@work.example, john@example.com." in html
 
 
-def test_hanging_store_gives_a_timeout_message_within_the_panel_limit(signed_in, configured, conversation):
+def test_hanging_store_gives_a_timeout_message_within_the_panel_limit(signed_in, configured, conversation, panel_html):
     configured.mode = "hang"
     started = time.monotonic()
     html = panel_html(signed_in, conversation)
@@ -171,7 +166,7 @@ def test_hanging_store_gives_a_timeout_message_within_the_panel_limit(signed_in,
     assert 'data-wc-error="timeout"' in html and "did not answer within 2.4 s" in html
 
 
-def test_wrong_keys_explained_without_leaking_them(signed_in, configured, conversation):
+def test_wrong_keys_explained_without_leaking_them(signed_in, configured, conversation, configure, panel_html):
     configure(consumer_secret="cs_wrong_secret_value_123")
     html = panel_html(signed_in, conversation)
     assert 'data-wc-error="auth"' in html
@@ -180,7 +175,7 @@ def test_wrong_keys_explained_without_leaking_them(signed_in, configured, conver
     assert "Traceback" not in html
 
 
-def test_markup_in_store_data_is_escaped(signed_in, configured, conversation):
+def test_markup_in_store_data_is_escaped(signed_in, configured, conversation, panel_html):
     configured.customers = [make_customer(7, "john@example.com")]
     configured.orders = [make_order(9, "john@example.com", customer_id=7, note='<img src=x onerror="alert(2)">',
                                     items=[("<script>alert(1)</script>", 1, "5.00")], method="<b>Fast</b>")]
@@ -232,7 +227,7 @@ def db_user(app):
     return db.session.execute(db.select(User)).scalars().first()
 
 
-def test_not_configured_and_no_customer(signed_in, app, conversation):
+def test_not_configured_and_no_customer(signed_in, app, conversation, panel_html):
     html = panel_html(signed_in, conversation)
     assert "WooCommerce is not set up yet." in html and "/plugins/woocommerce/admin" in html
     from inbox.extensions import db
@@ -259,7 +254,7 @@ def test_agents_without_access_get_404(app, client, configured, conversation):
     assert configured.log == []
 
 
-def test_agents_see_the_panel_only_once_configured(app, store, conversation):
+def test_agents_see_the_panel_only_once_configured(app, store, conversation, configure):
     from inbox.extensions import db
     from inbox.models import User
     from inbox.plugin_host import host
@@ -277,7 +272,7 @@ def test_agents_see_the_panel_only_once_configured(app, store, conversation):
     assert "WooCommerce orders" in titles()
 
 
-def test_template_variables_come_from_the_cache_only(signed_in, configured, conversation):
+def test_template_variables_come_from_the_cache_only(signed_in, configured, conversation, panel_html):
     from inbox.plugin_host import host
 
     def variables():
