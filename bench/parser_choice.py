@@ -24,7 +24,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench"), str(ROOT)]
 from corpus_sources import corpora, expectations  # noqa: E402
 from ingest import corpus as synthetic  # noqa: E402
 
-from inbox.mail import parse_boundary  # noqa: E402
+from inbox.mail.parse import feedparser_speedups as parse_boundary  # noqa: E402
 from inbox.mail.parse import parse_message  # noqa: E402
 
 FIELDS = ("subject", "from", "snippet", "attachments")

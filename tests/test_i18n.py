@@ -13,7 +13,7 @@ from inbox.extensions import db
 from inbox.i18n import catalogues, customer_locale, force_locale, gettext
 from inbox.i18n import formatting as f
 from inbox.i18n.selection import LOCALE_SETTING, supported_locales
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.models import Customer, set_setting
 
 UTC = timezone.utc

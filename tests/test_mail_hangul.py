@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from inbox.mail import compose
+from inbox.mail.outbound import compose
 from inbox.mail.outbound.smtp import SmtpSession
 from inbox.mail.parse import parse_message
 

@@ -10,7 +10,7 @@ from conversation_helpers import login, make_mailbox, make_user
 from portal_helpers import mail_in, sign_in_as
 
 from inbox.extensions import db
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.mail.inbound.ingest import Ingestor, prepare
 from inbox.models import Conversation, CustomerEmail, OutboxMessage, ThreadItem
 

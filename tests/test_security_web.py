@@ -15,7 +15,7 @@ from portal_helpers import mail_in
 from test_web_support import PASSWORD, login, make_mailbox, make_user
 
 from inbox.extensions import db
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.models import OutboxMessage, PortalToken, RateEvent, User, utcnow
 from inbox.testing.fixtures import make_app
 

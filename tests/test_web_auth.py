@@ -8,7 +8,7 @@ import pytest
 from test_web_support import PASSWORD, login, make_mailbox, make_user
 
 from inbox.extensions import db
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.models import RateEvent, User
 from inbox.testing.fixtures import make_app
 

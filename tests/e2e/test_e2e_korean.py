@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from inbox import conversations as convs
 from inbox.extensions import db
 from inbox.i18n.selection import LOCALE_SETTING, TIMEZONE_SETTING
-from inbox.mail import outbox
+from inbox.mail.outbound import outbox
 from inbox.models import set_setting
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
