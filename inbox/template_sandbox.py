@@ -72,7 +72,7 @@ class Budget:
         if self.ops > MAX_OPS:
             raise LimitExceeded(_("more than %(limit)s steps (loops, calls or filters)", limit=MAX_OPS))
         if time.monotonic() > self.deadline:
-            raise LimitExceeded(_("rendering took longer than %(seconds)s s", seconds=f"{TIME_LIMIT:g}"))
+            raise LimitExceeded(_("rendering took longer than %(seconds)s s", seconds=format(TIME_LIMIT, "g")))
 
 
 _budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("template_budget", default=None)

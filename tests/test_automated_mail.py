@@ -61,7 +61,7 @@ def test_unmatched_bounce_and_auto_reply_are_visible_closed_and_exported(app, cl
     db.session.commit()
     login(client, admin)
     page = client.get("/inbox?folder=automated").get_data(as_text=True)
-    assert "Bounces & auto-replies</h1>" in page and "Bounce / auto-reply" in page
+    assert "Bounces &amp; auto-replies</h1>" in page and "Bounce / auto-reply" in page
     assert "Undelivered Mail Returned to Sender" in page and "Automatic reply: Newsletter" in page
     assert "Where is my parcel?" not in page
     unassigned = client.get("/inbox?folder=unassigned").get_data(as_text=True)

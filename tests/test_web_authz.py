@@ -13,7 +13,8 @@ from inbox.extensions import db
 
 # public by design: the customer portal, and signing in
 PUBLIC_BLUEPRINTS = {"portal"}
-PUBLIC_ENDPOINTS = {"auth.login", "auth.logout", "auth.forgot", "auth.reset"}
+# the JavaScript catalogue: words of the interface, shown on the portal and the sign-in page too
+PUBLIC_ENDPOINTS = {"auth.login", "auth.logout", "auth.forgot", "auth.reset", "js_i18n.js_catalogue"}
 OBJECT_ARGS = {"conversation_id", "number", "item_id", "attachment_id", "mailbox_id", "draft_id"}
 
 

@@ -21,7 +21,8 @@ class CheckResult:
 
 
 def _imap_where(mb: Mailbox) -> str:
-    return _("%(server)s (%(security)s) as %(user)s", server=f"{mb.imap_host}:{mb.imap_port}",
+    server = f"{mb.imap_host}:{mb.imap_port}"
+    return _("%(server)s (%(security)s) as %(user)s", server=server,
              security=mb.imap_security, user=mb.imap_user or mb.email)
 
 

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..i18n import force_locale, get_locale, ngettext
 from ..i18n import gettext as _
 from ..i18n.selection import PORTAL_SESSION_KEY, valid_locale
-from ..models import Conversation, Customer, PortalToken, utcnow
+from ..models import Conversation, Customer, CustomerEmail, PortalToken, utcnow
 from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
 from ..urls import external_url
 from .blueprint import bp
@@ -72,9 +72,10 @@ def request_link():
         db.session.commit()
         return page("portal/sign_in.html", None, email=email,
                              error=_("Too many sign-in requests. Please wait an hour and try again.")), 429
-    customer = find_customer(email)
+    customer_id = db.session.execute(
+        db.select(CustomerEmail.customer_id).where(CustomerEmail.email == email)).scalar()
     # the query runs for unknown addresses too (id 0 matches nothing): the same work either way
-    known = _has_portal_conversations(customer.id if customer is not None else 0)
+    known = _has_portal_conversations(customer_id or 0)
     # known and unknown addresses do the same work (a token row, a built mail); only a known one's
     # mail is queued. An unknown address's token reaches nobody and consume() refuses it (finding 11)
     token = secrets.token_urlsafe(32)
@@ -89,9 +90,10 @@ def request_link():
 
         link = external_url("portal.confirm", token=token)
         language = str(get_locale())
-        if known:
-            # the language the portal is showing now is the one they last used: their mail's from now on
-            customer.locale = language
+        # the language the portal is showing now is the one they last used: their mail's from now on
+        # (an unknown address updates no row: the same statement either way)
+        db.session.execute(db.update(Customer).where(Customer.id == (customer_id if known else 0))
+                           .values(locale=language))
         with force_locale(language):
             subject = _("Your sign-in link")
             text = "\n\n".join([

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .. import conversations as convs
-from ..access import conversation_or_404, mailbox_or_404, visible
+from ..access import conversation_or_404, mailbox_or_404, visible, visible_mailbox_ids
 from ..extensions import db
 from ..i18n import gettext as _
 from ..i18n import ngettext
@@ -35,7 +35,7 @@ def visible_tags(limit: int = 200) -> list[Tag]:
     """Tags on conversations the user may see: a tag used only in a hidden mailbox says something
     about that mailbox (review finding 23). Admins see every tag, used or not."""
     query = db.select(Tag).order_by(Tag.name).limit(limit)
-    if current_user.visible_mailbox_ids() is not None:
+    if visible_mailbox_ids() is not None:
         used = visible(db.select(conversation_tag.c.tag_id)
                        .join(Conversation, Conversation.id == conversation_tag.c.conversation_id))
         query = query.where(Tag.id.in_(used))

@@ -25,6 +25,6 @@ def read_uploads(field: str = "attachments") -> list[Upload]:
         total += len(data)
         if limit and total > limit:
             raise UploadError(_("“%(name)s” is too large: attachments may be at most %(mb)s MB in total.",
-                                name=f.filename, mb=f"{limit / (1024 * 1024):g}"))
+                                name=f.filename, mb=format(limit / (1024 * 1024), "g")))
         out.append((f.filename, f.mimetype or "application/octet-stream", data))
     return out
