@@ -7,7 +7,7 @@ import json
 
 import pytest
 from sqlalchemy import select
-from test_sync import make_mail, sync
+from test_sync import make_mail
 
 from inbox.extensions import db
 from inbox.models import Conversation, RawMessage, ThreadItem, User
@@ -24,17 +24,6 @@ def _dsn(to: str, original_id: str, mid: str) -> bytes:
         "Final-Recipient: rfc822; bob@gone.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         "Message-ID: <" + original_id + ">\r\nSubject: Newsletter\r\n--B--\r\n").encode()
-
-
-@pytest.fixture
-def deliver(mailbox, dovecot, imap_account):
-    user, _ = imap_account
-
-    def deliver(*raws):
-        for raw in raws:
-            dovecot.append(user, raw)
-        return sync(mailbox)
-    return deliver
 
 
 def _conv(mid: str) -> Conversation:

@@ -150,6 +150,7 @@ def test_password_reset_mail_is_in_the_agents_language(app, client, smtp_sink):
     agent.locale = "ko"
     db.session.commit()
     client.post("/forgot", data={"email": agent.email}, headers={"Accept-Language": "en"})
+    outbox.send_due(app)  # the reset mail is queued in the outbox (review finding 10)
     (message,) = [m for m in smtp_sink.parsed() if m["To"].addresses[0].addr_spec == agent.email]
     assert str(message["Subject"]) == "받은편지함 비밀번호 재설정"
     assert "Choi 님, 안녕하세요." in message.get_body(preferencelist=("plain",)).get_content()

@@ -3,24 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
-from test_sync import conv_of, count, make_mail, our_reply, sync
+from test_sync import conv_of, count, make_mail, our_reply
 
 from inbox import conversations
 from inbox.extensions import db
 from inbox.models import Conversation, Mailbox, ThreadItem, utcnow
-
-
-@pytest.fixture
-def deliver(mailbox, dovecot, imap_account):
-    user, _ = imap_account
-
-    def deliver(*raws):
-        for raw in raws:
-            dovecot.append(user, raw)
-        return sync(mailbox)
-    return deliver
 
 
 def test_reply_by_in_reply_to_and_references(deliver):

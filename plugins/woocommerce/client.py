@@ -216,8 +216,8 @@ def _fetch_error(store: Store, exc: net.FetchError) -> WooError:
                                      "INBOX_WEBHOOK_ALLOWED_NETWORKS.", host=host))
     if exc.kind == "timeout":
         return WooError("timeout", _("%(host)s did not answer in time (waited %(connect)s s to connect, "
-                                     "%(read)s s for a reply).", host=host, connect=f"{CONNECT_TIMEOUT:g}",
-                                     read=f"{READ_TIMEOUT:g}"))
+                                     "%(read)s s for a reply).", host=host, connect=format(CONNECT_TIMEOUT, "g"),
+                                     read=format(READ_TIMEOUT, "g")))
     if exc.kind == "dns":
         return WooError("dns", _("The name %(host)s could not be resolved (DNS). Check the store URL.", host=host))
     if exc.kind == "too_large":
