@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from .. import conversations as convs
 from ..extensions import db
 from ..models import STATUSES, Mailbox, Tag, User
-from . import listing
+from .. import listing
 from .auth import safe_next
 from ..access import conversation_or_404, mailbox_or_404, visible
 

@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import and_, func, or_, select
 
-from ..extensions import db
-from ..models import Conversation, Draft, Tag, User, conversation_tag
-from ..access import visible
+from .extensions import db
+from .models import Conversation, Draft, Tag, User, conversation_tag
+from .access import visible
 
 # (key, label, shows a count)
 FOLDERS = [
