@@ -79,6 +79,8 @@ def set_status(conv: Conversation, status: str, by: User | None = None) -> bool:
 
 
 def assign(conv: Conversation, assignee: User | None, by: User | None = None) -> bool:
+    if assignee is not None and not assignee.active:
+        raise ValueError(f"{assignee.name} is not an active user")
     if assignee is not None and not access.may_see_mailbox(conv.mailbox_id, assignee):
         raise ValueError(f"{assignee.name} has no access to mailbox {conv.mailbox.name}")
     if (assignee.id if assignee else None) == conv.assignee_id:
@@ -134,6 +136,8 @@ def add_note(conv: Conversation, user: User, text: str, html: str | None = None)
 
 
 def snooze(conv: Conversation, until: datetime, by: User | None = None) -> None:
+    if until <= utcnow():
+        raise ValueError("choose a time in the future to snooze until")
     conv.snoozed_until = until
     set_status(conv, "pending", by)
     record_event(conv, "snoozed", by, until=until.isoformat())
@@ -151,6 +155,8 @@ def merge(winner: Conversation, loser: Conversation, by: User | None = None) -> 
     """Move every item of loser into winner; loser stays as a closed pointer so links still work."""
     if winner.id == loser.id:
         raise ValueError("cannot merge a conversation into itself")
+    if loser.merged_into_id:
+        raise ValueError("a merged conversation cannot be merged again")
     db.session.execute(db.update(ThreadItem).where(ThreadItem.conversation_id == loser.id)
                        .values(conversation_id=winner.id))
     for tag in loser.tags:
