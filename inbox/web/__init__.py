@@ -8,14 +8,15 @@ from flask import Flask
 
 from .. import access  # noqa: F401  (importing it registers the user loader)
 from .. import portal
+from ..api import init_api
 from ..plugin_host import host
 from . import (admin, attachments, auth, compose, conversation, errors, inbox_list, live, plugin_slots,
-               search, ui)
+               search, tokens, ui)
 from .admin import plugins as admin_plugins
 from .admin import themes as admin_themes
 
 BLUEPRINTS = (auth.bp, inbox_list.bp, conversation.bp, compose.bp, attachments.bp, search.bp, admin.bp,
-              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, live.bp, errors.bp)
+              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, live.bp, tokens.bp, errors.bp)
 
 
 def init_web(app: Flask) -> None:
@@ -28,4 +29,5 @@ def init_web(app: Flask) -> None:
     errors.init_app(app)
     auth.init_app(app)
     portal.init_portal(app)
+    init_api(app)
     host(app).register_blueprints(app)  # a disabled plugin's routes answer 404

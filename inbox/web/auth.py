@@ -19,6 +19,7 @@ from sqlalchemy import func
 
 from ..extensions import db, login_manager
 from ..models import Mailbox, RateEvent, User, utcnow
+from . import tokens
 
 bp = Blueprint("auth", __name__)
 LOGIN_MAX_FAILURES = 5
@@ -131,7 +132,8 @@ def profile():
             db.session.commit()
             flash("Profile saved.", "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", user=user, errors=errors), 400 if errors else 200
+    return render_template("auth/profile.html", user=user, errors=errors,
+                           **tokens.profile_context(user)), 400 if errors else 200
 
 
 # ---- password reset ----------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..api import http_problem
+
 bp = Blueprint("errors", __name__)
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ def _render(code: int, title: str, hint: str):
 def _http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400 or exc.response is not None:
         return exc
+    if request.path.startswith("/api/"):
+        return http_problem(exc)  # a script gets problem+json, also for a URL that matches no route
     title, hint = MESSAGES.get(exc.code, (exc.name, ""))
     return _render(exc.code, title, hint)
 
