@@ -21,6 +21,7 @@ from .plugin_host import init_plugins as _init_plugins
 from .plugin_settings import plugin_setting
 from .plugin_types import IncomingDecision, Job, Link, Panel, SettingSpec, Suggestion
 from .web import init_web
+from .mail.parse.feedparser_speedups import install
 
 __all__ = [
     "IncomingDecision", "Job", "Link", "Panel", "SettingSpec", "Suggestion", "create_app", "hookimpl",
@@ -64,7 +65,6 @@ def init_parsing() -> None:
     """Swap the stdlib feedparser's per-multipart regex compile for the equivalent fast matcher (a
     quarter of parse time); process-wide and idempotent, so it is done here, in the open, not as a
     side effect of importing the parser. The parse workers call it too (mail/inbound/pool.py)."""
-    from .mail.parse.feedparser_speedups import install
 
     install()
 

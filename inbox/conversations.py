@@ -4,6 +4,7 @@ Callers commit."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +38,7 @@ class Numbers:
         self._last = None
 
 
-def new_conversation(attempts: int = 5, **fields) -> Conversation:
+def new_conversation(attempts: int = 5, **fields: Any) -> Conversation:
     """A Conversation with the next free number, inserted now (in a savepoint, so a clash with a
     racing process costs only this insert). The caller commits."""
     numbers = Numbers()
@@ -55,7 +56,7 @@ def new_conversation(attempts: int = 5, **fields) -> Conversation:
     raise AssertionError("unreachable")
 
 
-def record_event(conv: Conversation, kind: str, by: User | None = None, **data) -> ThreadItem:
+def record_event(conv: Conversation, kind: str, by: User | None = None, **data: Any) -> ThreadItem:
     item = ThreadItem(conversation_id=conv.id, type="event", author_id=by.id if by else None,
                       source="system" if by is None else "web", event={"kind": kind, **data})
     db.session.add(item)

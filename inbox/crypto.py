@@ -12,6 +12,8 @@ import hmac
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
+from .logging_setup import register_secret
+
 
 def _fernet() -> Fernet:
     key = current_app.config.get("ENCRYPTION_KEY")
@@ -26,8 +28,6 @@ def encrypt(clear: str) -> str:
 
 
 def decrypt(token: str) -> str:
-    from .logging_setup import register_secret
-
     try:
         clear = _fernet().decrypt(token.encode()).decode()
     except InvalidToken:

@@ -12,7 +12,14 @@ from __future__ import annotations
 import logging
 import os
 
-from .extensions import migrate
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import inspect, text
+
+from .extensions import db, migrate
+from .plugin_host import host
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 CORE_VERSIONS = os.path.join(MIGRATIONS_DIR, "versions")
@@ -20,9 +27,8 @@ DETACHED = "alembic_version_detached"
 log = logging.getLogger("inbox.migrations")
 
 
-def plugin_locations(app) -> dict[str, str]:
+def plugin_locations(app: Flask) -> dict[str, str]:
     """plugin name -> its migrations folder, for every loaded plugin (enabled or not)."""
-    from .plugin_host import host
 
     out = {}
     for name, path in host(app).call_each("register_migrations", include_disabled=True):
@@ -33,7 +39,7 @@ def plugin_locations(app) -> dict[str, str]:
     return out
 
 
-def version_locations(app) -> list[str]:
+def version_locations(app: Flask) -> list[str]:
     return [CORE_VERSIONS, *plugin_locations(app).values()]
 
 
@@ -45,8 +51,6 @@ def _core_only(config):
 
 
 def _config(locations: list[str]):
-    from alembic.config import Config
-
     cfg = Config(os.path.join(MIGRATIONS_DIR, "alembic.ini"))
     cfg.set_main_option("script_location", MIGRATIONS_DIR)
     cfg.set_main_option("path_separator", "os")
@@ -55,23 +59,16 @@ def _config(locations: list[str]):
 
 
 def _heads(locations: list[str]) -> set[str]:
-    from alembic.script import ScriptDirectory
-
     script = ScriptDirectory.from_config(_config(locations))
     return {rev.revision for rev in script.revision_map.get_revisions("heads")}
 
 
 def _known(locations: list[str]) -> set[str]:
-    from alembic.script import ScriptDirectory
-
     return {rev.revision for rev in ScriptDirectory.from_config(_config(locations)).walk_revisions()}
 
 
 def _detach_unknown(known: set[str]) -> None:
     """Move recorded revisions no installed code knows into DETACHED, and known ones back."""
-    from sqlalchemy import inspect, text
-
-    from .extensions import db
 
     with db.engine.begin() as conn:
         tables = set(inspect(conn).get_table_names())
@@ -90,14 +87,11 @@ def _detach_unknown(known: set[str]) -> None:
                 conn.execute(text(f"INSERT INTO {DETACHED} (version_num) VALUES (:r)"), {"r": rev})
 
 
-def upgrade_all(app) -> dict[str, str]:
+def upgrade_all(app: Flask) -> dict[str, str]:
     """Create or upgrade the database to every head (core and plugins). Idempotent.
 
     Returns {plugin: error} for plugins whose migrations failed; those are marked broken.
     """
-    from alembic import command
-
-    from .plugin_host import host
 
     failed: dict[str, str] = {}
     with app.app_context():

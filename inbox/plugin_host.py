@@ -17,13 +17,18 @@ import pkgutil
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from importlib.metadata import entry_points
+from typing import Any
 
 import pluggy
-from flask import abort, current_app, has_app_context, request
+from flask import Flask, abort, current_app, has_app_context, request
 
-from . import hookspecs
+from . import core_plugin, hookspecs
+from .extensions import db
+from .models import PluginState
 from .models._base import utcnow
+from .plugin_types import Job
 
 log = logging.getLogger("inbox.plugins")
 ENTRY_POINT_GROUP = "inbox.plugins"
@@ -50,11 +55,10 @@ class PluginHost:
 
     # --- discovery --------------------------------------------------------------------------
 
-    def init_app(self, app) -> None:
+    def init_app(self, app: Flask) -> None:
         self.app = app
         app.extensions["inbox_plugins"] = self
         app.teardown_appcontext(self.flush_errors)  # runs before the session is removed
-        from . import core_plugin
 
         self.pm.register(core_plugin, name=CORE)
         self.pm.check_pending()  # a misspelt core hook implementation is a start-up error
@@ -101,7 +105,7 @@ class PluginHost:
                 name = getattr(entry, "PLUGIN_NAME", None) or getattr(entry, "__name__", "").rsplit(".", 1)[-1]
                 yield name, (lambda entry=entry: entry), "extra", None
         try:
-            import inbox_plugins
+            import inbox_plugins  # noqa: PLC0415  optional: an install may leave the bundled plugins out
         except ImportError:
             inbox_plugins = None
         if inbox_plugins is not None:
@@ -124,8 +128,6 @@ class PluginHost:
 
     def status(self) -> list[dict]:
         """One row per plugin for the admin page and ``inbox plugins list``."""
-        from .extensions import db
-        from .models import PluginState
 
         self.forget_state()
         with self.app_context():
@@ -167,9 +169,6 @@ class PluginHost:
         return self._state.get(name, (True, None))[1]
 
     def _refresh_state(self) -> None:
-        from .extensions import db
-        from .models import PluginState
-
         if self._pending_errors:
             self.flush_errors()
 
@@ -185,10 +184,8 @@ class PluginHost:
     def forget_state(self) -> None:
         self._state_at = 0.0
 
-    def set_state(self, name: str, _busy_ms: int | None = None, **values) -> None:
+    def set_state(self, name: str, _busy_ms: int | None = None, **values: Any) -> None:
         """Write enabled / broken / last_error for a plugin, on its own connection."""
-        from .extensions import db
-        from .models import PluginState
 
         values["updated_at"] = utcnow()
         with self.app_context():
@@ -203,7 +200,7 @@ class PluginHost:
         self.forget_state()
 
     @contextlib.contextmanager
-    def app_context(self):
+    def app_context(self) -> Iterator[None]:
         if has_app_context() or self.app is None:
             yield
         else:
@@ -212,7 +209,7 @@ class PluginHost:
 
     # --- calling ----------------------------------------------------------------------------
 
-    def impls(self, hook: str, include_disabled: bool = False):
+    def impls(self, hook: str, include_disabled: bool = False) -> Iterator[pluggy.HookImpl]:
         """Implementations in load order (core first); disabled ones only with include_disabled."""
         for impl in getattr(self.pm.hook, hook).get_hookimpls():  # registration order (pluggy calls LIFO)
             name = impl.plugin_name
@@ -220,11 +217,11 @@ class PluginHost:
                     include_disabled and not self.broken_reason(name)))):
                 yield impl
 
-    def call(self, hook: str, **kwargs) -> list:
+    def call(self, hook: str, **kwargs: Any) -> list:
         """Every enabled implementation's non-None result, each call guarded."""
         return [result for _, result in self.call_each(hook, **kwargs) if result is not None]
 
-    def call_each(self, hook: str, include_disabled: bool = False, **kwargs) -> list[tuple[str, object]]:
+    def call_each(self, hook: str, include_disabled: bool = False, **kwargs: Any) -> list[tuple[str, object]]:
         """(plugin name, result) for every enabled implementation that did not raise."""
         results = []
         for impl in list(self.impls(hook, include_disabled)):
@@ -235,14 +232,14 @@ class PluginHost:
                 self.record_error(impl.plugin_name, hook, exc)
         return results
 
-    def call_flat(self, hook: str, **kwargs) -> list:
+    def call_flat(self, hook: str, **kwargs: Any) -> list:
         """Like call(), for hooks that return lists: one flat list, in plugin order."""
         out = []
         for result in self.call(hook, **kwargs):
             out.extend(result if isinstance(result, (list, tuple)) else [result])
         return out
 
-    def call_plugin(self, name: str, hook: str, **kwargs):
+    def call_plugin(self, name: str, hook: str, **kwargs: Any) -> Any:
         """One plugin's result for a hook (enabled or not), None if it has none or it raised."""
         for plugin, result in self.call_each(hook, include_disabled=True, **kwargs):
             if plugin == name:
@@ -256,7 +253,7 @@ class PluginHost:
             self._pending_errors[plugin] = (message[:2000], utcnow())
         self.flush_errors()
 
-    def flush_errors(self, *_args) -> None:
+    def flush_errors(self, *_args: object) -> None:
         """Write recorded errors on their own connection, never waiting long for a lock.
 
         The caller's transaction must not be committed or rolled back, and on SQLite it may hold
@@ -274,7 +271,7 @@ class PluginHost:
 
     # --- start-up registrations -------------------------------------------------------------
 
-    def register_blueprints(self, app) -> None:
+    def register_blueprints(self, app: Flask) -> None:
         """Register every loaded plugin's blueprints; a disabled plugin's routes answer 404.
 
         Blueprints are registered even for disabled plugins so that enabling one takes effect
@@ -307,7 +304,6 @@ class PluginHost:
         enabled (checked at every run, so enabling needs no worker restart), and a raise is
         logged and recorded on the admin page instead of reaching the scheduler.
         """
-        from .plugin_types import Job
 
         out = []
         for name, result in self.call_each("register_jobs", include_disabled=True):
@@ -320,14 +316,13 @@ class PluginHost:
 
     def _guarded_job(self, name: str, job):
         @functools.wraps(job.func)
-        def run(*args, **kwargs):
+        def run(*args: Any, **kwargs: Any) -> Any:
             with self.app_context():  # a context pushed here removes its session on exit
                 if not self.is_enabled(name):
                     return None
                 try:
                     return job.func(*args, **kwargs)
                 except Exception as exc:
-                    from .extensions import db
 
                     db.session.rollback()  # the job's half-done work, and its locks
                     self.record_error(name, f"job {job.id}", exc)
@@ -335,9 +330,9 @@ class PluginHost:
         return run
 
 
-def host(app=None) -> PluginHost:
+def host(app: Flask | None = None) -> PluginHost:
     return (app or current_app).extensions["inbox_plugins"]
 
 
-def init_plugins(app) -> None:
+def init_plugins(app: Flask) -> None:
     PluginHost(app)

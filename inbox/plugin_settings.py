@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .crypto import decrypt, encrypt
 from .extensions import db
+from .logging_setup import register_secret
 from .models import Mailbox, PluginSetting
+from .plugin_host import host
 from .plugin_types import SettingSpec
 
 TYPES = ("text", "secret", "number", "boolean", "choice")
@@ -26,7 +29,6 @@ class SettingError(ValueError):
 
 def specs(plugin: str) -> list[SettingSpec]:
     """The plugin's declared settings, checked; a bad declaration is reported as the plugin's error."""
-    from .plugin_host import host
 
     declared = host().call_plugin(plugin, "register_settings") or []
     out = []
@@ -112,7 +114,6 @@ def _row(plugin: str, key: str, mailbox_id: int | None) -> PluginSetting | None:
 
 def _decode(spec: SettingSpec, stored: Any) -> Any:
     if spec.type == "secret":
-        from .crypto import decrypt
 
         return decrypt(stored) if stored else ""
     return stored
@@ -121,13 +122,12 @@ def _decode(spec: SettingSpec, stored: Any) -> Any:
 def from_env(spec: SettingSpec) -> str | None:
     value = os.environ.get(spec.env) if spec.env else None
     if value is not None and spec.type == "secret":
-        from .logging_setup import register_secret
 
         register_secret(value)
     return value
 
 
-def source(plugin: str, spec: SettingSpec, mailbox=None) -> str:
+def source(plugin: str, spec: SettingSpec, mailbox: Mailbox | int | None = None) -> str:
     """Where the effective value comes from: env, mailbox, global or default."""
     if from_env(spec) is not None:
         return "env"
@@ -137,7 +137,7 @@ def source(plugin: str, spec: SettingSpec, mailbox=None) -> str:
     return "global" if _row(plugin, spec.key, None) is not None else "default"
 
 
-def get(plugin: str, key: str, mailbox=None) -> Any:
+def get(plugin: str, key: str, mailbox: Mailbox | int | None = None) -> Any:
     """The typed value of a declared setting, or its default. Public as ``inbox.plugin_setting``."""
     spec = spec_for(plugin, key)
     env = from_env(spec)
@@ -154,7 +154,7 @@ def get(plugin: str, key: str, mailbox=None) -> Any:
     return spec.default
 
 
-def set_value(plugin: str, key: str, raw: Any, mailbox=None) -> Any:
+def set_value(plugin: str, key: str, raw: Any, mailbox: Mailbox | int | None = None) -> Any:
     """Validate and store one value (the caller commits). Returns the typed value."""
     spec = spec_for(plugin, key)
     mailbox_id = _mailbox_id(mailbox)
@@ -163,8 +163,6 @@ def set_value(plugin: str, key: str, raw: Any, mailbox=None) -> Any:
     value = parse(spec, raw)
     stored = value
     if spec.type == "secret":
-        from .crypto import encrypt
-        from .logging_setup import register_secret
 
         register_secret(value)
         stored = encrypt(value) if value else ""
@@ -176,7 +174,7 @@ def set_value(plugin: str, key: str, raw: Any, mailbox=None) -> Any:
     return value
 
 
-def unset(plugin: str, key: str, mailbox=None) -> bool:
+def unset(plugin: str, key: str, mailbox: Mailbox | int | None = None) -> bool:
     spec_for(plugin, key)
     row = _row(plugin, key, _mailbox_id(mailbox))
     if row is None:
@@ -196,7 +194,7 @@ def display(spec: SettingSpec, value: Any) -> str:
     return str(value)
 
 
-def plugin_setting(plugin: str, key: str, mailbox=None) -> Any:
+def plugin_setting(plugin: str, key: str, mailbox: Mailbox | int | None = None) -> Any:
     """Public read API for plugins: the typed value of ``key``, or its declared default.
 
     ``mailbox`` (a Mailbox or its id) selects a mailbox-scope value, falling back to the global one.

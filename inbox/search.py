@@ -130,9 +130,9 @@ def fts_expression(groups: list[list[tuple[str | None, str, bool]]]) -> str:
     alternatives = []
     for group in groups:
         parts = []
-        for column, value, prefix in group:
+        for field_name, value, prefix in group:
             quoted = '"' + value.replace('"', '""') + '"' + ("*" if prefix else "")
-            parts.append(f"{column} : {quoted}" if column else quoted)
+            parts.append(f"{field_name} : {quoted}" if field_name else quoted)
         alternatives.append("(" + " AND ".join(parts) + ")")
     return " OR ".join(alternatives)
 
@@ -272,9 +272,9 @@ class SqlSearch(SearchBackend):
         alternatives = []
         for group in query.groups:
             conds = []
-            for column, value, _prefix in group:
+            for field_name, value, _prefix in group:
                 pattern = f"%{_like(value.lower())}%"
-                conds.append(or_(*[func.lower(c).like(pattern, escape="\\") for c in self.COLUMNS[column]]))
+                conds.append(or_(*[func.lower(c).like(pattern, escape="\\") for c in self.COLUMNS[field_name]]))
             alternatives.append(and_(*conds))
         stmt = (select(ThreadItem.conversation_id, func.max(ThreadItem.id).label("item_id"))
                 .join(Conversation, Conversation.id == ThreadItem.conversation_id)
@@ -306,7 +306,7 @@ def backend() -> SearchBackend:
                         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item_fts'").first():
                     chosen = SqliteFtsSearch()
         elif engine.dialect.name == "postgresql":
-            from .search_pg import PgFtsSearch, has_vector
+            from .search_pg import PgFtsSearch, has_vector  # noqa: PLC0415  cycle: search_pg imports search
 
             with engine.connect() as conn:
                 if has_vector(conn):

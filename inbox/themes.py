@@ -213,7 +213,7 @@ def scaffold(name: str, target_dir: str) -> str:
         raise ValueError(f"a theme named {name} already exists")
     shutil.copytree(themes[DEFAULT_THEME].path, dest)
     meta = {**themes[DEFAULT_THEME].meta, "name": name.replace("-", " ").title(), "version": "0.1.0",
-            "description": f"A theme based on the default theme.", "author": ""}
+            "description": "A theme based on the default theme.", "author": ""}
     with open(os.path.join(dest, "theme.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2)
     return dest

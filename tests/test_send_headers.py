@@ -1,8 +1,6 @@
 """Outgoing replies as a mail client reads them: threading headers, subject, addresses, MIME parts."""
 from __future__ import annotations
 
-import email
-import email.policy
 
 import pytest
 

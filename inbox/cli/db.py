@@ -4,23 +4,23 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
+
+from ..migrations_setup import upgrade_all
 
 
 @click.command("init-db")
 @with_appcontext
-def init_db():
+def init_db() -> None:
     """Create or upgrade the database (core and plugin tables). Safe to run again."""
-    from ..migrations_setup import upgrade_all
 
     upgrade_all(current_app._get_current_object())
     click.echo(f"database ready: {_safe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(init_db)

@@ -8,6 +8,11 @@ from datetime import timedelta
 import click
 from flask.cli import with_appcontext
 
+from .. import conversations as convs
+from ..customers import customer_for
+from ..extensions import db
+from ..models import Conversation, Mailbox, ThreadItem, User, utcnow
+
 PASSWORD = "demo-password"
 PEOPLE = [("Maya Patel", "maya@acme.test", "admin"), ("Sam Lee", "sam@acme.test", "agent"),
           ("Jordan Kim", "jordan@acme.test", "agent")]
@@ -75,8 +80,6 @@ HTML_MAIL = """<html><body style="font-family:Arial">
 @with_appcontext
 def demo(reset: bool) -> None:
     """Fill the database with demo data to try the app (users get password 'demo-password')."""
-    from ..extensions import db
-    from ..models import Conversation, Mailbox, User
 
     if db.session.execute(db.select(Conversation.id).limit(1)).first() and not reset:
         raise click.ClickException("the database already has conversations; use a fresh one (or --reset)")
@@ -86,16 +89,11 @@ def demo(reset: bool) -> None:
     db.session.commit()
     click.echo(f"demo data ready: {db.session.query(Conversation).count()} conversations in "
                f"{db.session.query(Mailbox).count()} mailboxes")
-    for name, email, role in PEOPLE:
+    for _name, email, role in PEOPLE:
         click.echo(f"  {role:5}  {email}  password: {PASSWORD}")
 
 
 def seed(rng: random.Random) -> None:
-    from .. import conversations as convs
-    from ..customers import customer_for
-    from ..extensions import db
-    from ..models import Mailbox, ThreadItem, User, utcnow
-
     boxes = []
     for name, email in (("Support", "support@acme.test"), ("Billing", "billing@acme.test")):
         mb = db.session.execute(db.select(Mailbox).where(Mailbox.email == email)).scalar_one_or_none()
@@ -164,12 +162,11 @@ def seed(rng: random.Random) -> None:
 
 
 def _new_conversation(number, mailbox, subject, customer, start):  # noqa: N802  (a constructor with defaults)
-    from ..models import Conversation
 
     return Conversation(number=number, mailbox_id=mailbox.id, mailbox=mailbox, subject=subject, customer=customer,
                         customer_id=customer.id, status="active", created_at=start, last_activity_at=start,
                         source="email")
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(demo)

@@ -3,16 +3,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..mail.inbound.imap_client import ImapError
+from ..mail.inbound.ingest import Stats
+from ..mail.inbound.sync import make_owner, sync_mailbox
+from ..models import Conversation, Mailbox, ThreadItem
+from ..worker import Worker
 
 
 def _mailboxes(name: str | None):
-    from ..extensions import db
-    from ..models import Mailbox
-
     if name:
         mb = db.session.execute(select(Mailbox).where(Mailbox.name == name)).scalar_one_or_none()
         if mb is None:
@@ -38,7 +45,7 @@ class _Progress:
         elif self.bar is not None:
             self.bar.update(step)
 
-    def close(self):
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
@@ -48,11 +55,8 @@ class _Progress:
 @click.option("--mailbox", "mailbox_name", help="Only this mailbox (name or address).")
 @click.option("--history", is_flag=True, help="Import all mail, not only recent; sends no notifications.")
 @with_appcontext
-def fetch_cmd(mailbox_name: str | None, history: bool):
+def fetch_cmd(mailbox_name: str | None, history: bool) -> None:
     """One sync pass over every active mailbox (or one): new mail becomes conversations."""
-    from ..mail.inbound.imap_client import ImapError
-    from ..mail.inbound.sync import make_owner, sync_mailbox
-    from ..mail.inbound.ingest import Stats
 
     stats, owner, busy = Stats(), make_owner(), []
     for mb in _mailboxes(mailbox_name):
@@ -75,7 +79,7 @@ def fetch_cmd(mailbox_name: str | None, history: bool):
 @click.option("--mailbox", "mailbox_name", help="Only this mailbox (name or address).")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
 @with_appcontext
-def export_cmd(mailbox_name: str | None, output: str | None):
+def export_cmd(mailbox_name: str | None, output: str | None) -> None:
     """Every conversation as JSON Lines, one conversation per line."""
     boxes = _mailboxes(mailbox_name)
     try:
@@ -112,12 +116,8 @@ def _message(item) -> dict:
     }
 
 
-def conversations_as_dicts(mailbox_ids: list[int], page: int = 200):
+def conversations_as_dicts(mailbox_ids: list[int], page: int = 200) -> Iterator[dict]:
     """Conversations in number order, loaded a page at a time so memory stays flat."""
-    from sqlalchemy.orm import selectinload
-
-    from ..extensions import db
-    from ..models import Conversation, ThreadItem
 
     last = 0
     while True:
@@ -144,16 +144,13 @@ def conversations_as_dicts(mailbox_ids: list[int], page: int = 200):
 
 @click.command("worker")
 @with_appcontext
-def worker_cmd():
+def worker_cmd() -> None:
     """Run until stopped: IDLE/poll every mailbox, send the outbox, wake snoozed conversations, plugin jobs."""
-    from flask import current_app
-
-    from ..worker import Worker
 
     Worker(current_app._get_current_object()).run_forever()
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(fetch_cmd)
     cli.add_command(export_cmd)
     cli.add_command(worker_cmd)

@@ -122,5 +122,5 @@ def test(name: str) -> None:
         raise click.ClickException(f"mailbox {mb.name}: {failures} check(s) failed")
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(mailboxes)

@@ -6,15 +6,19 @@ import os
 import click
 from flask.cli import with_appcontext
 
+from .. import plugin_settings as ps
+from ..extensions import db
+from ..models import Mailbox
+from ..plugin_host import host
+from .plugin_scaffold import ScaffoldError, scaffold
+
 
 @click.group("plugins")
-def plugins():
+def plugins() -> None:
     """List, enable, disable and configure plugins; scaffold a new one."""
 
 
 def _host():
-    from ..plugin_host import host
-
     return host()
 
 
@@ -25,7 +29,7 @@ def _known(name: str) -> None:
 
 @plugins.command("list")
 @with_appcontext
-def list_cmd():
+def list_cmd() -> None:
     """Every plugin found: state, origin, version, description, last error."""
     rows = _host().status()
     if not rows:
@@ -52,7 +56,7 @@ def _set_enabled(name: str, enabled: bool) -> None:
 @plugins.command("enable")
 @click.argument("name")
 @with_appcontext
-def enable(name):
+def enable(name: str) -> None:
     """Enable plugin NAME (every process picks it up within seconds)."""
     _set_enabled(name, True)
 
@@ -60,7 +64,7 @@ def enable(name):
 @plugins.command("disable")
 @click.argument("name")
 @with_appcontext
-def disable(name):
+def disable(name: str) -> None:
     """Disable plugin NAME: its hooks stop running and its pages answer 404."""
     _set_enabled(name, False)
 
@@ -71,10 +75,8 @@ def disable(name):
 @click.option("--mailbox", help="Mailbox id, email or name, for mailbox-scope settings.")
 @click.option("--unset", "unset_keys", multiple=True, metavar="KEY", help="Remove a stored value.")
 @with_appcontext
-def config(name, assignments, mailbox, unset_keys):
+def config(name: str, assignments: tuple[str, ...], mailbox: str | None, unset_keys: tuple[str, ...]) -> None:
     """Show plugin NAME's settings, or set them: KEY=VALUE ... (secrets are never shown)."""
-    from .. import plugin_settings as ps
-    from ..extensions import db
 
     _known(name)
     if name not in _host().modules:
@@ -105,9 +107,6 @@ def config(name, assignments, mailbox, unset_keys):
 
 
 def _mailbox(ref: str):
-    from ..extensions import db
-    from ..models import Mailbox
-
     query = db.select(Mailbox).where((Mailbox.email == ref) | (Mailbox.name == ref))
     box = db.session.get(Mailbox, int(ref)) if ref.isdigit() else db.session.execute(query).scalar_one_or_none()
     if box is None:
@@ -119,9 +118,8 @@ def _mailbox(ref: str):
 @click.argument("name")
 @click.option("--dir", "directory", default=".", type=click.Path(file_okay=False),
               help="Where to create the inbox-NAME folder (default: here).")
-def new(name, directory):
+def new(name: str, directory: str | None) -> None:
     """Scaffold a pip-installable plugin package inbox-NAME (no app or database needed)."""
-    from .plugin_scaffold import ScaffoldError, scaffold
 
     try:
         root = scaffold(name, directory)
@@ -132,5 +130,5 @@ def new(name, directory):
                f"  inbox {name.replace('_', '-')} world\n  pytest {rel}/tests")
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(plugins)

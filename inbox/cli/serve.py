@@ -36,5 +36,5 @@ def run(host: str, port: int, worker: bool, debug: bool) -> None:
             background.stop()
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(run)

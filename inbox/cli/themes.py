@@ -7,17 +7,20 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..extensions import db
+from ..models import set_setting
+from ..themes import THEME_SETTING, active_theme_name, discover, scaffold
+
 
 @click.group("themes")
-def themes():
+def themes() -> None:
     """Customer-portal themes."""
 
 
 @themes.command("list")
 @with_appcontext
-def list_themes():
+def list_themes() -> None:
     """Every theme found, the active one marked."""
-    from ..themes import active_theme_name, discover
 
     active = active_theme_name()
     for name, theme in discover().items():
@@ -28,11 +31,8 @@ def list_themes():
 @themes.command("set")
 @click.argument("name")
 @with_appcontext
-def set_theme(name):
+def set_theme(name: str) -> None:
     """Make NAME the active theme (takes effect at once, in every process)."""
-    from ..extensions import db
-    from ..models import set_setting
-    from ..themes import THEME_SETTING, discover
 
     if name not in discover():
         raise click.ClickException(f"no theme named {name!r}; `inbox themes list` shows the installed ones")
@@ -45,9 +45,8 @@ def set_theme(name):
 @click.argument("name")
 @click.option("--dir", "target", type=click.Path(file_okay=False), help="where to create it (default: instance/themes)")
 @with_appcontext
-def new_theme(name, target):
+def new_theme(name: str, target: str | None) -> None:
     """Scaffold a new theme from the default one."""
-    from ..themes import scaffold
 
     target = target or os.path.join(current_app.instance_path, "themes")
     os.makedirs(target, exist_ok=True)
@@ -58,5 +57,5 @@ def new_theme(name, target):
     click.echo(f"created {path}; edit templates/portal/*.html and static/theme.css, then `inbox themes set {name}`")
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(themes)

@@ -125,5 +125,5 @@ def grant(email: str, mailbox: str) -> None:
     click.echo(f"{user.email} can now see {mb.name}")
 
 
-def register(cli) -> None:
+def register(cli: click.Group) -> None:
     cli.add_command(users)

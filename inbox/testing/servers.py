@@ -115,8 +115,9 @@ protocol imap {{
         self.conf = os.path.join(d, "dovecot.conf")
         with open(self.conf, "w") as f:
             f.write(self._config())
-        self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf], stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(d, "stderr.log"), "w"), start_new_session=True)
+        with open(os.path.join(d, "stderr.log"), "w") as stderr:  # the child keeps its own copy
+            self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf], stdout=subprocess.DEVNULL,
+                                         stderr=stderr, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

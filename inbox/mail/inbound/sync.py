@@ -25,6 +25,7 @@ from .imap_client import NETWORK_ERRORS, ImapError, close, connect, describe
 from .ingest import Ingestor, LeaseLost, Stats, history_days, prepare
 from .pipeline import store_pipelined
 from .pool import worker_count
+import time
 
 log = logging.getLogger("inbox.imap")
 
@@ -151,8 +152,6 @@ def sync_folder(client: IMAPClient, mailbox, folder: str, owner: str, history: b
     """One pass over a folder: import what is new since last time. Returns Stats, or None when
     another worker holds the folder. `progress(total=None, step=0)` is told the work as it goes."""
 
-
-
     stats = stats if stats is not None else Stats()
     state_id = acquire(mailbox.id, folder, owner)
     if state_id is None:
@@ -236,7 +235,6 @@ def sync_mailbox(mailbox, owner: str | None = None, history: bool = False, stats
     Returns (Stats, folders skipped because another worker holds them). Raises ImapError when the
     server cannot be reached or refuses the login.
     """
-    import time
 
     owner = owner or make_owner()
     stats = stats if stats is not None else Stats()

@@ -10,6 +10,8 @@ import smtplib
 import socket
 import ssl
 
+from ...models import Mailbox
+
 TIMEOUT = 30  # seconds for every SMTP network operation
 
 
@@ -23,7 +25,7 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def connect_smtp(mailbox, timeout: float = TIMEOUT) -> smtplib.SMTP:
+def connect_smtp(mailbox: Mailbox, timeout: float = TIMEOUT) -> smtplib.SMTP:
     """A connected (and logged-in when smtp_user is set) SMTP client. Raises smtplib/OSError errors."""
     security = mailbox.smtp_security or "starttls"
     host, port = mailbox.smtp_host, mailbox.smtp_port

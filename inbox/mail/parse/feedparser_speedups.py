@@ -75,7 +75,7 @@ class _ReForFeedparser:
 
 
 class EolSearch:
-    """``re.compile(r'(\r\n|\r|\n)\Z').search``: feedparser runs it over every part's whole payload,
+    """``re.compile(r'(\r\n|\r|\n)\\Z').search``: feedparser runs it over every part's whole payload,
     and the regex tries each position of an attachment's text (~75 us a message); the answer
     only depends on the last two characters."""
 

@@ -4,13 +4,10 @@ Imports no sibling module, like the stdlib's email/message.py: every other parse
 this one, and nothing here can start an import cycle."""
 from __future__ import annotations
 
-import email
-import email.policy
-import email.utils
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 
 @dataclass

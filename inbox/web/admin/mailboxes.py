@@ -5,6 +5,7 @@ stored one."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from ...addresses import is_address, normalize
 from ...extensions import db
@@ -21,7 +22,7 @@ from .settings import bp
 
 @bp.get("/mailboxes")
 @admin_required
-def mailboxes():
+def mailboxes() -> str:
     boxes = list(db.session.execute(db.select(Mailbox).order_by(Mailbox.name)).scalars())
     return render_template("admin/mailboxes.html", mailboxes=boxes)
 
@@ -79,7 +80,7 @@ def _unique_mailbox(mb: Mailbox, errors: dict) -> None:
 
 @bp.route("/mailboxes/new", methods=["GET", "POST"])
 @admin_required
-def mailbox_new():
+def mailbox_new() -> ResponseReturnValue:
     mb = Mailbox(folders=["INBOX"], imap_security="ssl", smtp_security="starttls", closed_policy="reopen",
                  closed_policy_days=30, portal_enabled=True, active=True, aliases=[])
     errors: dict[str, str] = {}
@@ -100,7 +101,7 @@ def mailbox_new():
 
 @bp.route("/mailboxes/<int:mailbox_id>", methods=["GET", "POST"])
 @admin_required
-def mailbox_edit(mailbox_id: int):
+def mailbox_edit(mailbox_id: int) -> ResponseReturnValue:
     mb = db.get_or_404(Mailbox, mailbox_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -131,7 +132,7 @@ def _same_server(stored: Mailbox, probe: Mailbox, proto: str) -> bool:
 @bp.post("/mailboxes/test")
 @bp.post("/mailboxes/<int:mailbox_id>/test")
 @admin_required
-def mailbox_test(mailbox_id: int | None = None):
+def mailbox_test(mailbox_id: int | None = None) -> str:
     """Tests the values in the form (not yet saved). A stored password is used only for the very
     server it was saved for: the stored passwords are write-only, and must not be sent to a host,
     port, user or security an admin (or a stolen admin session) types in (security review 15)."""
