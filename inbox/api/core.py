@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, ValidationError
@@ -216,8 +217,6 @@ def next_link(cursor: str | None) -> str | None:
         return None
     args = request.args.to_dict(flat=False)
     args["cursor"] = [cursor]
-    from urllib.parse import urlencode
-
     return f"{request.base_url}?{urlencode(args, doseq=True)}"
 
 
