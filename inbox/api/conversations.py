@@ -16,7 +16,7 @@ from ..mail.outbound import outbox
 from ..models import Conversation, Mailbox, ThreadItem, User
 from ..sanitize import format_text
 from . import schemas as s
-from .core import ApiError, commit, decode_cursor, encode_cursor, next_link, operation
+from .core import ApiError, decode_cursor, encode_cursor, next_link, operation
 from .schemas import ProblemField
 
 READ, WRITE = "conversations:read", "conversations:write"
@@ -105,7 +105,6 @@ def create_conversation(body: s.ConversationIn):
     except ValueError as exc:
         db.session.rollback()
         raise _invalid("body", str(exc)) from None
-    commit()
     return s.conversation_out(conv)
 
 
@@ -114,7 +113,6 @@ def create_conversation(body: s.ConversationIn):
 def set_status(conversation_id: int, body: s.StatusIn):
     conv = _conversation(conversation_id)
     conversations.set_status(conv, body.status, by=_me())
-    commit()
     return s.conversation_out(conv)
 
 
@@ -132,7 +130,6 @@ def set_assignee(conversation_id: int, body: s.AssigneeIn):
     except ValueError as exc:
         db.session.rollback()
         raise _invalid("body.assignee_id", str(exc)) from None
-    commit()
     return s.conversation_out(conv)
 
 
@@ -144,7 +141,6 @@ def change_tags(conversation_id: int, body: s.TagsIn):
         conversations.add_tag(conv, name, by=_me())
     for name in body.remove:
         conversations.remove_tag(conv, name, by=_me())
-    commit()
     return s.conversation_out(conv)
 
 
@@ -157,7 +153,6 @@ def snooze(conversation_id: int, body: s.SnoozeIn):
     except ValueError as exc:
         db.session.rollback()
         raise _invalid("body.until", str(exc)) from None
-    commit()
     return s.conversation_out(conv)
 
 
@@ -169,7 +164,6 @@ def move(conversation_id: int, body: s.MoveIn):
     if mailbox is None or not access.may_see_mailbox(mailbox.id):
         raise _invalid("body.mailbox_id", "choose a mailbox you have access to")
     conversations.move(conv, mailbox, by=_me())
-    commit()
     return s.conversation_out(conv)
 
 
@@ -185,7 +179,6 @@ def merge(conversation_id: int, body: s.MergeIn):
     except ValueError as exc:
         db.session.rollback()
         raise _invalid("body.from_id", str(exc)) from None
-    commit()
     return s.conversation_out(conv)
 
 
@@ -237,7 +230,6 @@ def add_item(conversation_id: int, body: s.ReplyIn):
         db.session.rollback()
         raise _invalid("body", str(exc)) from None
     item.source = "api"
-    commit()
     return _one_item(item)
 
 
@@ -256,5 +248,4 @@ def forward(conversation_id: int, body: s.ForwardIn):
         db.session.rollback()
         raise _invalid("body", str(exc)) from None
     fwd.source = "api"
-    commit()
     return _one_item(fwd)

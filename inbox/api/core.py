@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from .. import access_tokens
 from ..extensions import db
 from ..models import ApiToken
+from . import limits
 from .schemas import Problem, ProblemField
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -25,6 +26,7 @@ PROBLEM_TYPE = "application/problem+json"
 PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 # a secret in a URL ends up in logs, proxies and browser history: refuse it rather than use it
 QUERY_SECRETS = ("access_token", "token", "api_key", "apikey", "key")
+IDEMPOTENT_METHODS = ("POST", "PATCH")
 
 
 class ApiError(Exception):
@@ -80,7 +82,19 @@ def _authenticate():
     g.api_token = token
     # flask-login's current_user reads this: inbox.access then checks every object as this user
     g._login_user = token.user
+    try:
+        g.api_rate_headers = limits.charge(token)
+    except limits.Limited as exc:
+        raise ApiError(429, "Too Many Requests", f"Slow down: try again in {exc.retry_after} s.",
+                       headers=exc.headers) from None
     return None
+
+
+@bp.after_request
+def _rate_headers(response):
+    for key, value in (g.pop("api_rate_headers", None) or {}).items():
+        response.headers.setdefault(key, value)
+    return response
 
 
 def current_token() -> ApiToken:
@@ -166,29 +180,60 @@ def operation(method: str, rule: str, *, summary: str, scope: str | None, tag: s
         def handler(**kwargs):
             if scope:
                 require(scope)
-            if query is not None:
-                kwargs["query"] = validate(query, _query_data(query), "query")
-            elif request.args:
-                unknown = sorted(request.args)
-                raise ApiError(422, "Validation failed", "This operation takes no query parameters.",
-                               [ProblemField(field=f"query.{k}", message="unknown parameter") for k in unknown])
-            if body is not None:
-                kwargs["body"] = validate(body, _body(), "body")
-            result = view(**kwargs)
+            reservation = _idempotency(method)
+            if isinstance(reservation, Response):
+                return reservation
+            try:
+                result = _run(view, kwargs)
+            except BaseException:
+                if reservation is not None:
+                    limits.release(reservation.id)  # nothing was committed: a retry runs it anew
+                raise
             code = status
             if isinstance(result, tuple):
                 result, code = result
-            if result is None:
-                return "", code
-            response_ = jsonify(result.model_dump(mode="json"))
-            response_.status_code = code
-            return response_
+            payload = limits.body_of(result.model_dump(mode="json")) if result is not None else b""
+            if reservation is not None:
+                limits.remember(reservation, code, payload, {"Content-Type": "application/json"})
+            db.session.commit()  # the operation's changes and its remembered answer together
+            return Response(payload, status=code, mimetype="application/json" if payload else None)
 
         handler.__name__ = view.__name__
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handler, methods=[method])
         return view
 
     return decorate
+
+
+def _run(view: Callable, kwargs: dict):
+    op = next(o for o in OPERATIONS if o.endpoint == view.__name__)
+    if op.query is not None:
+        kwargs["query"] = validate(op.query, _query_data(op.query), "query")
+    elif request.args:
+        unknown = sorted(request.args)
+        raise ApiError(422, "Validation failed", "This operation takes no query parameters.",
+                       [ProblemField(field=f"query.{k}", message="unknown parameter") for k in unknown])
+    if op.body is not None:
+        kwargs["body"] = validate(op.body, _body(), "body")
+    return view(**kwargs)
+
+
+def _idempotency(method: str):
+    """None, a reserved IdempotentResponse row, or the replayed Response."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None or method not in IDEMPOTENT_METHODS:
+        return None
+    if not 1 <= len(key) <= 255:
+        raise ApiError(400, "Bad Idempotency-Key", "Use 1 to 255 characters, e.g. a UUID.")
+    state, row = limits.reserve(current_token(), key)
+    if state == "replay":
+        return Response(row.body, status=row.status, headers=limits.replay_headers(row))
+    if state == "mismatch":
+        raise ApiError(422, "Idempotency-Key reused", "This key was used with another request in the last 24 hours.")
+    if state == "busy":
+        raise ApiError(409, "Request in progress", "A request with this Idempotency-Key is still running; retry later.",
+                       headers={"Retry-After": "1"})
+    return row
 
 
 # --- cursors --------------------------------------------------------------------------------------
@@ -218,7 +263,3 @@ def next_link(cursor: str | None) -> str | None:
     args = request.args.to_dict(flat=False)
     args["cursor"] = [cursor]
     return f"{request.base_url}?{urlencode(args, doseq=True)}"
-
-
-def commit() -> None:
-    db.session.commit()

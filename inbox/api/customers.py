@@ -8,7 +8,7 @@ from .. import access, customers
 from ..extensions import db
 from ..models import Customer, CustomerEmail
 from . import schemas as s
-from .core import ApiError, commit, decode_cursor, encode_cursor, next_link, operation
+from .core import ApiError, decode_cursor, encode_cursor, next_link, operation
 from .schemas import ProblemField
 
 READ, WRITE = "customers:read", "customers:write"
@@ -50,7 +50,6 @@ def create_customer(body: s.CustomerIn):
     for email in body.emails[1:]:
         customers.add_email(customer, email)
     customer.notes = body.notes
-    commit()
     return s.customer_out(customer)
 
 
@@ -73,5 +72,4 @@ def update_customer(customer_id: int, body: s.CustomerPatch):
             raise ApiError(409, "Conflict", "An address already belongs to another customer.",
                            [ProblemField(field="body.add_emails", message=f"{email} belongs to another customer")]
                            ) from None
-    commit()
     return s.customer_out(customer)

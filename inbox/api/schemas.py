@@ -324,7 +324,7 @@ def conversation_out(conv: Conversation) -> ConversationOut:
         mailbox=MailboxRef(id=conv.mailbox.id, name=conv.mailbox.name, email=conv.mailbox.email),
         assignee=_user_ref(conv.assignee),
         customer=CustomerRef(id=cust.id, name=cust.name, emails=[e.email for e in cust.emails]) if cust else None,
-        tags=[t.name for t in conv.tags], preview=conv.preview or "", unread=conv.is_unread, source=conv.source,
+        tags=sorted(t.name for t in conv.tags), preview=conv.preview or "", unread=conv.is_unread, source=conv.source,
         created_at=conv.created_at, last_activity_at=conv.last_activity_at, snoozed_until=conv.snoozed_until,
         closed_at=conv.closed_at, merged_into_id=conv.merged_into_id)
 
