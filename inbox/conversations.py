@@ -137,8 +137,6 @@ def add_note(conv: Conversation, user: User, text: str, html: str | None = None)
 
 
 def snooze(conv: Conversation, until: datetime, by: User | None = None) -> None:
-    if until <= utcnow():
-        raise ValueError("choose a time in the future to snooze until")
     conv.snoozed_until = until
     set_status(conv, "pending", by)
     record_event(conv, "snoozed", by, until=until.isoformat())

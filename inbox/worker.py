@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import select
 
+from .api import limits as api_limits
 from . import conversations, job_lease
 from .extensions import db
 from .mail.inbound import imap_client
@@ -83,6 +84,7 @@ class Worker:
         self._add("outbox", self._in_app(self.send_outbox), "interval", {"seconds": OUTBOX_SECONDS})
         self._add("snooze", self._once("snooze", self._in_app(wake_snoozed)), "interval", {"seconds": SNOOZE_SECONDS})
         self._add("folders", self.refresh_folders, "interval", {"seconds": REFRESH_SECONDS})
+        self._add("api-prune", self._once("api-prune", self._in_app(api_limits.prune)), "interval", {"seconds": 3600})
         # every loaded plugin's jobs, enabled or not: PluginHost.jobs() runs each only while its
         # plugin is enabled (checked at every run), so enabling or disabling needs no restart
         with self.app.app_context():

@@ -88,3 +88,21 @@ def test_rate_limit_can_be_off(app, setup):
     _conv, agent = setup
     resp = Api(app, token_for(agent)).get("/tags")
     assert resp.status_code == 200 and "RateLimit" not in resp.headers
+
+
+def test_prune_forgets_old_answers_and_ledger_rows(app, setup):
+    from datetime import timedelta
+
+    from inbox.api import limits
+    from inbox.models import RateEvent
+
+    conv, agent = setup
+    api = Api(app, token_for(agent))
+    api.patch(f"/conversations/{conv.id}/tags", json={"add": ["a"]}, headers={"Idempotency-Key": "old"})
+    api.patch(f"/conversations/{conv.id}/tags", json={"add": ["b"]}, headers={"Idempotency-Key": "new"})
+    old = db.session.execute(db.select(IdempotentResponse).where(IdempotentResponse.key == "old")).scalar_one()
+    old.created_at = utcnow() - timedelta(hours=25)
+    db.session.execute(db.update(RateEvent).values(created_at=utcnow() - timedelta(hours=2)))
+    db.session.commit()
+    assert limits.prune() >= 1 + 4
+    assert [r.key for r in db.session.execute(db.select(IdempotentResponse)).scalars()] == ["new"]

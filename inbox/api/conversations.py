@@ -13,7 +13,7 @@ from .. import access, conversations, listing
 from .. import search as search_service
 from ..extensions import db
 from ..mail.outbound import outbox
-from ..models import Conversation, Mailbox, ThreadItem, User
+from ..models import Conversation, Mailbox, ThreadItem, User, utcnow
 from ..sanitize import format_text
 from . import schemas as s
 from .core import ApiError, decode_cursor, encode_cursor, next_link, operation
@@ -148,11 +148,9 @@ def change_tags(conversation_id: int, body: s.TagsIn):
            tag="Conversations", response=s.ConversationOut, body=s.SnoozeIn, errors=(404, 422))
 def snooze(conversation_id: int, body: s.SnoozeIn):
     conv = _conversation(conversation_id)
-    try:
-        conversations.snooze(conv, body.until, by=_me())
-    except ValueError as exc:
-        db.session.rollback()
-        raise _invalid("body.until", str(exc)) from None
+    if body.until <= utcnow():  # as on the web: the worker's wake-up also snoozes into the past
+        raise _invalid("body.until", "choose a time in the future to snooze until")
+    conversations.snooze(conv, body.until, by=_me())
     return s.conversation_out(conv)
 
 

@@ -111,3 +111,14 @@ def replay_headers(row: IdempotentResponse) -> dict:
 
 def body_of(payload) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def prune() -> int:
+    """Forget answers older than the replay window and API ledger rows older than an hour (the
+    worker runs this hourly); returns how many rows went."""
+    gone = db.session.execute(db.delete(IdempotentResponse).where(
+        IdempotentResponse.created_at < utcnow() - _ttl())).rowcount or 0
+    gone += db.session.execute(db.delete(RateEvent).where(
+        RateEvent.kind == KIND, RateEvent.created_at < utcnow() - timedelta(hours=1))).rowcount or 0
+    db.session.commit()
+    return gone
