@@ -41,6 +41,7 @@ def test_list_filters_and_another_mailboxs_conversation_is_404(app, team):
     resp = api.get(f"/conversations/{hidden.id}")
     assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
     assert api.get(f"/conversations/{hidden.id}/items").status_code == 404
+    assert api.get(f"/conversations/{2**70}").status_code == 404  # not a database error
     assert api.put(f"/conversations/{hidden.id}/status", json={"status": "closed"}).status_code == 404
     body = api.get(f"/conversations/{mine.id}").get_json()
     assert body["number"] == mine.number and body["mailbox"]["name"] == "Support" and body["tags"] == ["vip"]
@@ -211,5 +212,7 @@ def test_openapi_document_and_docs_page(app, team):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and b"/api/v1/conversations/{conversation_id}/items" in page.data
     assert b"<script src=\"http" not in page.data and b"<link rel=\"stylesheet\" href=\"http" not in page.data
+    huge = client.get(f"/api/v1/conversations/{2**70}", headers={"Authorization": "Bearer x"})
+    assert huge.status_code == 401  # authentication first; with a token such an id is a 404
     missing = client.get("/api/v1/no-such-thing", headers={"Authorization": "Bearer x"})
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"

@@ -27,6 +27,7 @@ PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 # a secret in a URL ends up in logs, proxies and browser history: refuse it rather than use it
 QUERY_SECRETS = ("access_token", "token", "api_key", "apikey", "key")
 IDEMPOTENT_METHODS = ("POST", "PATCH")
+MAX_ID = 2**31 - 1  # ids in a path; larger ones are documented out and answered 404
 
 
 class ApiError(Exception):
@@ -178,6 +179,8 @@ def operation(method: str, rule: str, *, summary: str, scope: str | None, tag: s
         OPERATIONS.append(op)
 
         def handler(**kwargs):
+            if any(value > MAX_ID for value in kwargs.values() if isinstance(value, int)):
+                raise ApiError(404, "Not Found")  # no row has it, and the database cannot even bind it
             if scope:
                 require(scope)
             reservation = _idempotency(method)

@@ -11,7 +11,7 @@ from flask import jsonify, render_template
 from pydantic.json_schema import models_json_schema
 
 from .. import access_tokens
-from .core import OPERATIONS, Operation, bp
+from .core import MAX_ID, OPERATIONS, Operation, bp
 from .schemas import Problem
 
 REF = "#/components/schemas/{model}"
@@ -26,7 +26,7 @@ def _path(rule: str) -> str:
 
 def _path_params(rule: str) -> list[dict]:
     return [{"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer", "minimum": 0} if conv == "int" else {"type": "string"}}
+             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID} if conv == "int" else {"type": "string"}}
             for conv, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule)]
 
 
