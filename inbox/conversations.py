@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from . import access
+from . import access, webhooks
 from .extensions import db
 from .models import STATUSES, Conversation, Mailbox, Tag, ThreadItem, User, utcnow
 from .plugin_host import host
@@ -112,6 +112,7 @@ def add_tag(conv: Conversation, name: str, by: User | None = None) -> bool:
         return False
     conv.tags.append(tag)
     record_event(conv, "tagged", by, tag=tag.name)
+    webhooks.record("conversation.tags_changed", conv, added=[tag.name], removed=[])
     return True
 
 
@@ -120,6 +121,7 @@ def remove_tag(conv: Conversation, name: str, by: User | None = None) -> bool:
         if tag.name == name.strip().lower():
             conv.tags.remove(tag)
             record_event(conv, "untagged", by, tag=tag.name)
+            webhooks.record("conversation.tags_changed", conv, added=[], removed=[tag.name])
             return True
     return False
 
@@ -148,6 +150,7 @@ def move(conv: Conversation, mailbox: Mailbox, by: User | None = None) -> None:
     old = conv.mailbox
     conv.mailbox_id, conv.mailbox = mailbox.id, mailbox
     record_event(conv, "moved", by, old=old.name, new=mailbox.name)
+    webhooks.record("conversation.moved", conv, from_mailbox_id=old.id)
 
 
 def merge(winner: Conversation, loser: Conversation, by: User | None = None) -> None:
@@ -169,3 +172,4 @@ def merge(winner: Conversation, loser: Conversation, by: User | None = None) -> 
     if loser.last_customer_at and (not winner.last_customer_at or loser.last_customer_at > winner.last_customer_at):
         winner.last_customer_at = loser.last_customer_at
     db.session.flush()
+    webhooks.record("conversation.merged", winner, merged_id=loser.id)

@@ -4,20 +4,21 @@ so operations added later are covered too), like tests/test_web_authz.py for the
 For each operation: no token is 401; a token whose scopes do not cover it is 403; the token of an
 agent without access to the object's mailbox gets 404 (never 403, never the object); the token of an
 agent with access is treated like an admin's (neither 401, 403 nor 404). Bodies are valid examples,
-so the access rule, not validation, decides."""
+so the access rule, not validation, decides. Operations with the `admin` scope (webhooks) are 403
+for every agent's token: only an admin's token can hold that scope."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from inbox import access_tokens
+from inbox import access_tokens, webhooks
 from inbox.api.core import OPERATIONS, PUBLIC_ENDPOINTS
 from inbox.extensions import db
 from api_helpers import Api, token_for
 from test_web_support import make_conversation, make_mailbox, make_user
 
-OBJECT_ARGS = {"conversation_id", "mailbox_id", "customer_id"}
+OBJECT_ARGS = {"conversation_id", "mailbox_id", "customer_id", "webhook_id"}
 
 
 def _bodies(objects: dict) -> dict[str, dict]:
@@ -36,6 +37,7 @@ def _bodies(objects: dict) -> dict[str, dict]:
         "forward": {"to": ["colleague@example.com"]},
         "create_customer": {"emails": [f"fresh{objects['n']}@example.com"]},
         "update_customer": {"notes": "updated by the matrix"},
+        "create_webhook": {"url": "https://hooks.example.com/inbox", "events": ["note.created"]},
     }
 
 
@@ -51,8 +53,10 @@ def world(app):
 def _objects(granted, n: int) -> dict:
     conv = make_conversation(granted, customer_email=f"matrix{n}@example.com")
     other = make_conversation(granted, customer_email=f"other{n}@example.com")
+    hook, _secret = webhooks.subscribe("https://hooks.example.com/matrix", ["note.created"])
+    db.session.commit()
     return {"conversation_id": conv.id, "mailbox_id": granted.id, "customer_id": conv.customer_id,
-            "other_conversation_id": other.id, "n": n}
+            "other_conversation_id": other.id, "webhook_id": hook.id, "n": n}
 
 
 def _url(rule, objects: dict) -> str:
@@ -107,10 +111,16 @@ def test_every_operation_enforces_access(app, world):
                 failures.append(where + " (no token must be 401)")
             if role == "narrow" and resp.status_code != 403:
                 failures.append(where + f" (a token without {scopes[endpoint]} must be 403)")
-            if role == "agent_out" and OBJECT_ARGS & set(rule.arguments) and resp.status_code != 404:
+            admin_only = scopes[endpoint] == "admin"
+            if admin_only and role in ("agent_out", "agent_in"):
+                if resp.status_code != 403:
+                    failures.append(where + " (an agent's token can never hold the admin scope: 403)")
+            elif role == "agent_out" and OBJECT_ARGS & set(rule.arguments) and resp.status_code != 404:
                 failures.append(where + " (another mailbox's object must be 404)")
-            if role in ("agent_in", "admin") and resp.status_code in (401, 403, 404):
+            elif role == "agent_in" and not admin_only and resp.status_code in (401, 403, 404):
                 failures.append(where + " (an agent with access and an admin reach it)")
+            if role == "admin" and resp.status_code in (401, 403, 404):
+                failures.append(where + " (an admin reaches it)")
         checked += 1
     assert checked >= 16
     assert not failures, "\n".join(failures)

@@ -17,7 +17,7 @@ LAYERS = [
     (0, ("inbox.testing",)),
     (1, ("inbox.web", "inbox.api", "inbox.portal", "inbox.cli", "inbox.worker")),  # faces
     (2, ("inbox.mail", "inbox.listing", "inbox.themes", "inbox.search", "inbox.search_pg", "inbox.sanitize")),  # features
-    (3, ("inbox.access", "inbox.access_tokens", "inbox.addresses", "inbox.conversations", "inbox.customers", "inbox.job_lease", "inbox.plugin_host",
+    (3, ("inbox.access", "inbox.access_tokens", "inbox.addresses", "inbox.net", "inbox.webhooks", "inbox.conversations", "inbox.customers", "inbox.job_lease", "inbox.plugin_host",
          "inbox.plugin_settings", "inbox.plugin_types", "inbox.hookspecs", "inbox.core_plugin",
          "inbox.migrations_setup")),  # domain services and the plugin host
     (4, ("inbox.models", "inbox.extensions", "inbox.config", "inbox.crypto", "inbox.storage",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .. import webhooks as webhook_service
 from ..extensions import csrf
-from . import conversations, customers, directory, openapi  # noqa: F401  (each module declares its routes)
+from . import conversations, customers, directory, openapi, webhooks  # noqa: F401  (each declares its routes)
+from .schemas import conversation_out
 from .core import bp, http_problem
 
 __all__ = ["init_api", "http_problem"]
@@ -16,3 +18,5 @@ def init_api(app: Flask) -> None:
     # tokens, not cookies, authenticate here, so there is no cross-site request to forge
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    # webhook payloads carry the API's own representation of a conversation
+    webhook_service.set_representation(lambda conv: conversation_out(conv).model_dump(mode="json"))

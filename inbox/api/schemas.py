@@ -359,3 +359,67 @@ def user_out(user: User) -> UserOut:
 
 def tag_out(tag: Tag) -> TagOut:
     return TagOut(id=tag.id, name=tag.name, color=tag.color)
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+WebhookEvent = Literal["conversation.created", "conversation.status_changed", "conversation.assigned",
+                       "conversation.tags_changed", "conversation.moved", "conversation.merged",
+                       "message.customer_reply", "message.agent_reply", "note.created"]
+
+
+class WebhookIn(Strict):
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000)]
+    events: list[WebhookEvent] = Field(min_length=1, max_length=20)
+    mailbox_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
+        None, max_length=100, description="only these mailboxes' events; default every mailbox")
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    mailbox_ids: list[int] | None
+    active: bool
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="whsec_…: shown only in this answer; verify signatures with it")
+
+
+class WebhookList(BaseModel):
+    items: list[WebhookOut]
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    message_id: str
+    event_type: str
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    last_response: str | None
+    latency_ms: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryPage(Page):
+    items: list[DeliveryOut]
+
+
+def webhook_out(sub, secret: str | None = None) -> WebhookOut:
+    fields = dict(id=sub.id, url=sub.url, events=list(sub.events or []), mailbox_ids=sub.mailbox_ids,
+                  active=sub.active, created_at=sub.created_at, disabled_at=sub.disabled_at)
+    return WebhookCreated(secret=secret, **fields) if secret else WebhookOut(**fields)
+
+
+def delivery_out(d) -> DeliveryOut:
+    return DeliveryOut(id=d.id, message_id=d.message_id, event_type=d.event_type, status=d.status,
+                       attempts=d.attempts, next_attempt_at=d.next_attempt_at, last_status_code=d.last_status_code,
+                       last_error=d.last_error, last_response=d.last_response, latency_ms=d.latency_ms,
+                       created_at=d.created_at, delivered_at=d.delivered_at)

@@ -50,3 +50,43 @@ class IdempotentResponse(db.Model):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     headers: Mapped[dict] = mapped_column(db.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookSubscription(db.Model):
+    """Where events are sent. The signing secret is encrypted at rest (inbox.crypto) and shown once."""
+
+    __tablename__ = "webhook_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list] = mapped_column(db.JSON, default=list)
+    mailbox_ids: Mapped[list | None] = mapped_column(db.JSON)  # None: every mailbox
+    secret_enc: Mapped[str] = mapped_column(db.Text)
+    active: Mapped[bool] = mapped_column(db.Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(db.Model):
+    """One event for one subscription: the database outbox. Written in the event's own transaction,
+    sent (and retried, with the same webhook-id) by the worker."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscription.id", ondelete="CASCADE"),
+                                                 index=True)
+    message_id: Mapped[str] = mapped_column(String(40), unique=True)  # the webhook-id header, every attempt
+    event_type: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[str] = mapped_column(db.Text)  # the exact JSON body that is signed and sent
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, succeeded, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(db.Text)
+    last_response: Mapped[str | None] = mapped_column(db.Text)  # the first 4 KB
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""api_token and api_idempotency: personal access tokens and Idempotency-Key answers (REST API v1)
+"""api_token, api_idempotency, webhook_subscription, webhook_delivery: REST API v1 tokens,
+Idempotency-Key answers, and the webhooks' subscriptions and delivery outbox
 
 Revision ID: 0015_api_tokens
 Revises: 0007_imap_numbers_bigint
@@ -43,8 +44,45 @@ def upgrade():
         sa.UniqueConstraint("token_id", "key", name="uq_api_idempotency_token_id"),
     )
     op.create_index("ix_api_idempotency_created", "api_idempotency", ["created_at"])
+    op.create_table(
+        "webhook_subscription",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("url", sa.String(2000), nullable=False),
+        sa.Column("events", sa.JSON(), nullable=False),
+        sa.Column("mailbox_ids", sa.JSON()),
+        sa.Column("secret_enc", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), sa.ForeignKey(
+            "user.id", name="fk_webhook_subscription_created_by_id_user", ondelete="SET NULL")),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("disabled_at", sa.DateTime()),
+    )
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("subscription_id", sa.Integer(), sa.ForeignKey(
+            "webhook_subscription.id", name="fk_webhook_delivery_subscription_id_webhook_subscription",
+            ondelete="CASCADE"), nullable=False),
+        sa.Column("message_id", sa.String(40), nullable=False),
+        sa.Column("event_type", sa.String(60), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
+        sa.Column("last_status_code", sa.Integer()),
+        sa.Column("last_error", sa.Text()),
+        sa.Column("last_response", sa.Text()),
+        sa.Column("latency_ms", sa.Integer()),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("delivered_at", sa.DateTime()),
+        sa.UniqueConstraint("message_id", name="uq_webhook_delivery_message_id"),
+    )
+    op.create_index("ix_webhook_delivery_subscription_id", "webhook_delivery", ["subscription_id"])
+    op.create_index("ix_webhook_delivery_due", "webhook_delivery", ["status", "next_attempt_at"])
 
 
 def downgrade():
+    op.drop_table("webhook_delivery")
+    op.drop_table("webhook_subscription")
     op.drop_table("api_idempotency")
     op.drop_table("api_token")
