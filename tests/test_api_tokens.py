@@ -109,3 +109,5 @@ def test_profile_page_creates_once_and_revokes(app):
     assert row.revoked_at is not None and Api(app, shown).get("/tags").status_code == 401
     resp = client.post("/profile/tokens", data={"token_name": "root", "scopes": ["admin"]})
     assert resp.status_code == 400  # an agent's token cannot be an admin token
+    assert client.post("/profile/tokens", data={"token_name": "x", "expires_days": "soon"}).status_code == 400
+    assert len(access_tokens.tokens_of(user)) == 1

@@ -26,13 +26,16 @@ def create():
     scopes = request.form.getlist("scopes")
     expires = request.form.get("expires_days", "").strip()
     errors: dict[str, str] = {}
-    try:
-        days = int(expires) if expires else None
-        token, raw = access_tokens.create(user, request.form.get("token_name", ""), scopes or None, days)
-    except ValueError as exc:
-        errors["token_name"] = (_("Days must be a whole number.") if "invalid literal" in str(exc)
-                                else _("The token was not created: %(reason)s", reason=str(exc)))
-        db.session.rollback()
+    if expires and not expires.isdigit():
+        errors["token_name"] = _("Days must be a whole number.")
+    else:
+        try:
+            token, raw = access_tokens.create(user, request.form.get("token_name", ""), scopes or None,
+                                              int(expires) if expires else None)
+        except ValueError as exc:
+            errors["token_name"] = _("The token was not created: %(reason)s", reason=str(exc))
+            db.session.rollback()
+    if errors:
         return render_template("auth/profile.html", user=user, errors=errors, **profile_context(user)), 400
     db.session.commit()
     # shown in this response only: a flash would keep the secret in the session cookie
