@@ -185,3 +185,26 @@ def deliver_due(now: datetime | None = None, limit: int = 50) -> dict:
         out["sent" if ok else "failed"] += 1
         db.session.commit()
     return out
+
+
+def redeliver(delivery: WebhookDelivery, now: datetime | None = None) -> None:
+    """Queue a delivery again (same webhook-id, so a receiver that got it already can tell). The caller commits."""
+    delivery.status, delivery.next_attempt_at = "pending", now or utcnow()
+
+
+def redeliver_failed(sub: WebhookSubscription, since: datetime) -> int:
+    """Queue again every failed delivery of `sub` created since `since`; returns how many. The caller commits."""
+    return db.session.execute(db.update(WebhookDelivery).where(
+        WebhookDelivery.subscription_id == sub.id, WebhookDelivery.status == "failed",
+        WebhookDelivery.created_at >= since).values(status="pending", next_attempt_at=utcnow())).rowcount or 0
+
+
+def send_test(sub: WebhookSubscription) -> WebhookDelivery:
+    """Queue a `webhook.test` event for `sub` alone. The caller commits."""
+    body = {"type": "webhook.test", "api_version": API_VERSION, "occurred_at": utcnow().isoformat(),
+            "sequence": 0, "data": {"subscription_id": sub.id}}
+    delivery = WebhookDelivery(subscription_id=sub.id, message_id=f"msg_{uuid.uuid4().hex}", event_type="webhook.test",
+                               payload=json.dumps(body), status="pending", attempts=0, next_attempt_at=utcnow())
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery

@@ -18,7 +18,7 @@ from inbox.extensions import db
 from api_helpers import Api, token_for
 from test_web_support import make_conversation, make_mailbox, make_user
 
-OBJECT_ARGS = {"conversation_id", "mailbox_id", "customer_id", "webhook_id"}
+OBJECT_ARGS = {"conversation_id", "mailbox_id", "customer_id", "webhook_id", "delivery_id"}
 
 
 def _bodies(objects: dict) -> dict[str, dict]:
@@ -38,6 +38,9 @@ def _bodies(objects: dict) -> dict[str, dict]:
         "create_customer": {"emails": [f"fresh{objects['n']}@example.com"]},
         "update_customer": {"notes": "updated by the matrix"},
         "create_webhook": {"url": "https://hooks.example.com/inbox", "events": ["note.created"]},
+        "test_webhook": {},
+        "redeliver": {},
+        "redeliver_failed": {"since": "2020-01-01T00:00:00Z"},
     }
 
 
@@ -54,9 +57,10 @@ def _objects(granted, n: int) -> dict:
     conv = make_conversation(granted, customer_email=f"matrix{n}@example.com")
     other = make_conversation(granted, customer_email=f"other{n}@example.com")
     hook, _secret = webhooks.subscribe("https://hooks.example.com/matrix", ["note.created"])
+    delivery = webhooks.send_test(hook)
     db.session.commit()
     return {"conversation_id": conv.id, "mailbox_id": granted.id, "customer_id": conv.customer_id,
-            "other_conversation_id": other.id, "webhook_id": hook.id, "n": n}
+            "other_conversation_id": other.id, "webhook_id": hook.id, "delivery_id": delivery.id, "n": n}
 
 
 def _url(rule, objects: dict) -> str:

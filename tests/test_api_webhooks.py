@@ -117,3 +117,24 @@ def test_only_admins_subscribe_and_bad_subscriptions_are_422(app, setup):
     sub = db.session.execute(db.select(WebhookSubscription)).scalars().first()
     log = api.get(f"/webhooks/{sub.id}/deliveries?count=true").get_json()
     assert log["count"] == 0 and log["items"] == []
+
+
+def test_test_event_and_redelivery_keep_the_webhook_id(app, httpserver, setup):
+    api, _box, sub = setup
+    httpserver.expect_request("/hook", method="POST").respond_with_data("nope", status=400)  # final
+    queued = api.post(f"/webhooks/{sub['id']}/test")
+    assert queued.status_code == 202 and queued.get_json()["event_type"] == "webhook.test"
+    webhooks.deliver_due()
+    log = api.get(f"/webhooks/{sub['id']}/deliveries").get_json()["items"]
+    assert [d["status"] for d in log] == ["failed"] and log[0]["last_status_code"] == 400
+    again = api.post(f"/webhooks/{sub['id']}/redeliver", json={"since": "2020-01-01T00:00:00Z"})
+    assert again.get_json() == {"queued": 1}
+    httpserver.clear()
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    assert webhooks.deliver_due()["sent"] == 1
+    [request] = [r for r, _ in httpserver.log]
+    assert request.headers["webhook-id"] == log[0]["message_id"]
+    Webhook(sub["secret"]).verify(request.get_data(), dict(request.headers))
+    one = api.post(f"/webhooks/{sub['id']}/deliveries/{log[0]['id']}/redeliver")
+    assert one.status_code == 202 and one.get_json()["status"] == "pending"
+    assert api.post(f"/webhooks/{sub['id']}/deliveries/987654/redeliver").status_code == 404

@@ -423,3 +423,11 @@ def delivery_out(d) -> DeliveryOut:
                        attempts=d.attempts, next_attempt_at=d.next_attempt_at, last_status_code=d.last_status_code,
                        last_error=d.last_error, last_response=d.last_response, latency_ms=d.latency_ms,
                        created_at=d.created_at, delivered_at=d.delivered_at)
+
+
+class RedeliverIn(Strict):
+    since: datetime = Field(description="queue again every failed delivery created since this time")
+
+
+class RedeliverOut(BaseModel):
+    queued: int

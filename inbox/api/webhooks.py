@@ -48,8 +48,7 @@ def list_webhooks():
            scope=ADMIN, tag="Webhooks", response=s.DeliveryPage, query=s.PageQuery, errors=(404, 422))
 def list_deliveries(webhook_id: int, query: s.PageQuery):
     _admin_only()
-    if db.session.get(WebhookSubscription, webhook_id) is None:
-        raise ApiError(404, "Not Found")
+    _subscription(webhook_id)
     base = select(WebhookDelivery).where(WebhookDelivery.subscription_id == webhook_id)
     after = decode_cursor(query.cursor, 1)
     page = base.where(WebhookDelivery.id < after[0]) if after else base
@@ -60,3 +59,37 @@ def list_deliveries(webhook_id: int, query: s.PageQuery):
     total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one() if query.count else None
     return s.DeliveryPage(items=[s.delivery_out(d) for d in rows], next_cursor=cursor, next=next_link(cursor),
                           count=total)
+
+
+def _subscription(webhook_id: int) -> WebhookSubscription:
+    sub = db.session.get(WebhookSubscription, webhook_id)
+    if sub is None:
+        raise ApiError(404, "Not Found")
+    return sub
+
+
+@operation("POST", "/webhooks/<int:webhook_id>/test", summary="Send a test event", scope=ADMIN, tag="Webhooks",
+           response=s.DeliveryOut, status=202, errors=(404,))
+def test_webhook(webhook_id: int):
+    """Queues a `webhook.test` event; the worker sends it within a second or two."""
+    _admin_only()
+    return s.delivery_out(webhooks.send_test(_subscription(webhook_id)))
+
+
+@operation("POST", "/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver", summary="Send one again",
+           scope=ADMIN, tag="Webhooks", response=s.DeliveryOut, status=202, errors=(404,))
+def redeliver(webhook_id: int, delivery_id: int):
+    _admin_only()
+    sub = _subscription(webhook_id)
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != sub.id:
+        raise ApiError(404, "Not Found")
+    webhooks.redeliver(delivery)
+    return s.delivery_out(delivery)
+
+
+@operation("POST", "/webhooks/<int:webhook_id>/redeliver", summary="Send again every failed delivery since a time",
+           scope=ADMIN, tag="Webhooks", response=s.RedeliverOut, status=202, body=s.RedeliverIn, errors=(404, 422))
+def redeliver_failed(webhook_id: int, body: s.RedeliverIn):
+    _admin_only()
+    return s.RedeliverOut(queued=webhooks.redeliver_failed(_subscription(webhook_id), body.since))
