@@ -24,7 +24,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from . import crypto, net
 from .extensions import db
@@ -193,7 +193,9 @@ def redeliver(delivery: WebhookDelivery, now: datetime | None = None) -> None:
 
 
 def redeliver_failed(sub: WebhookSubscription, since: datetime) -> int:
-    """Queue again every failed delivery of `sub` created since `since`; returns how many. The caller commits."""
+    """Queue again every failed delivery of `sub` created since `since` (naive means UTC); returns how
+    many. The caller commits."""
+    since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
     return db.session.execute(db.update(WebhookDelivery).where(
         WebhookDelivery.subscription_id == sub.id, WebhookDelivery.status == "failed",
         WebhookDelivery.created_at >= since).values(status="pending", next_attempt_at=utcnow())).rowcount or 0

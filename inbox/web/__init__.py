@@ -14,9 +14,10 @@ from . import (admin, attachments, auth, compose, conversation, errors, inbox_li
                search, tokens, ui)
 from .admin import plugins as admin_plugins
 from .admin import themes as admin_themes
+from .admin import webhooks as admin_webhooks
 
 BLUEPRINTS = (auth.bp, inbox_list.bp, conversation.bp, compose.bp, attachments.bp, search.bp, admin.bp,
-              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, live.bp, tokens.bp, errors.bp)
+              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, admin_webhooks.bp, live.bp, tokens.bp, errors.bp)
 
 
 def init_web(app: Flask) -> None:
