@@ -100,6 +100,29 @@ def record(event_type: str, conversation: Conversation, **extra) -> int:
     return len(subs)
 
 
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+def rotate(sub: WebhookSubscription, now: datetime | None = None) -> str:
+    """A new secret (returned, shown once); the old one keeps signing beside it for 24 hours, so a
+    receiver can switch without losing a delivery. The caller commits."""
+    now = now or utcnow()
+    secret = new_secret()
+    sub.previous_secret_enc, sub.previous_until = sub.secret_enc, now + ROTATION_OVERLAP
+    sub.secret_enc = crypto.encrypt(secret)
+    return secret
+
+
+def signing_secrets(sub: WebhookSubscription, now: datetime | None = None) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and the previous one during the
+    overlap after a rotation (Standard Webhooks: space-separated signatures, any may match)."""
+    now = now or utcnow()
+    out = [crypto.decrypt(sub.secret_enc)]
+    if sub.previous_secret_enc and sub.previous_until and sub.previous_until > now:
+        out.append(crypto.decrypt(sub.previous_secret_enc))
+    return out
+
+
 def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
     key = base64.b64decode(secret.removeprefix("whsec_"))
     mac = hmac.new(key, f"{message_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
@@ -132,10 +155,10 @@ def attempt(delivery: WebhookDelivery, now: datetime | None = None) -> bool:
     sub = db.session.get(WebhookSubscription, delivery.subscription_id)
     now = now or utcnow()
     timestamp = int(time.time())  # when it is really sent: receivers check it against their clock
-    secret = crypto.decrypt(sub.secret_enc)
+    signatures = " ".join(signature(secret, delivery.message_id, timestamp, delivery.payload)
+                          for secret in signing_secrets(sub, now))
     headers = {"Content-Type": "application/json", "webhook-id": delivery.message_id,
-               "webhook-timestamp": str(timestamp),
-               "webhook-signature": signature(secret, delivery.message_id, timestamp, delivery.payload)}
+               "webhook-timestamp": str(timestamp), "webhook-signature": signatures}
     started = time.monotonic()
     delivery.attempts += 1
     status, error, retry_after, blocked = None, None, None, False

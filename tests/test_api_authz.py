@@ -39,6 +39,7 @@ def _bodies(objects: dict) -> dict[str, dict]:
         "update_customer": {"notes": "updated by the matrix"},
         "create_webhook": {"url": "https://hooks.example.com/inbox", "events": ["note.created"]},
         "test_webhook": {},
+        "rotate_secret": {},
         "redeliver": {},
         "redeliver_failed": {"since": "2020-01-01T00:00:00Z"},
     }

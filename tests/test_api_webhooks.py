@@ -138,3 +138,20 @@ def test_test_event_and_redelivery_keep_the_webhook_id(app, httpserver, setup):
     one = api.post(f"/webhooks/{sub['id']}/deliveries/{log[0]['id']}/redeliver")
     assert one.status_code == 202 and one.get_json()["status"] == "pending"
     assert api.post(f"/webhooks/{sub['id']}/deliveries/987654/redeliver").status_code == 404
+
+
+def test_rotation_keeps_old_and_new_secret_valid_for_24_hours(app, httpserver, setup):
+    api, box, sub = setup
+    rotated = api.post(f"/webhooks/{sub['id']}/rotate")
+    assert rotated.status_code == 200
+    new = rotated.get_json()["secret"]
+    assert new.startswith("whsec_") and new != sub["secret"]
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    conv = make_conversation(box)
+    api.put(f"/conversations/{conv.id}/status", json={"status": "closed"})
+    webhooks.deliver_due()
+    [(request, _response)] = httpserver.log
+    for secret in (sub["secret"], new):  # a receiver on either secret accepts it
+        Webhook(secret).verify(request.get_data(), dict(request.headers))
+    row = db.session.get(WebhookSubscription, sub["id"])
+    assert len(webhooks.signing_secrets(row, now=utcnow() + timedelta(hours=25))) == 1  # then only the new one

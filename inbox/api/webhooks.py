@@ -93,3 +93,12 @@ def redeliver(webhook_id: int, delivery_id: int):
 def redeliver_failed(webhook_id: int, body: s.RedeliverIn):
     _admin_only()
     return s.RedeliverOut(queued=webhooks.redeliver_failed(_subscription(webhook_id), body.since))
+
+
+@operation("POST", "/webhooks/<int:webhook_id>/rotate", summary="Rotate the signing secret", scope=ADMIN,
+           tag="Webhooks", response=s.WebhookCreated, errors=(404,))
+def rotate_secret(webhook_id: int):
+    """Answers with the new secret, once; the old one still signs beside it for 24 hours."""
+    _admin_only()
+    sub = _subscription(webhook_id)
+    return s.webhook_out(sub, webhooks.rotate(sub))

@@ -62,6 +62,9 @@ class WebhookSubscription(db.Model):
     events: Mapped[list] = mapped_column(db.JSON, default=list)
     mailbox_ids: Mapped[list | None] = mapped_column(db.JSON)  # None: every mailbox
     secret_enc: Mapped[str] = mapped_column(db.Text)
+    # after a rotation the old secret still signs (beside the new one) until previous_until
+    previous_secret_enc: Mapped[str | None] = mapped_column(db.Text)
+    previous_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(db.Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

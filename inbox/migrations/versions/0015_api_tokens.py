@@ -51,6 +51,8 @@ def upgrade():
         sa.Column("events", sa.JSON(), nullable=False),
         sa.Column("mailbox_ids", sa.JSON()),
         sa.Column("secret_enc", sa.Text(), nullable=False),
+        sa.Column("previous_secret_enc", sa.Text()),
+        sa.Column("previous_until", sa.DateTime()),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), sa.ForeignKey(
             "user.id", name="fk_webhook_subscription_created_by_id_user", ondelete="SET NULL")),
