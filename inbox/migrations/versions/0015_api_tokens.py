@@ -41,7 +41,7 @@ def upgrade():
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("headers", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.UniqueConstraint("token_id", "key", name="uq_api_idempotency_token_id"),
+        sa.UniqueConstraint("token_id", "key", name="uq_api_idempotency_token_id_key"),
     )
     op.create_index("ix_api_idempotency_created", "api_idempotency", ["created_at"])
     op.create_table(
