@@ -16,12 +16,14 @@ LAYERS = [
     # exactly) and the test kit may import anything
     (0, ("inbox.testing",)),
     (1, ("inbox.web", "inbox.api", "inbox.portal", "inbox.cli", "inbox.worker")),  # faces
-    (2, ("inbox.mail", "inbox.listing", "inbox.themes", "inbox.search", "inbox.search_pg", "inbox.sanitize")),  # features
-    (3, ("inbox.access", "inbox.access_tokens", "inbox.addresses", "inbox.net", "inbox.webhooks", "inbox.conversations", "inbox.customers", "inbox.job_lease", "inbox.plugin_host",
+    (2, ("inbox.mail", "inbox.listing", "inbox.themes", "inbox.search", "inbox.search_pg", "inbox.sanitize",
+         "inbox.system_mail")),  # features
+    (3, ("inbox.access", "inbox.access_tokens", "inbox.addresses", "inbox.net", "inbox.webhooks",
+         "inbox.conversations", "inbox.customers", "inbox.job_lease", "inbox.plugin_host",
          "inbox.plugin_settings", "inbox.plugin_types", "inbox.hookspecs", "inbox.core_plugin",
-         "inbox.migrations_setup")),  # domain services and the plugin host
+         "inbox.migrations_setup", "inbox.passwords", "inbox.ratelimit")),  # domain services and the plugin host
     (4, ("inbox.models", "inbox.extensions", "inbox.config", "inbox.crypto", "inbox.storage",
-         "inbox.logging_setup", "inbox.i18n")),  # ground
+         "inbox.logging_setup", "inbox.i18n", "inbox.urls", "inbox.csp")),  # ground
 ]
 
 # The few real exceptions, each with its reason: (importer, imported) -> why.

@@ -1,8 +1,10 @@
 """Install-wide settings and plugin state, kept in the database so every process sees changes."""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,10 +62,6 @@ SETTINGS_TTL = 30.0  # seconds a process trusts its copy of a database setting r
 def subject_number_format() -> str:
     """How conversation numbers appear in subjects ("[#{number}]"): the admin's database setting,
     so every process agrees (re-read every SETTINGS_TTL seconds), else config, else the default."""
-    import time
-
-    from flask import current_app
-
     cached = current_app.extensions.setdefault("inbox_subject_number_format", [float("-inf"), None])
     if time.monotonic() - cached[0] > SETTINGS_TTL:
         cached[:] = [time.monotonic(), get_setting("subject_number_format")]
@@ -71,6 +69,4 @@ def subject_number_format() -> str:
 
 
 def forget_cached_settings() -> None:
-    from flask import current_app
-
     current_app.extensions.pop("inbox_subject_number_format", None)
