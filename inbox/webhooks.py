@@ -233,3 +233,15 @@ def send_test(sub: WebhookSubscription) -> WebhookDelivery:
     db.session.add(delivery)
     db.session.flush()
     return delivery
+
+
+LOG_KEEP = timedelta(days=30)
+
+
+def prune(now: datetime | None = None) -> int:
+    """Forget finished deliveries older than 30 days (the delivery log's span); the worker runs it hourly."""
+    gone = db.session.execute(db.delete(WebhookDelivery).where(
+        WebhookDelivery.status.in_(("succeeded", "failed")),
+        WebhookDelivery.created_at < (now or utcnow()) - LOG_KEEP)).rowcount or 0
+    db.session.commit()
+    return gone

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from .api import limits as api_limits
 from .webhooks import deliver_due as deliver_webhooks
+from .webhooks import prune as prune_webhook_log
 from . import conversations, job_lease
 from .extensions import db
 from .mail.inbound import imap_client
@@ -88,6 +89,8 @@ class Worker:
         self._add("folders", self.refresh_folders, "interval", {"seconds": REFRESH_SECONDS})
         # webhooks: every worker sends (each delivery is claimed on its own, like the outbox)
         self._add("webhooks", self._in_app(deliver_webhooks), "interval", {"seconds": WEBHOOK_SECONDS})
+        self._add("webhooks-prune", self._once("webhooks-prune", self._in_app(prune_webhook_log)), "interval",
+                  {"seconds": 3600})
         self._add("api-prune", self._once("api-prune", self._in_app(api_limits.prune)), "interval", {"seconds": 3600})
         # every loaded plugin's jobs, enabled or not: PluginHost.jobs() runs each only while its
         # plugin is enabled (checked at every run), so enabling or disabling needs no restart

@@ -155,3 +155,15 @@ def test_rotation_keeps_old_and_new_secret_valid_for_24_hours(app, httpserver, s
         Webhook(secret).verify(request.get_data(), dict(request.headers))
     row = db.session.get(WebhookSubscription, sub["id"])
     assert len(webhooks.signing_secrets(row, now=utcnow() + timedelta(hours=25))) == 1  # then only the new one
+
+
+def test_delivery_log_keeps_30_days(app, setup):
+    api, _box, sub = setup
+    api.post(f"/webhooks/{sub['id']}/test")
+    api.post(f"/webhooks/{sub['id']}/test")
+    old, pending = _deliveries()
+    old.status, old.created_at = "succeeded", utcnow() - timedelta(days=31)
+    pending.created_at = utcnow() - timedelta(days=31)  # still to send: never dropped
+    db.session.commit()
+    assert webhooks.prune() == 1
+    assert [d.id for d in _deliveries()] == [pending.id]
