@@ -3,8 +3,8 @@
 Seeds a fresh SQLite database per size with core bulk inserts (mailboxes, agents, customers,
 conversations with about three thread items each, tags), then times requests through the Flask
 test client as a logged-in admin: the inbox list (default folder and "All"), a page further down
-(keyset cursor), a conversation page (if /conversations/<number> exists), a search, and a status
-change. The two sizes are timed in alternation, so load from other processes hits both alike.
+(keyset cursor), a conversation page (if /conversations/<number> exists), a search, a status
+change, and the REST API (a page of 50, a conversation with 50 items, queueing a reply). The two sizes are timed in alternation, so load from other processes hits both alike.
 Prints median and p95 milliseconds per size and the ratio large/small. Asserts nothing.
 
     .venv/bin/python bench/web.py [--sizes 1000 100000] [--runs 40]
@@ -154,7 +154,38 @@ def setup(n: int):
     else:
         cases["status change"] = lambda: ok(client.post("/inbox/bulk", data={
             "ids": [str(rng.randint(1, n))], "action": rng.choice(["close", "active"])}), 302)
+    cases.update(api_cases(app, n, rng, ok))
     return folder, cases
+
+
+def api_cases(app, n: int, rng: random.Random, ok) -> dict:
+    """The REST API's figures (issue 14): a page of 50, a conversation's 50 items, queueing a reply.
+    Measured with the per-token rate limiter on (set high enough never to refuse), as in production."""
+    from sqlalchemy import insert
+
+    from inbox import access_tokens
+    from inbox.extensions import db
+    from inbox.models import ThreadItem, User
+
+    with app.app_context():
+        _row, raw = access_tokens.create(db.session.get(User, 1), "bench", ["admin"])
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        db.session.execute(insert(ThreadItem.__table__), [
+            {"conversation_id": 1, "type": "note", "source": "web", "author_id": 1, "text": sentence(rng, 30),
+             "new_text": None, "to": [], "cc": [], "bcc": [], "references": [], "date": now, "created_at": now,
+             "is_auto_reply": False, "is_bulk": False, "is_bounce": False, "bounced": False}
+            for _ in range(50)])
+        db.session.commit()
+    app.config["API_RATE_LIMIT"] = 10**9
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {raw}"}
+    return {
+        "API list 50": lambda: ok(api.get("/api/v1/conversations?limit=50", headers=auth)),
+        "API conversation + 50 items": lambda: (ok(api.get("/api/v1/conversations/1", headers=auth)),
+                                                ok(api.get("/api/v1/conversations/1/items?limit=50", headers=auth))),
+        "API queue a reply": lambda: ok(api.post(f"/api/v1/conversations/{rng.randint(2, n)}/items", headers=auth,
+                                                 json={"text": sentence(rng, 20)}), 201),
+    }
 
 
 def interleaved(small: dict, large: dict, runs: int) -> tuple[dict, dict]:

@@ -134,3 +134,23 @@ def may_edit_customer(customer: Customer, user: User | None = None) -> bool:
     theirs = set(db.session.execute(db.select(Conversation.mailbox_id).where(
         Conversation.customer_id == customer.id).distinct()).scalars())
     return theirs <= set(ids)
+
+
+def customer_clause(user: User | None = None) -> ColumnElement[bool]:
+    """A WHERE clause on Customer: one the user may see. A customer is shared by the mailboxes they
+    wrote to, so an agent sees those with a conversation in a granted mailbox, and those with no
+    conversation at all yet (they hold no mailbox's history); admins see everyone."""
+    ids = visible_mailbox_ids(user)
+    if ids is None:
+        return true()
+    any_conv = db.select(Conversation.id).where(Conversation.customer_id == Customer.id)
+    granted = any_conv.where(Conversation.mailbox_id.in_(ids or [-1]))
+    return granted.exists() | ~any_conv.exists()
+
+
+def customer_or_404(customer_id: int, user: User | None = None) -> Customer:
+    found = db.session.execute(db.select(Customer).where(Customer.id == customer_id, customer_clause(user))
+                               ).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found

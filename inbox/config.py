@@ -33,6 +33,10 @@ class Defaults:
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_BACKOFF = [30, 60, 300, 900, 1800, 3600, 7200, 14400]
     UNDO_SEND_SECONDS = 10
+    # REST API: weighted requests per token per window (writes count double); 0 turns the limit off
+    API_RATE_LIMIT = 600
+    API_RATE_WINDOW = 60  # seconds
+    API_IDEMPOTENCY_HOURS = 24  # how long an Idempotency-Key's first answer is replayed
     REFERENCES_MAX = 20  # message ids kept in an outgoing References header
     SUBJECT_NUMBER_FORMAT = "[#{number}]"
     MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from . import access
+from . import access, webhooks
 from .extensions import db
 from .i18n import gettext as _
 from .models import STATUSES, Conversation, Mailbox, Tag, ThreadItem, User, utcnow
@@ -81,6 +81,8 @@ def set_status(conv: Conversation, status: str, by: User | None = None) -> bool:
 
 
 def assign(conv: Conversation, assignee: User | None, by: User | None = None) -> bool:
+    if assignee is not None and not assignee.active:
+        raise ValueError(f"{assignee.name} is not an active user")
     if assignee is not None and not access.may_see_mailbox(conv.mailbox_id, assignee):
         raise ValueError(_("%(name)s has no access to mailbox %(mailbox)s", name=assignee.name, mailbox=conv.mailbox.name))
     if (assignee.id if assignee else None) == conv.assignee_id:
@@ -111,6 +113,7 @@ def add_tag(conv: Conversation, name: str, by: User | None = None) -> bool:
         return False
     conv.tags.append(tag)
     record_event(conv, "tagged", by, tag=tag.name)
+    webhooks.record("conversation.tags_changed", conv, added=[tag.name], removed=[])
     return True
 
 
@@ -119,6 +122,7 @@ def remove_tag(conv: Conversation, name: str, by: User | None = None) -> bool:
         if tag.name == name.strip().lower():
             conv.tags.remove(tag)
             record_event(conv, "untagged", by, tag=tag.name)
+            webhooks.record("conversation.tags_changed", conv, added=[], removed=[tag.name])
             return True
     return False
 
@@ -147,12 +151,15 @@ def move(conv: Conversation, mailbox: Mailbox, by: User | None = None) -> None:
     old = conv.mailbox
     conv.mailbox_id, conv.mailbox = mailbox.id, mailbox
     record_event(conv, "moved", by, old=old.name, new=mailbox.name)
+    webhooks.record("conversation.moved", conv, from_mailbox_id=old.id)
 
 
 def merge(winner: Conversation, loser: Conversation, by: User | None = None) -> None:
     """Move every item of loser into winner; loser stays as a closed pointer so links still work."""
     if winner.id == loser.id:
         raise ValueError(_("cannot merge a conversation into itself"))
+    if loser.merged_into_id:
+        raise ValueError(_("a merged conversation cannot be merged again"))
     db.session.execute(db.update(ThreadItem).where(ThreadItem.conversation_id == loser.id)
                        .values(conversation_id=winner.id))
     for tag in loser.tags:
@@ -166,3 +173,4 @@ def merge(winner: Conversation, loser: Conversation, by: User | None = None) -> 
     if loser.last_customer_at and (not winner.last_customer_at or loser.last_customer_at > winner.last_customer_at):
         winner.last_customer_at = loser.last_customer_at
     db.session.flush()
+    webhooks.record("conversation.merged", winner, merged_id=loser.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import url_for
 from markupsafe import Markup
 
-from . import access
+from . import access, webhooks
 from .extensions import db
 from .hookspecs import hookimpl
 from .i18n import gettext as _
@@ -55,3 +55,37 @@ def _previous_conversations(conversation, user):
 
 def _conversation_url(conv) -> str:
     return url_for("conversation.show", number=conv.number)
+
+
+# --- webhooks: each hook below queues its event in the transaction of the change (inbox.webhooks)
+
+@hookimpl
+def conversation_created(conversation, item, history):
+    if not history:
+        webhooks.record("conversation.created", conversation)
+
+
+@hookimpl
+def customer_replied(conversation, item, history):
+    if not history:
+        webhooks.record("message.customer_reply", conversation, item_id=item.id)
+
+
+@hookimpl
+def agent_replied(conversation, item, user):
+    webhooks.record("message.agent_reply", conversation, item_id=item.id)
+
+
+@hookimpl
+def note_added(conversation, item, user):
+    webhooks.record("note.created", conversation, item_id=item.id)
+
+
+@hookimpl
+def status_changed(conversation, old, new, user):
+    webhooks.record("conversation.status_changed", conversation, old=old, new=new)
+
+
+@hookimpl
+def conversation_assigned(conversation, assignee, user):
+    webhooks.record("conversation.assigned", conversation, assignee_id=assignee.id if assignee else None)

@@ -21,6 +21,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from . import conversations, job_lease, ratelimit
+from .api import limits as api_limits
+from .webhooks import deliver_due as deliver_webhooks
+from .webhooks import prune as prune_webhook_log
 from .extensions import db
 from .mail.inbound import imap_client
 from .mail.inbound import sync as imap
@@ -31,6 +34,7 @@ from .plugin_host import host
 log = logging.getLogger("inbox.worker")
 OUTBOX_SECONDS = 3
 SNOOZE_SECONDS = 30
+WEBHOOK_SECONDS = 1  # event -> first attempt well under 2 s
 REFRESH_SECONDS = 30
 MAX_BACKOFF = 300
 PRUNE_SECONDS = 3600
@@ -85,6 +89,11 @@ class Worker:
         self._add("snooze", self._once("snooze", self._in_app(wake_snoozed)), "interval", {"seconds": SNOOZE_SECONDS})
         self._add("folders", self.refresh_folders, "interval", {"seconds": REFRESH_SECONDS})
         self._add("prune", self._once("prune", self._in_app(prune_ledgers)), "interval", {"seconds": PRUNE_SECONDS})
+        # webhooks: every worker sends (each delivery is claimed on its own, like the outbox)
+        self._add("webhooks", self._in_app(deliver_webhooks), "interval", {"seconds": WEBHOOK_SECONDS})
+        self._add("webhooks-prune", self._once("webhooks-prune", self._in_app(prune_webhook_log)), "interval",
+                  {"seconds": 3600})
+        self._add("api-prune", self._once("api-prune", self._in_app(api_limits.prune)), "interval", {"seconds": 3600})
         # every loaded plugin's jobs, enabled or not: PluginHost.jobs() runs each only while its
         # plugin is enabled (checked at every run), so enabling or disabling needs no restart
         with self.app.app_context():

@@ -15,10 +15,11 @@ LAYERS = [
     # 0: the composition root (inbox/__init__.py: create_app, the plugin API re-exports; matched
     # exactly) and the test kit may import anything
     (0, ("inbox.testing",)),
-    (1, ("inbox.web", "inbox.portal", "inbox.cli", "inbox.worker")),  # faces
-    (2, ("inbox.mail", "inbox.themes", "inbox.search", "inbox.search_pg", "inbox.sanitize",
+    (1, ("inbox.web", "inbox.api", "inbox.portal", "inbox.cli", "inbox.worker")),  # faces
+    (2, ("inbox.mail", "inbox.listing", "inbox.themes", "inbox.search", "inbox.search_pg", "inbox.sanitize",
          "inbox.system_mail")),  # features
-    (3, ("inbox.access", "inbox.addresses", "inbox.conversations", "inbox.customers", "inbox.job_lease", "inbox.plugin_host",
+    (3, ("inbox.access", "inbox.access_tokens", "inbox.addresses", "inbox.net", "inbox.webhooks",
+         "inbox.conversations", "inbox.customers", "inbox.job_lease", "inbox.plugin_host",
          "inbox.plugin_settings", "inbox.plugin_types", "inbox.hookspecs", "inbox.core_plugin",
          "inbox.migrations_setup", "inbox.passwords", "inbox.ratelimit", "inbox.templating",
          "inbox.template_sandbox")),  # domain services and the plugin host

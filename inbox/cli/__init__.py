@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from ..plugin_host import host
-from . import db, demo, mail, mailboxes, plugins, serve, themes, users
+from . import db, demo, mail, mailboxes, plugins, serve, themes, tokens, users
 
 
 def _create_app() -> Flask:
@@ -22,6 +22,6 @@ def main() -> None:
 
 
 def init_cli(app: Flask) -> None:
-    for group in (db, users, mailboxes, mail, plugins, themes, serve, demo):
+    for group in (db, users, tokens, mailboxes, mail, plugins, themes, serve, demo):
         group.register(app.cli)
     host(app).call("register_commands", cli=app.cli)

@@ -1,5 +1,6 @@
 """The ground floor: tables only, no web or mail imports."""
 from ._base import UTCDateTime, utcnow
+from .api import ApiToken, IdempotentResponse, WebhookDelivery, WebhookSubscription
 from .conversation import STATUSES, Conversation, Draft, Tag, conversation_tag
 from .customer import Customer, CustomerEmail
 from .job import JobLease
@@ -21,7 +22,7 @@ from .thread import ITEM_TYPES, Attachment, MessageRef, RawMessage, ThreadItem
 from .user import ROLES, User, mailbox_access
 
 __all__ = [
-    "Attachment", "Conversation", "Customer", "CustomerEmail", "Draft", "FolderState", "ITEM_TYPES", "JobLease",
+    "ApiToken", "IdempotentResponse", "WebhookDelivery", "WebhookSubscription", "Attachment", "Conversation", "Customer", "CustomerEmail", "Draft", "FolderState", "ITEM_TYPES", "JobLease",
     "Mailbox", "MessageRef", "OutboxMessage", "PluginSetting", "PortalToken", "Presence", "PRESENCE_STATES", "RateEvent", "PluginState", "RawMessage", "ROLES",
     "STATUSES", "Setting", "Tag", "ThreadItem", "User", "UTCDateTime", "conversation_tag",
     "forget_cached_settings", "get_setting", "mailbox_access", "set_setting", "subject_number_format", "utcnow",

@@ -10,6 +10,7 @@ from .. import (
     access,  # noqa: F401  (importing it registers the user loader)
     portal,
 )
+from ..api import init_api
 from ..plugin_host import host
 from . import (
     admin,
@@ -24,13 +25,16 @@ from . import (
     plugin_slots,
     search,
     security,
+    tokens,
     ui,
 )
 from .admin import plugins as admin_plugins
 from .admin import themes as admin_themes
+from .admin import webhooks as admin_webhooks
 
 BLUEPRINTS = (auth.bp, inbox_list.bp, conversation.bp, compose.bp, attachments.bp, search.bp, admin.bp,
-              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, live.bp, errors.bp, js_i18n.bp)
+              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, admin_webhooks.bp, live.bp, tokens.bp, errors.bp,
+              js_i18n.bp)
 
 
 def init_web(app: Flask) -> None:
@@ -44,4 +48,5 @@ def init_web(app: Flask) -> None:
     errors.init_app(app)
     auth.init_app(app)
     portal.init_portal(app)
+    init_api(app)
     host(app).register_blueprints(app)  # a disabled plugin's routes answer 404

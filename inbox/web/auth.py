@@ -32,6 +32,7 @@ from ..models import User, utcnow
 from ..passwords import password_problem
 from ..system_mail import build_system_mail, queue_system_mail, system_mailbox
 from ..urls import external_url
+from . import tokens
 
 bp = Blueprint("auth", __name__)
 LOGIN_MAX_FAILURES = 5
@@ -157,7 +158,8 @@ def profile():
             db.session.commit()
             flash(_("Profile saved."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", user=user, errors=errors, timezones=timezone_names()), 400 if errors else 200
+    return render_template("auth/profile.html", user=user, errors=errors, timezones=timezone_names(),
+                           **tokens.profile_context(user)), 400 if errors else 200
 
 
 # ---- password reset ----------------------------------------------------------------------------

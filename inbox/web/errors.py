@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..api import http_problem
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
 
@@ -43,6 +44,8 @@ def _render(code: int, title: str, hint: str):
 def _http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400 or exc.response is not None:
         return exc
+    if request.path.startswith("/api/"):
+        return http_problem(exc)  # a script gets problem+json, also for a URL that matches no route
     title, hint = MESSAGES.get(exc.code, (exc.name, ""))
     if exc.code == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
         # say what the limit is (MAX_CONTENT_LENGTH: the attachment limit plus room for the form)

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 from .. import conversations as convs
 from ..access import conversation_or_404, mailbox_or_404, visible, visible_mailbox_ids
 from ..extensions import db
+from .. import listing
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..models import STATUSES, Conversation, Mailbox, Tag, User, conversation_tag
-from . import listing
 from .auth import safe_next
 
 bp = Blueprint("inbox_list", __name__)

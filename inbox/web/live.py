@@ -11,7 +11,7 @@ from flask_login import login_required
 
 from ..extensions import db
 from ..models import Conversation
-from . import listing
+from .. import listing
 from .inbox_list import view_from_request
 
 bp = Blueprint("live", __name__)

@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import and_, func, or_, select
 
-from ..access import visible
-from ..extensions import db
-from ..i18n import lazy_gettext, lazy_pgettext
-from ..models import Conversation, Draft, Tag, User, conversation_tag
+from .access import visible
+from .extensions import db
+from .i18n import lazy_gettext, lazy_pgettext
+from .models import Conversation, Draft, Tag, User, conversation_tag
 
 # (key, label, shows a count)
 FOLDERS = [
