@@ -18,7 +18,7 @@ LAYERS = [
     (1, ("inbox.web", "inbox.api", "inbox.portal", "inbox.cli", "inbox.worker")),  # faces
     (2, ("inbox.mail", "inbox.listing", "inbox.themes", "inbox.search", "inbox.search_pg", "inbox.sanitize",
          "inbox.system_mail")),  # features
-    (3, ("inbox.access", "inbox.access_tokens", "inbox.addresses", "inbox.net", "inbox.webhooks",
+    (3, ("inbox.access", "inbox.access_tokens", "inbox.addresses", "inbox.webhooks",
          "inbox.conversations", "inbox.customers", "inbox.job_lease", "inbox.plugin_host",
          "inbox.plugin_settings", "inbox.plugin_types", "inbox.hookspecs", "inbox.core_plugin",
          "inbox.migrations_setup", "inbox.passwords", "inbox.ratelimit", "inbox.templating",
