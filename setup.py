@@ -1,5 +1,6 @@
 """Only the package map lives here (setup.cfg has the metadata): the bundled plugins folder
 `plugins/` installs as `inbox_plugins`, since a top-level `plugins` package would collide."""
+
 from setuptools import find_packages, setup
 
 bundled = ["inbox_plugins"] + ["inbox_plugins." + name for name in find_packages("plugins")]

@@ -8,6 +8,7 @@ Prints seconds; asserts nothing.
 
     .venv/bin/python bench/hostile_html.py [--depths 10000 100000 200000] [--flat-mb 20] [--runs 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,9 +24,11 @@ PASSWORD = "bench password 1"
 
 
 def raw_mail(n: int, html: str) -> bytes:
-    return (f"From: Deep <deep{n}@customer.test>\r\nTo: support@bench.test\r\nSubject: Hostile {n}\r\n"
-            f"Message-ID: <hostile-{n}@customer.test>\r\nMIME-Version: 1.0\r\n"
-            "Content-Type: text/html; charset=utf-8\r\n\r\n").encode() + html.encode()
+    return (
+        f"From: Deep <deep{n}@customer.test>\r\nTo: support@bench.test\r\nSubject: Hostile {n}\r\n"
+        f"Message-ID: <hostile-{n}@customer.test>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+    ).encode() + html.encode()
 
 
 def timed(fn) -> float:
@@ -52,8 +55,9 @@ def main() -> None:
 
     folder = tempfile.mkdtemp(prefix="bench-hostile-")
     try:
-        app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                          "DISABLE_PLUGINS": "all"})
+        app = create_app(
+            {"INSTANCE_PATH": folder, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "DISABLE_PLUGINS": "all"}
+        )
         upgrade_all(app)
         with app.app_context():
             box = Mailbox(name="Support", email="support@bench.test")
@@ -69,17 +73,25 @@ def main() -> None:
             print(f"{'input':<22}{'MB':>6}{'nh3 alone':>11}{'import':>9}{'page p50':>10}{'body p50':>10}")
             for n, (label, html) in enumerate(cases):
                 depth = html.count("<div>")
-                raw_nh3 = (f"{timed(lambda html=html: nh3.clean(html)):.2f}" if depth <= args.nh3_max_depth else "skipped")
+                raw_nh3 = (
+                    f"{timed(lambda html=html: nh3.clean(html)):.2f}" if depth <= args.nh3_max_depth else "skipped"
+                )
                 fetched = prepare(None, raw_mail(n, html))
                 t_import = timed(lambda fetched=fetched: Ingestor(box, "INBOX", None).store([fetched]))
-                item = db.session.execute(db.select(ThreadItem).where(
-                    ThreadItem.message_id == fetched.parsed.message_id)).scalar_one()
+                item = db.session.execute(
+                    db.select(ThreadItem).where(ThreadItem.message_id == fetched.parsed.message_id)
+                ).scalar_one()
                 number = item.conversation.number
                 page = [timed(lambda number=number: client.get(f"/conversations/{number}")) for _ in range(args.runs)]
-                body = [timed(lambda number=number, item=item: client.get(f"/conversations/{number}/items/{item.id}/body"))
-                        for _ in range(args.runs)]
-                print(f"{label:<22}{len(html) / 1e6:>6.1f}{raw_nh3:>11}{t_import:>9.2f}"
-                      f"{statistics.median(page):>10.3f}{statistics.median(body):>10.3f}", flush=True)
+                body = [
+                    timed(lambda number=number, item=item: client.get(f"/conversations/{number}/items/{item.id}/body"))
+                    for _ in range(args.runs)
+                ]
+                print(
+                    f"{label:<22}{len(html) / 1e6:>6.1f}{raw_nh3:>11}{t_import:>9.2f}"
+                    f"{statistics.median(page):>10.3f}{statistics.median(body):>10.3f}",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

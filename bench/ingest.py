@@ -8,6 +8,7 @@ figures mean little on a busy machine) and what was stored. Prints figures; asse
 
     .venv/bin/python bench/ingest.py [--n 10000] [--runs 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,21 +56,24 @@ def corpus(n: int, seed: int = 1) -> list[bytes]:
             msg.add_alternative(f"<html><body><p>{text.replace(chr(10), '<br>')}</p></body></html>", subtype="html")
         if rng.random() < 0.2:
             size = rng.choice((2_000, 15_000, 60_000))
-            msg.add_attachment(rng.randbytes(size), maintype="application", subtype="octet-stream",
-                               filename=f"file{i}.bin")
+            msg.add_attachment(
+                rng.randbytes(size), maintype="application", subtype="octet-stream", filename=f"file{i}.bin"
+            )
         out.append(msg.as_bytes())
     return out
 
 
-_WORDS = ("order invoice shipping parcel refund account password login broken widget delivery "
-          "address payment card please thanks urgent update status tracking number").split()
+_WORDS = (
+    "order invoice shipping parcel refund account password login broken widget delivery "
+    "address payment card please thanks urgent update status tracking number"
+).split()
 
 
 def load(server, raws: list[bytes]) -> float:
     t = time.perf_counter()
     with server.client(USER) as c:
         for start in range(0, len(raws), 500):
-            c.multiappend("INBOX", raws[start:start + 500])
+            c.multiappend("INBOX", raws[start : start + 500])
     return time.perf_counter() - t
 
 
@@ -80,7 +84,7 @@ def raw_fetch(server, batch: int) -> tuple[float, int]:
         c.select_folder("INBOX", readonly=True)
         uids = sorted(c.search("ALL"))
         for start in range(0, len(uids), batch):
-            for data in c.fetch(uids[start:start + batch], ["BODY.PEEK[]"]).values():
+            for data in c.fetch(uids[start : start + batch], ["BODY.PEEK[]"]).values():
                 total += len(data[b"BODY[]"])
     return time.perf_counter() - t, total
 
@@ -94,8 +98,15 @@ def setup_instance(path: str, server) -> None:
     app = create_app({"INSTANCE_PATH": path, "SECRET_KEY": "bench-secret"})
     upgrade_all(app)
     with app.app_context():
-        mb = Mailbox(name="Bench", email="support@bench.test", imap_host=server.host, imap_port=server.port,
-                     imap_user=USER, imap_security="none", folders=["INBOX"])
+        mb = Mailbox(
+            name="Bench",
+            email="support@bench.test",
+            imap_host=server.host,
+            imap_port=server.port,
+            imap_user=USER,
+            imap_security="none",
+            folders=["INBOX"],
+        )
         mb.set_imap_password(PASSWORD)
         db.session.add(mb)
         db.session.commit()
@@ -107,18 +118,20 @@ def setup_instance(path: str, server) -> None:
 # carries the forking parent's RSS into the child's maxrss across exec (this bench process holds
 # the corpus, so ru_maxrss said ~180 MB for a process that never exceeded ~125 MB). A forked
 # worker's maxrss counts the pages it still shares with the ingest process.
-_REPORT = ("import atexit, resource, sys\n"
-           "def _r():\n"
-           "    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-           "    hwm = s.ru_maxrss\n"
-           "    try:\n"
-           "        hwm = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
-           "    except (OSError, StopIteration, ValueError):\n"
-           "        pass\n"
-           "    print('BENCH', hwm, c.ru_maxrss, s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime,"
-           " file=sys.stderr)\n"
-           "atexit.register(_r)\n"
-           "from inbox.cli import main; main()")
+_REPORT = (
+    "import atexit, resource, sys\n"
+    "def _r():\n"
+    "    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "    hwm = s.ru_maxrss\n"
+    "    try:\n"
+    "        hwm = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
+    "    except (OSError, StopIteration, ValueError):\n"
+    "        pass\n"
+    "    print('BENCH', hwm, c.ru_maxrss, s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime,"
+    " file=sys.stderr)\n"
+    "atexit.register(_r)\n"
+    "from inbox.cli import main; main()"
+)
 
 
 def run_fetch(path: str, *args: str) -> tuple[float, dict, str]:
@@ -131,18 +144,24 @@ def run_fetch(path: str, *args: str) -> tuple[float, dict, str]:
         raise SystemExit(f"inbox fetch failed ({proc.returncode}): {proc.stdout} {proc.stderr[-2000:]}")
     line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("BENCH "))
     main_kib, workers_kib, main_cpu, workers_cpu = (float(x) for x in line.split()[1:])
-    usage = {"main_mb": main_kib / 1024, "workers_mb": workers_kib / 1024, "main_cpu": main_cpu,
-             "workers_cpu": workers_cpu}
+    usage = {
+        "main_mb": main_kib / 1024,
+        "workers_mb": workers_kib / 1024,
+        "main_cpu": main_cpu,
+        "workers_cpu": workers_cpu,
+    }
     return elapsed, usage, proc.stdout.strip()
 
 
 def counts(path: str) -> dict:
     with sqlite3.connect(os.path.join(path, "inbox.sqlite3")) as conn:
         one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
-        return {"raw": one("select count(*) from raw_message"),
-                "items": one("select count(*) from thread_item where type in ('customer', 'reply')"),
-                "threads": one("select count(*) from conversation"),
-                "attachments": one("select count(*) from attachment")}
+        return {
+            "raw": one("select count(*) from raw_message"),
+            "items": one("select count(*) from thread_item where type in ('customer', 'reply')"),
+            "threads": one("select count(*) from conversation"),
+            "attachments": one("select count(*) from attachment"),
+        }
 
 
 def load_average() -> str:
@@ -178,16 +197,24 @@ def main() -> None:
             idle_s, _, _ = run_fetch(instance)  # start-up and an empty pass: the fixed cost
             c = counts(instance)
             print(f"run {run}: inbox fetch --history: {ingest_s:.2f} s -> {summary}")
-            print(f"  {args.n / ingest_s:,.0f} msg/s including process start-up ({idle_s:.1f} s for an empty pass); "
-                  f"{args.n / max(ingest_s - idle_s, 1e-6):,.0f} msg/s excluding it")
+            print(
+                f"  {args.n / ingest_s:,.0f} msg/s including process start-up ({idle_s:.1f} s for an empty pass); "
+                f"{args.n / max(ingest_s - idle_s, 1e-6):,.0f} msg/s excluding it"
+            )
             print(f"  ratio ingest / raw fetch: {ingest_s / fetch_s:.1f}x")
-            print(f"  peak memory: ingest process {usage['main_mb']:.0f} MB (VmHWM), "
-                  f"largest parse worker {usage['workers_mb']:.0f} MB (maxrss, incl. pages shared with it)")
-            print(f"  CPU: ingest process {usage['main_cpu']:.1f} s, parse workers {usage['workers_cpu']:.1f} s; "
-                  f"load average before {before}, after {load_average()}")
-            print(f"  stored: {c['raw']} messages, {c['items']} thread items, {c['threads']} threads, "
-                  f"{c['attachments']} attachments; SQLite file "
-                  f"{os.path.getsize(os.path.join(instance, 'inbox.sqlite3')) / 1e6:.0f} MB")
+            print(
+                f"  peak memory: ingest process {usage['main_mb']:.0f} MB (VmHWM), "
+                f"largest parse worker {usage['workers_mb']:.0f} MB (maxrss, incl. pages shared with it)"
+            )
+            print(
+                f"  CPU: ingest process {usage['main_cpu']:.1f} s, parse workers {usage['workers_cpu']:.1f} s; "
+                f"load average before {before}, after {load_average()}"
+            )
+            print(
+                f"  stored: {c['raw']} messages, {c['items']} thread items, {c['threads']} threads, "
+                f"{c['attachments']} attachments; SQLite file "
+                f"{os.path.getsize(os.path.join(instance, 'inbox.sqlite3')) / 1e6:.0f} MB"
+            )
             shutil.rmtree(instance, ignore_errors=True)
     finally:
         server.cleanup()

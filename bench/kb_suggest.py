@@ -8,6 +8,7 @@ top 3 articles per question, and prints precision@3 (relevant articles among the
 hit@3 (a relevant one among the 3), MRR, and the median and p95 suggestion time. Prints figures;
 asserts nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,15 @@ def main() -> None:
         from inbox_plugins.kb import articles, suggest
 
         for a in data["articles"]:
-            articles.save(None, title=a["title"], body=a["body"], category=a["category"], tags=a["tags"],
-                          status="published", slug=a["slug"])
+            articles.save(
+                None,
+                title=a["title"],
+                body=a["body"],
+                category=a["category"],
+                tags=a["tags"],
+                status="published",
+                slug=a["slug"],
+            )
         db.session.commit()
         precisions, hits, rr, times = [], [], [], []
         by_lang = {"en": [], "ko": []}
@@ -53,14 +61,20 @@ def main() -> None:
         # the best possible precision@3: questions with fewer than 3 relevant articles cap it
         ceiling = statistics.mean(min(len(q["relevant"]), 3) / 3 for q in data["questions"])
     times_ms = sorted(t * 1000 for t in times)
-    print(f"articles: {len(data['articles'])}, questions: {len(data['questions'])} "
-          f"({len(by_lang['en'])} English, {len(by_lang['ko'])} Korean)")
+    print(
+        f"articles: {len(data['articles'])}, questions: {len(data['questions'])} "
+        f"({len(by_lang['en'])} English, {len(by_lang['ko'])} Korean)"
+    )
     print(f"precision@3: {statistics.mean(precisions):.3f} (ceiling {ceiling:.3f} with these labels)")
-    print(f"hit@3: {statistics.mean(hits):.3f} (English {statistics.mean(by_lang['en']):.3f}, "
-          f"Korean {statistics.mean(by_lang['ko']):.3f})")
+    print(
+        f"hit@3: {statistics.mean(hits):.3f} (English {statistics.mean(by_lang['en']):.3f}, "
+        f"Korean {statistics.mean(by_lang['ko']):.3f})"
+    )
     print(f"MRR: {statistics.mean(rr):.3f}")
-    print(f"suggestion time: median {statistics.median(times_ms):.2f} ms, "
-          f"p95 {times_ms[int(len(times_ms) * 0.95) - 1]:.2f} ms")
+    print(
+        f"suggestion time: median {statistics.median(times_ms):.2f} ms, "
+        f"p95 {times_ms[int(len(times_ms) * 0.95) - 1]:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

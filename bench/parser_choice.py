@@ -8,6 +8,7 @@ ingest benchmark's synthetic mail (bench/ingest.py). Prints figures; asserts not
 
     .venv/bin/python bench/parser_choice.py [--n 3000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,12 @@ def _norm(text) -> str:
 
 def ours(raw: bytes) -> dict:
     p = parse_message(raw)
-    return {"subject": p.subject, "from": p.from_email, "text": p.text, "attachments": [a.filename for a in p.attachments]}
+    return {
+        "subject": p.subject,
+        "from": p.from_email,
+        "text": p.text,
+        "attachments": [a.filename for a in p.attachments],
+    }
 
 
 def fast(raw: bytes) -> dict:
@@ -50,8 +56,12 @@ def fast(raw: bytes) -> dict:
     froms = m.from_ if isinstance(m.from_, list) else [m.from_]
     addr = next((a.lower() for f in froms for a in _ADDR.findall(str(f))), None)
     text = "\n".join(m.text_plain or []) or "\n".join(re.sub(r"<[^>]+>", " ", h) for h in m.text_html or [])
-    return {"subject": m.subject or "", "from": addr, "text": text,
-            "attachments": [a.filename for a in m.attachments or []]}
+    return {
+        "subject": m.subject or "",
+        "from": addr,
+        "text": text,
+        "attachments": [a.filename for a in m.attachments or []],
+    }
 
 
 def met(got: dict, want: dict) -> tuple[int, int]:
@@ -121,8 +131,11 @@ def main() -> None:
     finally:
         email.feedparser.re, email.feedparser.NLCRE_eol = shim
         parse_boundary.install()
-    print(f"  shim (best of 5, interleaved): with {args.n / best['with']:.0f} msg/s, "
-          f"without {args.n / best['without']:.0f} msg/s")
+    print(
+        f"  shim (best of 5, interleaved): with {args.n / best['with']:.0f} msg/s, "
+        f"without {args.n / best['without']:.0f} msg/s"
+    )
+
 
 if __name__ == "__main__":
     main()

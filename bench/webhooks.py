@@ -6,6 +6,7 @@ event to its first delivery attempt (median, p95, max). Asserts nothing.
 
     .venv/bin/python bench/webhooks.py [--events 1000] [--per-minute 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,14 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     folder = tempfile.mkdtemp(prefix="bench-webhooks-")
-    app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "bench", "DISABLE_PLUGINS": "all",
-                      "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": folder,
+            "SECRET_KEY": "bench",
+            "DISABLE_PLUGINS": "all",
+            "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
+        }
+    )
     upgrade_all(app)
     with app.app_context():
         box = Mailbox(name="Support", email="support@bench.test")
@@ -97,10 +104,14 @@ def main() -> None:
     server.shutdown()
     waits = sorted(ARRIVED[m] - sent_at[m] for m in sent_at if m in ARRIVED)
     print(f"{args.events} events at {args.per_minute}/min: {len(waits)} delivered")
-    print(f"request cost of a status change + its event: median {statistics.median(cost):.1f} ms, "
-          f"p95 {statistics.quantiles(cost, n=20)[-1]:.1f} ms")
-    print(f"event -> delivered: median {statistics.median(waits):.2f} s, p95 "
-          f"{statistics.quantiles(waits, n=20)[-1]:.2f} s, max {waits[-1]:.2f} s  ({datetime.now():%H:%M})")
+    print(
+        f"request cost of a status change + its event: median {statistics.median(cost):.1f} ms, "
+        f"p95 {statistics.quantiles(cost, n=20)[-1]:.1f} ms"
+    )
+    print(
+        f"event -> delivered: median {statistics.median(waits):.2f} s, p95 "
+        f"{statistics.quantiles(waits, n=20)[-1]:.2f} s, max {waits[-1]:.2f} s  ({datetime.now():%H:%M})"
+    )
 
 
 if __name__ == "__main__":

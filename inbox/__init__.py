@@ -2,6 +2,7 @@
 
 create_app() is a short list of init_* steps; everything it touches is local (no network work).
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,7 +26,14 @@ from .plugin_types import IncomingDecision, Job, Link, Panel, SettingSpec, Sugge
 from .web import init_web
 
 __all__ = [
-    "IncomingDecision", "Job", "Link", "Panel", "SettingSpec", "Suggestion", "create_app", "hookimpl",
+    "IncomingDecision",
+    "Job",
+    "Link",
+    "Panel",
+    "SettingSpec",
+    "Suggestion",
+    "create_app",
+    "hookimpl",
     "plugin_setting",
 ]
 

@@ -6,6 +6,7 @@ Part of the plugin API (docs/plugins.md): `visible_mailbox_ids`, `may_see_mailbo
 `mailbox_clause`, `visible`, `conversation_or_404`, `conversation_by_number_or_404`, ...
 A test (tests/test_access.py) fails when the rule is written anywhere else.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -131,8 +132,11 @@ def may_edit_customer(customer: Customer, user: User | None = None) -> bool:
     ids = visible_mailbox_ids(user)
     if ids is None:
         return True
-    theirs = set(db.session.execute(db.select(Conversation.mailbox_id).where(
-        Conversation.customer_id == customer.id).distinct()).scalars())
+    theirs = set(
+        db.session.execute(
+            db.select(Conversation.mailbox_id).where(Conversation.customer_id == customer.id).distinct()
+        ).scalars()
+    )
     return theirs <= set(ids)
 
 
@@ -149,8 +153,9 @@ def customer_clause(user: User | None = None) -> ColumnElement[bool]:
 
 
 def customer_or_404(customer_id: int, user: User | None = None) -> Customer:
-    found = db.session.execute(db.select(Customer).where(Customer.id == customer_id, customer_clause(user))
-                               ).scalar_one_or_none()
+    found = db.session.execute(
+        db.select(Customer).where(Customer.id == customer_id, customer_clause(user))
+    ).scalar_one_or_none()
     if found is None:
         abort(404)
     return found

@@ -1,6 +1,7 @@
 """Personal access tokens for the REST API: made, checked and revoked here (the CLI, the profile
 page and the API all come here). A token acts as its user and never more: the API checks every
 object through inbox.access with the token's user, and the token's scopes can only narrow that."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,9 +37,15 @@ def create(user: User, name: str, scopes=None, expires_days: int | None = None) 
     if expires_days is not None and expires_days <= 0:
         raise ValueError("a token must live at least one day")
     raw = PREFIX + secrets.token_urlsafe(32)  # 32 random bytes
-    token = ApiToken(user_id=user.id, user=user, name=name[:120], token_hash=_digest(raw), prefix=raw[:14],
-                     scopes=scopes,
-                     expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None)
+    token = ApiToken(
+        user_id=user.id,
+        user=user,
+        name=name[:120],
+        token_hash=_digest(raw),
+        prefix=raw[:14],
+        scopes=scopes,
+        expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
+    )
     db.session.add(token)
     db.session.flush()
     return token, raw
@@ -51,8 +58,12 @@ def authenticate(raw: str, now: datetime | None = None) -> ApiToken | None:
         return None
     token = db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == _digest(raw))).scalar_one_or_none()
     now = now or utcnow()
-    if (token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now)
-            or not token.user.active):
+    if (
+        token is None
+        or token.revoked_at is not None
+        or (token.expires_at and token.expires_at <= now)
+        or not token.user.active
+    ):
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
         db.session.execute(db.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
@@ -61,8 +72,11 @@ def authenticate(raw: str, now: datetime | None = None) -> ApiToken | None:
 
 
 def tokens_of(user: User) -> list[ApiToken]:
-    return list(db.session.execute(db.select(ApiToken).where(ApiToken.user_id == user.id)
-                                   .order_by(ApiToken.id.desc())).scalars())
+    return list(
+        db.session.execute(
+            db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        ).scalars()
+    )
 
 
 def revoke(token: ApiToken) -> bool:

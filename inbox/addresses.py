@@ -6,6 +6,7 @@ domain without spaces or the characters that delimit addresses in headers, 320 c
 (RFC 5321's limit, and the columns' size). A domain without a dot is allowed: the first admin is
 admin@localhost, and intranet hosts exist.
 """
+
 from __future__ import annotations
 
 import re

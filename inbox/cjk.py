@@ -8,6 +8,7 @@ word-based index sees "배송이" as one token that a search for "배송" does n
 * the knowledge base rewrites CJK runs as overlapping bigrams before indexing and querying
   ("배송비" -> "배송 송비"), Lucene's CJK analyzer's approach, which also finds words inside compounds.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ def has_cjk(text: str) -> bool:
 
 
 def bigrams(run: str) -> list[str]:
-    return [run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)]
+    return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def prepare(text: str) -> str:

@@ -8,6 +8,7 @@ With ``IGNORE_ENVIRONMENT: True`` in the test config no INBOX_* variable is read
 fixtures of ``inbox.testing`` set it, so tests run in a shell where the app's variables are exported
 never see (or migrate, or write to) the database those variables name.
 """
+
 from __future__ import annotations
 
 import json
@@ -95,7 +96,7 @@ def load(app, test_config: dict | None) -> None:
     environment = os.environ.items() if reads_environment(test_config) else ()
     for key, value in environment:
         if key.startswith("INBOX_") and key != "INBOX_INSTANCE_PATH":
-            name = key[len("INBOX_"):]
+            name = key[len("INBOX_") :]
             if name == "DATABASE_URL":
                 app.config["SQLALCHEMY_DATABASE_URI"] = value
             elif name in ("SECRET_KEY", "ENCRYPTION_KEY", "DISABLE_PLUGINS", "BASE_URL"):
@@ -148,6 +149,7 @@ def _derive_web(config) -> None:
         # the largest upload we accept plus room for the form around it; the proxy's
         # client_max_body_size should match (docs/deploy.md)
         config["MAX_CONTENT_LENGTH"] = int(config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024
+
 
 def _check_networks(value) -> None:
     """A typo in the allow-list fails at start-up, not on the first fetch in a worker thread."""

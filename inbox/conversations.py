@@ -1,6 +1,7 @@
 """What agents (and the system) do to conversations: every change records a thread event and
 fires its hook. Web views, the CLI, the portal and plugins all change conversations through here.
 Callers commit."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -58,15 +59,22 @@ def new_conversation(attempts: int = 5, **fields: Any) -> Conversation:
 
 
 def record_event(conv: Conversation, kind: str, by: User | None = None, **data: Any) -> ThreadItem:
-    item = ThreadItem(conversation_id=conv.id, type="event", author_id=by.id if by else None,
-                      source="system" if by is None else "web", event={"kind": kind, **data})
+    item = ThreadItem(
+        conversation_id=conv.id,
+        type="event",
+        author_id=by.id if by else None,
+        source="system" if by is None else "web",
+        event={"kind": kind, **data},
+    )
     db.session.add(item)
     return item
 
 
 def set_status(conv: Conversation, status: str, by: User | None = None) -> bool:
     if status not in STATUSES:
-        raise ValueError(_("unknown status “%(status)s”; choose one of %(choices)s", status=status, choices=", ".join(STATUSES)))
+        raise ValueError(
+            _("unknown status “%(status)s”; choose one of %(choices)s", status=status, choices=", ".join(STATUSES))
+        )
     old = conv.status
     if old == status:
         return False
@@ -84,13 +92,16 @@ def assign(conv: Conversation, assignee: User | None, by: User | None = None) ->
     if assignee is not None and not assignee.active:
         raise ValueError(f"{assignee.name} is not an active user")
     if assignee is not None and not access.may_see_mailbox(conv.mailbox_id, assignee):
-        raise ValueError(_("%(name)s has no access to mailbox %(mailbox)s", name=assignee.name, mailbox=conv.mailbox.name))
+        raise ValueError(
+            _("%(name)s has no access to mailbox %(mailbox)s", name=assignee.name, mailbox=conv.mailbox.name)
+        )
     if (assignee.id if assignee else None) == conv.assignee_id:
         return False
     conv.assignee_id = assignee.id if assignee else None
     conv.assignee = assignee
-    record_event(conv, "assigned", by, to=assignee.id if assignee else None,
-                 to_name=assignee.name if assignee else None)
+    record_event(
+        conv, "assigned", by, to=assignee.id if assignee else None, to_name=assignee.name if assignee else None
+    )
     db.session.flush()
     host().call("conversation_assigned", conversation=conv, assignee=assignee, user=by)
     return True
@@ -130,8 +141,17 @@ def remove_tag(conv: Conversation, name: str, by: User | None = None) -> bool:
 def add_note(conv: Conversation, user: User, text: str, html: str | None = None) -> ThreadItem:
     if not text.strip():
         raise ValueError(_("a note cannot be empty"))
-    item = ThreadItem(conversation_id=conv.id, type="note", author_id=user.id, source="web",
-                      from_name=user.name, from_email=user.email, text=text, html=html, new_text=text)
+    item = ThreadItem(
+        conversation_id=conv.id,
+        type="note",
+        author_id=user.id,
+        source="web",
+        from_name=user.name,
+        from_email=user.email,
+        text=text,
+        html=html,
+        new_text=text,
+    )
     db.session.add(item)
     conv.last_activity_at = utcnow()
     db.session.flush()
@@ -160,8 +180,9 @@ def merge(winner: Conversation, loser: Conversation, by: User | None = None) -> 
         raise ValueError(_("cannot merge a conversation into itself"))
     if loser.merged_into_id:
         raise ValueError(_("a merged conversation cannot be merged again"))
-    db.session.execute(db.update(ThreadItem).where(ThreadItem.conversation_id == loser.id)
-                       .values(conversation_id=winner.id))
+    db.session.execute(
+        db.update(ThreadItem).where(ThreadItem.conversation_id == loser.id).values(conversation_id=winner.id)
+    )
     for tag in loser.tags:
         if tag not in winner.tags:
             winner.tags.append(tag)

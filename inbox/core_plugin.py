@@ -3,6 +3,7 @@
 Registered by the plugin host as the internal plugin ``core`` (always on, never listed), so the
 hooks are exercised by the product itself and a plugin author can read this module as a sample.
 """
+
 from __future__ import annotations
 
 from flask import url_for
@@ -36,10 +37,16 @@ def sidebar_panels(conversation, user):
 
 def _previous_conversations(conversation, user):
     """The customer's other conversations the agent may see, newest first."""
-    query = (db.select(Conversation)
-             .where(Conversation.customer_id == conversation.customer_id, Conversation.id != conversation.id,
-                    Conversation.merged_into_id.is_(None))
-             .order_by(Conversation.last_activity_at.desc()).limit(PREVIOUS_LIMIT))
+    query = (
+        db.select(Conversation)
+        .where(
+            Conversation.customer_id == conversation.customer_id,
+            Conversation.id != conversation.id,
+            Conversation.merged_into_id.is_(None),
+        )
+        .order_by(Conversation.last_activity_at.desc())
+        .limit(PREVIOUS_LIMIT)
+    )
     query = access.visible(query, Conversation.mailbox_id, user=user)
     rows = db.session.execute(query).scalars().all()
     if not rows:
@@ -48,8 +55,11 @@ def _previous_conversations(conversation, user):
     for conv in rows:
         href = _conversation_url(conv)
         label = f"#{conv.number} {conv.subject or _('(no subject)')}"
-        items.append(Markup('<li><a href="{}">{}</a> <span class="badge badge-{}">{}</span></li>').format(
-            href, label, conv.status, status_label(conv.status)))
+        items.append(
+            Markup('<li><a href="{}">{}</a> <span class="badge badge-{}">{}</span></li>').format(
+                href, label, conv.status, status_label(conv.status)
+            )
+        )
     return Markup('<ul class="previous-conversations">') + Markup("").join(items) + Markup("</ul>")
 
 
@@ -58,6 +68,7 @@ def _conversation_url(conv) -> str:
 
 
 # --- webhooks: each hook below queues its event in the transaction of the change (inbox.webhooks)
+
 
 @hookimpl
 def conversation_created(conversation, item, history):

@@ -3,6 +3,7 @@
 The Fernet key comes from ENCRYPTION_KEY (instance config or INBOX_ENCRYPTION_KEY); without one it
 is derived from SECRET_KEY, so rotating SECRET_KEY alone makes stored passwords unreadable.
 """
+
 from __future__ import annotations
 
 import base64

@@ -4,14 +4,17 @@ Inline scripts and <style> elements carry nonce="{{ csp_nonce() }}"; nothing els
 Routes that need stricter rules (the mail body frame, attachments, downloads) set their own header
 first and keep it. The portal is stricter about styles and images so that an admin's custom CSS
 cannot call out to another server (review finding 21)."""
+
 from __future__ import annotations
 
 import secrets
 
 from flask import has_request_context, request
 
-_COMMON = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; object-src 'none'; "
-           "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+_COMMON = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; object-src 'none'; "
+    "frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+)
 # agent pages: style attributes are used by templates and htmx's indicator styles
 AGENT = _COMMON + "; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
 # portal pages: only our stylesheets (custom CSS is one of them, served from 'self') and images from

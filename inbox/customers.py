@@ -1,5 +1,6 @@
 """Finding customers by any of their addresses, and creating them: the one place customers are
 made (the ingestor, the outbox, the portal and the web all come here)."""
+
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
@@ -41,8 +42,11 @@ def customers_for(names: dict[str, str | None]) -> dict[str, int]:
     those known, one flush for those created (the ingestor's batches). Safe against a racing
     process: if one created some of them meanwhile, each is then taken one at a time."""
     wanted = {normalize(e): n for e, n in names.items()}
-    found: dict[str, int] = dict(db.session.execute(
-        db.select(CustomerEmail.email, CustomerEmail.customer_id).where(CustomerEmail.email.in_(wanted))).all())
+    found: dict[str, int] = dict(
+        db.session.execute(
+            db.select(CustomerEmail.email, CustomerEmail.customer_id).where(CustomerEmail.email.in_(wanted))
+        ).all()
+    )
     missing = sorted(set(wanted) - set(found))
     if not missing:
         return found

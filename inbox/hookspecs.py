@@ -8,6 +8,7 @@ the plugin's name, records the error on the admin plugin page and carries on wit
 
 Implementations may accept any subset of the arguments named here (pluggy passes by name).
 """
+
 from __future__ import annotations
 
 import pluggy

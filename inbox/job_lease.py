@@ -6,6 +6,7 @@ the row's `next_due` is moved to just short of the winner's next fire time, so t
 in between find the run taken. If the winner dies, its `next_due` passes and the next fire of any
 other worker claims the job: no hand-over step. Plain SQL, so SQLite and PostgreSQL behave alike.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,12 +21,15 @@ from .models import JobLease, utcnow
 def claim(job_id: str, owner: str, next_due: datetime, now: datetime | None = None) -> bool:
     """True when this worker may run job_id now (and nobody else may until next_due). Commits."""
     now = now or utcnow()
-    won = db.session.execute(
-        update(JobLease)
-        .where(JobLease.job_id == job_id, or_(JobLease.next_due.is_(None), JobLease.next_due <= now))
-        .values(owner=owner, last_run_at=now, next_due=next_due)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = (
+        db.session.execute(
+            update(JobLease)
+            .where(JobLease.job_id == job_id, or_(JobLease.next_due.is_(None), JobLease.next_due <= now))
+            .values(owner=owner, last_run_at=now, next_due=next_due)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if won or db.session.execute(select(exists().where(JobLease.job_id == job_id))).scalar():
         db.session.commit()  # ends the transaction either way (SQLite holds its write lock until then)
         return won

@@ -3,6 +3,7 @@ folder counts in one grouped query, and keyset pages on (last_activity_at, id) o
 
 Every query starts from access.visible(), so an agent only ever counts and lists the mailboxes
 they were granted."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,11 @@ FOLDERS = [
     ("all", lazy_pgettext("folder", "All"), False),
 ]
 FOLDER_KEYS = [key for key, _label, _count in FOLDERS]
-SORTS = {"newest": lazy_gettext("Newest activity"), "oldest": lazy_gettext("Oldest activity"),
-         "number": lazy_gettext("Number")}
+SORTS = {
+    "newest": lazy_gettext("Newest activity"),
+    "oldest": lazy_gettext("Oldest activity"),
+    "number": lazy_gettext("Number"),
+}
 PAGE_SIZE = 50
 
 
@@ -47,8 +51,14 @@ class View:
     after: str | None = None  # keyset cursor
 
     def params(self, **override) -> dict:
-        out = {"folder": self.folder, "mailbox": self.mailbox_id, "sort": self.sort, "status": self.status,
-               "assignee": self.assignee, "tag": self.tag}
+        out = {
+            "folder": self.folder,
+            "mailbox": self.mailbox_id,
+            "sort": self.sort,
+            "status": self.status,
+            "assignee": self.assignee,
+            "tag": self.tag,
+        }
         out.update(override)
         return {k: v for k, v in out.items() if v not in (None, "")}
 
@@ -64,14 +74,16 @@ def folder_condition(folder: str, user: User):
         "spam": Conversation.status == "spam",
         "automated": and_(Conversation.automated.is_(True), Conversation.status != "spam"),
         "all": Conversation.status != "spam",
-        "drafts": Conversation.id.in_(select(Draft.conversation_id).where(Draft.user_id == user.id,
-                                                                          Draft.conversation_id.is_not(None))),
+        "drafts": Conversation.id.in_(
+            select(Draft.conversation_id).where(Draft.user_id == user.id, Draft.conversation_id.is_not(None))
+        ),
     }[folder]
 
 
 def base_query(view: View):
     query = visible(select(Conversation), user=view.user).where(
-        folder_condition(view.folder, view.user), Conversation.merged_into_id.is_(None))
+        folder_condition(view.folder, view.user), Conversation.merged_into_id.is_(None)
+    )
     if view.mailbox_id:
         query = query.where(Conversation.mailbox_id == view.mailbox_id)
     if view.status:
@@ -83,9 +95,13 @@ def base_query(view: View):
     elif view.assignee and view.assignee.isdigit():
         query = query.where(Conversation.assignee_id == int(view.assignee))
     if view.tag:
-        query = query.where(Conversation.id.in_(
-            select(conversation_tag.c.conversation_id).join(Tag, Tag.id == conversation_tag.c.tag_id)
-            .where(Tag.name == view.tag.strip().lower())))
+        query = query.where(
+            Conversation.id.in_(
+                select(conversation_tag.c.conversation_id)
+                .join(Tag, Tag.id == conversation_tag.c.tag_id)
+                .where(Tag.name == view.tag.strip().lower())
+            )
+        )
     return query
 
 
@@ -142,10 +158,14 @@ def newer_than(view: View, since: datetime, limit: int = PAGE_SIZE) -> list[Conv
 def counts(user: User) -> dict[int, dict[str, int]]:
     """{mailbox_id: {folder: n}} for the counted folders: one grouped, index-only query (rows per
     status, mailbox and assignee, summed here) plus one for drafts."""
-    query = visible(
-        select(Conversation.status, Conversation.mailbox_id, Conversation.assignee_id, func.count()), user=user,
-    ).where(Conversation.status.in_(("active", "pending", "spam")), Conversation.merged_into_id.is_(None)
-            ).group_by(Conversation.status, Conversation.mailbox_id, Conversation.assignee_id)
+    query = (
+        visible(
+            select(Conversation.status, Conversation.mailbox_id, Conversation.assignee_id, func.count()),
+            user=user,
+        )
+        .where(Conversation.status.in_(("active", "pending", "spam")), Conversation.merged_into_id.is_(None))
+        .group_by(Conversation.status, Conversation.mailbox_id, Conversation.assignee_id)
+    )
     out: dict[int, dict[str, int]] = {}
     for status, mailbox_id, assignee_id, total in db.session.execute(query):
         box = out.setdefault(mailbox_id, {key: 0 for key in FOLDER_KEYS})
@@ -157,7 +177,9 @@ def counts(user: User) -> dict[int, dict[str, int]]:
             box[status] += total
     drafts = visible(
         select(Conversation.mailbox_id, func.count(func.distinct(Draft.conversation_id)))
-        .join(Draft, Draft.conversation_id == Conversation.id).where(Draft.user_id == user.id), user=user,
+        .join(Draft, Draft.conversation_id == Conversation.id)
+        .where(Draft.user_id == user.id),
+        user=user,
     ).group_by(Conversation.mailbox_id)
     for mailbox_id, total in db.session.execute(drafts):
         out.setdefault(mailbox_id, {key: 0 for key in FOLDER_KEYS})["drafts"] = total

@@ -1,4 +1,5 @@
 """Keep secrets out of logs: any configured secret value is masked wherever it would appear."""
+
 from __future__ import annotations
 
 import logging

@@ -7,6 +7,7 @@ way. Revisions recorded in the database whose plugin is no longer installed are 
 ``alembic_version_detached`` (and put back when it returns), so uninstalling a plugin never
 blocks init-db. ``flask db ...`` commands see the core revisions only.
 """
+
 from __future__ import annotations
 
 import logging

@@ -19,6 +19,7 @@ Errors are ``FetchError`` (``BlockedDestination`` for a refused address) whose m
 here, never copied from the remote side: pass remote answers to ``status_summary``/``safe_code``
 before showing anything to a person.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -52,11 +53,26 @@ USER_AGENT = "inbox"
 # Ranges refused besides everything Python does not call global (is_global covers RFC 1918,
 # loopback, link-local, 100.64/10, documentation, benchmarking, fc00::/7...). Listed so the rule
 # is visible here and does not depend on one Python version's table.
-BLOCKED_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-    "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
-))
+BLOCKED_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "255.255.255.255/32",
+        "::/128",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+        "ff00::/8",
+    )
+)
 
 
 class FetchError(Exception):
@@ -74,8 +90,15 @@ class BlockedDestination(FetchError):
     """The target (or a redirect, or what its name resolves to) is an address we do not connect to."""
 
     def __init__(self, host: str, address: str = ""):
-        super().__init__("blocked", _("%(host)s is on a private or local network, which this server does not "
-                                      "connect to (see WEBHOOK_ALLOWED_NETWORKS).", host=host or address), host)
+        super().__init__(
+            "blocked",
+            _(
+                "%(host)s is on a private or local network, which this server does not "
+                "connect to (see WEBHOOK_ALLOWED_NETWORKS).",
+                host=host or address,
+            ),
+            host,
+        )
         self.address = address
 
 
@@ -139,11 +162,16 @@ class _GuardedConnectionMixin:
         last: Exception | None = None
         for address in addresses:
             try:
-                sock = u3connection.create_connection((address, self.port), self.timeout,
-                                                      source_address=self.source_address,
-                                                      socket_options=self.socket_options)
+                sock = u3connection.create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
             except socket.timeout as e:
-                last = ConnectTimeoutError(self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})")
+                last = ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+                )
                 last.__cause__ = e
                 continue
             except OSError as e:
@@ -239,10 +267,22 @@ def check_url(url: str) -> str:
     return host
 
 
-def fetch(method: str, url: str, *, allowed_networks: Iterable | None = None, params=None, headers=None,
-          data=None, json=None, auth=None, timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
-          total_timeout: float = TOTAL_TIMEOUT, max_bytes: int = MAX_BYTES, max_redirects: int = 0,
-          verify: bool = True) -> Response:
+def fetch(
+    method: str,
+    url: str,
+    *,
+    allowed_networks: Iterable | None = None,
+    params=None,
+    headers=None,
+    data=None,
+    json=None,
+    auth=None,
+    timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+    total_timeout: float = TOTAL_TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+    max_redirects: int = 0,
+    verify: bool = True,
+) -> Response:
     """Make one guarded request and read at most ``max_bytes`` of its body.
 
     ``allowed_networks``: CIDRs opened on top of the public internet; None reads the app config.
@@ -255,18 +295,36 @@ def fetch(method: str, url: str, *, allowed_networks: Iterable | None = None, pa
     sent_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     with session(allowed_networks, max_redirects) as s:
         try:
-            resp = s.request(method, url, params=params, headers=sent_headers, data=data, json=json, auth=auth,
-                             timeout=timeout, verify=verify, allow_redirects=max_redirects > 0, stream=True)
+            resp = s.request(
+                method,
+                url,
+                params=params,
+                headers=sent_headers,
+                data=data,
+                json=json,
+                auth=auth,
+                timeout=timeout,
+                verify=verify,
+                allow_redirects=max_redirects > 0,
+                stream=True,
+            )
             with resp:
-                return Response(resp.status_code, resp.headers, _read_capped(resp, max_bytes, deadline, host),
-                                resp.url, resp.encoding, len(resp.history))
+                return Response(
+                    resp.status_code,
+                    resp.headers,
+                    _read_capped(resp, max_bytes, deadline, host),
+                    resp.url,
+                    resp.encoding,
+                    len(resp.history),
+                )
         except FetchError:
             raise
         except requests.exceptions.TooManyRedirects:
             raise FetchError("redirects", _("%(host)s redirected too many times.", host=host), host) from None
         except requests.exceptions.InvalidSchema:
-            raise FetchError("url", _("%(host)s redirected to an address that is not http:// or https://.",
-                                      host=host), host) from None
+            raise FetchError(
+                "url", _("%(host)s redirected to an address that is not http:// or https://.", host=host), host
+            ) from None
         except requests.exceptions.RequestException as exc:
             raise classify(exc, host) from None
 
@@ -282,14 +340,18 @@ def post(url: str, **kwargs) -> Response:
 def _read_capped(resp: requests.Response, max_bytes: int, deadline: float, host: str) -> bytes:
     declared = resp.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError("too_large", _("%(host)s sent a response larger than %(limit)s bytes.",
-                                        host=host, limit=max_bytes), host)
+        raise FetchError(
+            "too_large", _("%(host)s sent a response larger than %(limit)s bytes.", host=host, limit=max_bytes), host
+        )
     chunks, size = [], 0
     for chunk in resp.iter_content(64 * 1024):  # decoded: a gzip bomb counts at its unpacked size
         size += len(chunk)
         if size > max_bytes:
-            raise FetchError("too_large", _("%(host)s sent a response larger than %(limit)s bytes.",
-                                            host=host, limit=max_bytes), host)
+            raise FetchError(
+                "too_large",
+                _("%(host)s sent a response larger than %(limit)s bytes.", host=host, limit=max_bytes),
+                host,
+            )
         if time.monotonic() > deadline:
             raise FetchError("timeout", _("%(host)s did not answer in time.", host=host), host)
         chunks.append(chunk)
@@ -300,8 +362,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
     chain, cur = [], exc
     while cur is not None and len(chain) < 10:
         chain.append(cur)
-        cur = cur.__cause__ or cur.__context__ or (
-            cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
+        cur = (
+            cur.__cause__
+            or cur.__context__
+            or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
+        )
     return chain
 
 
@@ -314,22 +379,33 @@ def classify(exc: BaseException, host: str) -> FetchError:
     text = " ".join(str(c) for c in chain)
     if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in chain):
         return FetchError("tls", tls_reason(text, host), host)
-    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout)) \
-            or "timed out" in text.lower():
+    if (
+        isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout))
+        or "timed out" in text.lower()
+    ):
         return FetchError("timeout", _("%(host)s did not answer in time.", host=host), host)
-    if any(isinstance(c, (socket.gaierror, NameResolutionError)) for c in chain) or "Name or service not known" in text \
-            or "NameResolutionError" in text or "getaddrinfo failed" in text or "No address associated" in text:
+    if (
+        any(isinstance(c, (socket.gaierror, NameResolutionError)) for c in chain)
+        or "Name or service not known" in text
+        or "NameResolutionError" in text
+        or "getaddrinfo failed" in text
+        or "No address associated" in text
+    ):
         return FetchError("dns", _("The name %(host)s could not be resolved (DNS).", host=host), host)
     if "Connection refused" in text:
-        return FetchError("connect", _("%(host)s refused the connection (nothing listening on that port?).",
-                                       host=host), host)
+        return FetchError(
+            "connect", _("%(host)s refused the connection (nothing listening on that port?).", host=host), host
+        )
     return FetchError("connect", _("Could not connect to %(host)s.", host=host), host)
 
 
 def tls_reason(text: str, host: str) -> str:
     if "CERTIFICATE_VERIFY_FAILED" in text:
-        return _("TLS error talking to %(host)s: its certificate could not be verified "
-                 "(self-signed, expired or for another name).", host=host)
+        return _(
+            "TLS error talking to %(host)s: its certificate could not be verified "
+            "(self-signed, expired or for another name).",
+            host=host,
+        )
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "packet length" in text:
         return _("TLS error talking to %(host)s: the server does not speak HTTPS on that port.", host=host)
     return _("TLS error talking to %(host)s: the TLS handshake failed.", host=host)

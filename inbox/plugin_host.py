@@ -7,6 +7,7 @@ folder) and the ``inbox.plugins`` entry-point group, in that order; the first of
 The core's own hook implementations (``inbox.core_plugin``) are registered as the internal
 plugin ``core``, which is always on and never listed.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -67,8 +68,13 @@ class PluginHost:
         skip_all = disabled.lower() == "all"  # every discovered plugin; EXTRA_PLUGINS are explicit
         skip = {n.strip() for n in disabled.split(",") if n.strip()}
         for name, loader, origin, version in self._candidates(app.config.get("EXTRA_PLUGINS") or []):
-            if (skip_all and origin != "extra") or name in skip or name in self.modules or name in self.broken \
-                    or name == CORE:
+            if (
+                (skip_all and origin != "extra")
+                or name in skip
+                or name in self.modules
+                or name in self.broken
+                or name == CORE
+            ):
                 continue
             try:
                 module = loader()
@@ -93,9 +99,13 @@ class PluginHost:
     def _check_pending(self, module: object) -> None:
         """pm.check_pending() for one plugin: a @hookimpl whose name is no hook (a typo such as
         `sidebar_panel`) would never be called; unregister the plugin and say why, loudly."""
-        unknown = sorted(name for name, caller in vars(self.pm.hook).items()
-                         if not name.startswith("_") and not caller.has_spec()
-                         and any(impl.plugin is module and not impl.optionalhook for impl in caller.get_hookimpls()))
+        unknown = sorted(
+            name
+            for name, caller in vars(self.pm.hook).items()
+            if not name.startswith("_")
+            and not caller.has_spec()
+            and any(impl.plugin is module and not impl.optionalhook for impl in caller.get_hookimpls())
+        )
         if unknown:
             self.pm.unregister(module)
             raise pluggy.PluginValidationError(module, f"unknown hook {', '.join(unknown)} (see docs/plugins.md)")
@@ -127,7 +137,7 @@ class PluginHost:
         return sorted(set(self.modules) | set(self.broken))
 
     def description(self, name: str) -> str:
-        """"Title: what it does" for the admin page: the plugin's DESCRIPTION (translatable, e.g. a
+        """ "Title: what it does" for the admin page: the plugin's DESCRIPTION (translatable, e.g. a
         lazy_gettext of its own domain) if it has one, else its module docstring."""
         module = self.modules.get(name)
         described = getattr(module, "DESCRIPTION", None)
@@ -146,14 +156,19 @@ class PluginHost:
             rows = []
             for name in self.names():
                 state = states.get(name)
-                rows.append({
-                    "name": name, "origin": self.origin.get(name, ""), "version": self.versions.get(name, ""),
-                    "description": self.description(name),
-                    "enabled": state.enabled if state is not None else True,
-                    "running": self.is_enabled(name), "broken": self.broken_reason(name),
-                    "last_error": state.last_error if state is not None else None,
-                    "last_error_at": state.last_error_at if state is not None else None,
-                })
+                rows.append(
+                    {
+                        "name": name,
+                        "origin": self.origin.get(name, ""),
+                        "version": self.versions.get(name, ""),
+                        "description": self.description(name),
+                        "enabled": state.enabled if state is not None else True,
+                        "running": self.is_enabled(name),
+                        "broken": self.broken_reason(name),
+                        "last_error": state.last_error if state is not None else None,
+                        "last_error_at": state.last_error_at if state is not None else None,
+                    }
+                )
         return rows
 
     # --- enabled state (database, shared by every process) ---------------------------------
@@ -221,8 +236,9 @@ class PluginHost:
         """Implementations in load order (core first); disabled ones only with include_disabled."""
         for impl in getattr(self.pm.hook, hook).get_hookimpls():  # registration order (pluggy calls LIFO)
             name = impl.plugin_name
-            if name == CORE or (name in self.modules and (self.is_enabled(name) or (
-                    include_disabled and not self.broken_reason(name)))):
+            if name == CORE or (
+                name in self.modules and (self.is_enabled(name) or (include_disabled and not self.broken_reason(name)))
+            ):
                 yield impl
 
     def call(self, hook: str, **kwargs: Any) -> list:
@@ -317,8 +333,12 @@ class PluginHost:
         for name, result in self.call_each("register_jobs", include_disabled=True):
             for job in result if isinstance(result, (list, tuple)) else [result]:
                 if isinstance(job, Job):
-                    guarded = Job(id=f"{name}:{job.id}", func=self._guarded_job(name, job),
-                                  trigger=job.trigger, trigger_args=dict(job.trigger_args))
+                    guarded = Job(
+                        id=f"{name}:{job.id}",
+                        func=self._guarded_job(name, job),
+                        trigger=job.trigger,
+                        trigger_args=dict(job.trigger_args),
+                    )
                     out.append((name, guarded))
         return out
 
@@ -331,10 +351,10 @@ class PluginHost:
                 try:
                     return job.func(*args, **kwargs)
                 except Exception as exc:
-
                     db.session.rollback()  # the job's half-done work, and its locks
                     self.record_error(name, f"job {job.id}", exc)
                     return None
+
         return run
 
 

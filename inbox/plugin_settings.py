@@ -4,6 +4,7 @@ Where a value comes from, first match wins: the spec's environment variable, the
 (mailbox-scope settings), the global row, the spec's default. Secrets are stored encrypted and
 registered with the log redaction as soon as they are decrypted.
 """
+
 from __future__ import annotations
 
 import os
@@ -107,14 +108,14 @@ def _mailbox_id(mailbox) -> int | None:
 
 def _row(plugin: str, key: str, mailbox_id: int | None) -> PluginSetting | None:
     query = db.select(PluginSetting).where(PluginSetting.plugin == plugin, PluginSetting.key == key)
-    query = query.where(PluginSetting.mailbox_id.is_(None) if mailbox_id is None
-                        else PluginSetting.mailbox_id == mailbox_id)
+    query = query.where(
+        PluginSetting.mailbox_id.is_(None) if mailbox_id is None else PluginSetting.mailbox_id == mailbox_id
+    )
     return db.session.execute(query).scalar_one_or_none()
 
 
 def _decode(spec: SettingSpec, stored: Any) -> Any:
     if spec.type == "secret":
-
         return decrypt(stored) if stored else ""
     return stored
 
@@ -122,7 +123,6 @@ def _decode(spec: SettingSpec, stored: Any) -> Any:
 def from_env(spec: SettingSpec) -> str | None:
     value = os.environ.get(spec.env) if spec.env else None
     if value is not None and spec.type == "secret":
-
         register_secret(value)
     return value
 
@@ -163,7 +163,6 @@ def set_value(plugin: str, key: str, raw: Any, mailbox: Mailbox | int | None = N
     value = parse(spec, raw)
     stored = value
     if spec.type == "secret":
-
         register_secret(value)
         stored = encrypt(value) if value else ""
     row = _row(plugin, key, mailbox_id)

@@ -1,4 +1,5 @@
 """The small value types that hooks return. Plugins build these; the host renders them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

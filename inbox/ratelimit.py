@@ -4,6 +4,7 @@ client_ip(), which is the proxy-corrected address when PROXY_FIX_* hops are conf
 
 The worker prunes the ledger (prune, scheduled in inbox/worker.py); nothing else deletes rows
 except clear(), which a successful login uses to forget its account's failures."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -32,8 +33,9 @@ def recent(kind: str, key: str, window: timedelta) -> tuple[int, datetime | None
     """(count, oldest time) of `kind` attempts under `key` within `window`."""
     since = utcnow() - window
     count, oldest = db.session.execute(
-        db.select(func.count(), func.min(RateEvent.created_at))
-        .where(RateEvent.kind == kind, RateEvent.key == key[:KEY_MAX], RateEvent.created_at >= since)
+        db.select(func.count(), func.min(RateEvent.created_at)).where(
+            RateEvent.kind == kind, RateEvent.key == key[:KEY_MAX], RateEvent.created_at >= since
+        )
     ).one()
     return int(count), oldest
 

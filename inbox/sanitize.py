@@ -7,6 +7,7 @@ caller supplies. Style attributes keep only an allowlist of properties whose val
 anything or leave their box. ``<style>`` blocks are dropped whole: their selectors could not be
 kept to the message anyway, and their ``url()`` would fetch remote content past the opt-in.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,14 +19,81 @@ from typing import Callable
 import nh3
 
 TAGS = {
-    "a", "abbr", "address", "b", "big", "blockquote", "br", "caption", "center", "cite", "code", "col",
-    "colgroup", "dd", "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
-    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strike", "strong", "sub",
-    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul",
+    "a",
+    "abbr",
+    "address",
+    "b",
+    "big",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
 }
 # removed with everything inside them, not just the tags
-DROP_WITH_CONTENT = {"script", "style", "title", "head", "svg", "math", "template", "noscript", "iframe",
-                     "object", "embed", "textarea", "select", "button", "xmp", "noembed", "noframes"}
+DROP_WITH_CONTENT = {
+    "script",
+    "style",
+    "title",
+    "head",
+    "svg",
+    "math",
+    "template",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "textarea",
+    "select",
+    "button",
+    "xmp",
+    "noembed",
+    "noframes",
+}
 _TABLE_ATTRS = {"width", "height", "align", "valign", "bgcolor", "border", "cellpadding", "cellspacing"}
 ATTRIBUTES = {
     "*": {"style", "class", "id", "title", "dir", "lang", "align"},
@@ -35,24 +103,80 @@ ATTRIBUTES = {
     "td": _TABLE_ATTRS | {"colspan", "rowspan", "nowrap"},
     "th": _TABLE_ATTRS | {"colspan", "rowspan", "nowrap", "scope"},
     "tr": {"align", "valign", "bgcolor", "height"},
-    "col": {"span", "width"}, "colgroup": {"span", "width"},
+    "col": {"span", "width"},
+    "colgroup": {"span", "width"},
     "font": {"color", "face", "size"},
-    "ol": {"start", "type"}, "ul": {"type"}, "li": {"value"},
+    "ol": {"start", "type"},
+    "ul": {"type"},
+    "li": {"value"},
     "blockquote": {"cite"},
 }
 STYLE_PROPERTIES = {
-    "color", "background-color", "font", "font-family", "font-size", "font-style", "font-weight",
-    "font-variant", "text-align", "text-decoration", "text-indent", "text-transform", "line-height",
-    "letter-spacing", "word-spacing", "white-space", "word-break", "word-wrap", "overflow-wrap",
-    "vertical-align", "direction", "display", "list-style-type", "table-layout", "border-collapse",
-    "border-spacing", "width", "min-width", "max-width", "height", "min-height", "max-height",
-    "margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
-    "padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
-    "border", "border-top", "border-right", "border-bottom", "border-left", "border-color",
-    "border-style", "border-width", "border-radius", "border-top-color", "border-bottom-color",
-    "border-left-color", "border-right-color", "border-top-width", "border-bottom-width",
-    "border-left-width", "border-right-width", "border-top-style", "border-bottom-style",
-    "border-left-style", "border-right-style", "float", "clear",
+    "color",
+    "background-color",
+    "font",
+    "font-family",
+    "font-size",
+    "font-style",
+    "font-weight",
+    "font-variant",
+    "text-align",
+    "text-decoration",
+    "text-indent",
+    "text-transform",
+    "line-height",
+    "letter-spacing",
+    "word-spacing",
+    "white-space",
+    "word-break",
+    "word-wrap",
+    "overflow-wrap",
+    "vertical-align",
+    "direction",
+    "display",
+    "list-style-type",
+    "table-layout",
+    "border-collapse",
+    "border-spacing",
+    "width",
+    "min-width",
+    "max-width",
+    "height",
+    "min-height",
+    "max-height",
+    "margin",
+    "margin-top",
+    "margin-right",
+    "margin-bottom",
+    "margin-left",
+    "padding",
+    "padding-top",
+    "padding-right",
+    "padding-bottom",
+    "padding-left",
+    "border",
+    "border-top",
+    "border-right",
+    "border-bottom",
+    "border-left",
+    "border-color",
+    "border-style",
+    "border-width",
+    "border-radius",
+    "border-top-color",
+    "border-bottom-color",
+    "border-left-color",
+    "border-right-color",
+    "border-top-width",
+    "border-bottom-width",
+    "border-left-width",
+    "border-right-width",
+    "border-top-style",
+    "border-bottom-style",
+    "border-left-style",
+    "border-right-style",
+    "float",
+    "clear",
 }
 # values may be colours, lengths, keywords, font names; never functions other than colour ones,
 # escapes, comments or anything that could load a resource
@@ -77,15 +201,28 @@ def clean_style(value: str) -> str | None:
             continue
         if _BAD_VALUE.search(val) or not _SAFE_VALUE.match(val):
             continue
-        if prop == "display" and val.lower() not in {"block", "inline", "inline-block", "none", "table", "table-row",
-                                                    "table-cell", "list-item"}:
+        if prop == "display" and val.lower() not in {
+            "block",
+            "inline",
+            "inline-block",
+            "none",
+            "table",
+            "table-row",
+            "table-cell",
+            "list-item",
+        }:
             continue
         out.append(f"{prop}: {val}")
     return "; ".join(out) or None
 
 
-def clean_email_html(html: str, *, cid_url: Callable[[str], str | None] | None = None,
-                     allow_remote: bool = False, strip_quotes: bool = False) -> Sanitized:
+def clean_email_html(
+    html: str,
+    *,
+    cid_url: Callable[[str], str | None] | None = None,
+    allow_remote: bool = False,
+    strip_quotes: bool = False,
+) -> Sanitized:
     """Sanitise one message's HTML. ``cid_url(content_id)`` gives the URL of the item's own
     attachment (None: the image is dropped). Remote images are removed unless ``allow_remote``.
     Pages use the two halves apart: ``prepare_email_html`` once at import, ``finish_email_html``
@@ -100,8 +237,16 @@ def clean_email_html(html: str, *, cid_url: Callable[[str], str | None] | None =
 MAX_NESTING = 200
 _TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
 # tags a browser closes implicitly when a sibling opens (unclosed <td>s in old table mail are common)
-_SIBLINGS = {"p": {"p"}, "li": {"li"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"}, "tr": {"tr"},
-             "td": {"td", "th"}, "th": {"td", "th"}, "option": {"option"}}
+_SIBLINGS = {
+    "p": {"p"},
+    "li": {"li"},
+    "dt": {"dt", "dd"},
+    "dd": {"dt", "dd"},
+    "tr": {"tr"},
+    "td": {"td", "th"},
+    "th": {"td", "th"},
+    "option": {"option"},
+}
 _SCOPES = {"table", "ul", "ol", "dl", "select", "tbody", "thead", "tfoot"}
 
 
@@ -124,7 +269,7 @@ def flatten_nesting(html: str, max_depth: int = MAX_NESTING) -> str:
                     pass
             elif dropped.get(name):
                 dropped[name] -= 1
-                out.append(html[pos:m.start()])
+                out.append(html[pos : m.start()])
                 pos = m.end()
             continue
         siblings = _SIBLINGS.get(name)
@@ -137,7 +282,7 @@ def flatten_nesting(html: str, max_depth: int = MAX_NESTING) -> str:
                     break
         if len(stack) >= max_depth:
             dropped[name] = dropped.get(name, 0) + 1
-            out.append(html[pos:m.start()])
+            out.append(html[pos : m.start()])
             pos = m.end()
         else:
             stack.append(name)
@@ -163,10 +308,17 @@ def prepare_email_html(html: str, max_chars: int = 1_500_000) -> tuple[str, bool
     html, truncated = truncate_html(html or "", max_chars)
     html = flatten_nesting(html)
     cleaned = nh3.clean(
-        html, tags=TAGS, clean_content_tags=DROP_WITH_CONTENT, attributes=ATTRIBUTES,
-        attribute_filter=_prepare_attribute, url_schemes={"http", "https", "mailto", "cid"},
-        link_rel="noopener noreferrer nofollow", set_tag_attribute_values={"a": {"target": "_blank"}},
-        id_prefix="m-", strip_comments=True)
+        html,
+        tags=TAGS,
+        clean_content_tags=DROP_WITH_CONTENT,
+        attributes=ATTRIBUTES,
+        attribute_filter=_prepare_attribute,
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values={"a": {"target": "_blank"}},
+        id_prefix="m-",
+        strip_comments=True,
+    )
     return cleaned, truncated
 
 
@@ -188,8 +340,13 @@ _IMG = re.compile(r'<img\b((?:\s+[^\s=>/"]+(?:="[^"]*")?)*)\s*/?>', re.I)
 _ATTR = re.compile(r'\s+([^\s=>/"]+)(?:="([^"]*)")?')
 
 
-def finish_email_html(prepared: str, *, cid_url: Callable[[str], str | None] | None = None,
-                      allow_remote: bool = False, strip_quotes: bool = False) -> Sanitized:
+def finish_email_html(
+    prepared: str,
+    *,
+    cid_url: Callable[[str], str | None] | None = None,
+    allow_remote: bool = False,
+    strip_quotes: bool = False,
+) -> Sanitized:
     """The per-view part on HTML from ``prepare_email_html``, without sanitising again: ``cid:``
     sources become the caller's URLs (or go), remote images go unless ``allow_remote``, quoted
     history is folded."""
@@ -317,8 +474,10 @@ def _link(url: str, label: str | None = None) -> str:
         href = "mailto:" + url
     else:
         href = url if "://" in url else "http://" + url
-    return (f'<a href="{escape(href)}" target="_blank" rel="noopener noreferrer nofollow">'
-            f"{escape(label if label is not None else url)}</a>")
+    return (
+        f'<a href="{escape(href)}" target="_blank" rel="noopener noreferrer nofollow">'
+        f"{escape(label if label is not None else url)}</a>"
+    )
 
 
 def linkify(text: str) -> str:
@@ -326,7 +485,7 @@ def linkify(text: str) -> str:
     out, pos = [], 0
     for m in _URL.finditer(text or ""):
         url, tail = _split_url(m.group(0))
-        out.append(escape(text[pos:m.start()]))
+        out.append(escape(text[pos : m.start()]))
         out.append(_link(url) if url else "")
         out.append(escape(tail))
         pos = m.end()
@@ -359,7 +518,7 @@ def _inline(line: str) -> str:
     out, pos = [], 0
     tokens = re.compile(f"{_MD_LINK.pattern}|{_URL.pattern}", re.I)
     for m in tokens.finditer(line):
-        out.append(_emphasis(line[pos:m.start()]))
+        out.append(_emphasis(line[pos : m.start()]))
         if m.group(1) is not None:
             out.append(_link(m.group(2), m.group(1)))
         else:
@@ -412,5 +571,10 @@ def format_text(text: str) -> str:
             i += 1
     flush()
     # belt and braces: whatever the formatter emitted, only this small set of tags survives
-    return nh3.clean("\n".join(blocks), tags=FORMAT_TAGS, attributes={"a": {"href", "target"}},
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        "\n".join(blocks),
+        tags=FORMAT_TAGS,
+        attributes={"a": {"href", "target"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )

@@ -14,6 +14,7 @@ PgFtsSearch (search_pg.py) reads the tsvector column that migration 0006 adds on
 SqlSearch is the portable fallback (LIKE) for any other database.
 All return the same SearchPage, newest activity first, already limited to what the user may see.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,8 +56,9 @@ class Query:
 
     @property
     def empty(self) -> bool:
-        return not (self.terms or self.tags or self.status or self.assignee or self.mailbox or self.before
-                    or self.after)
+        return not (
+            self.terms or self.tags or self.status or self.assignee or self.mailbox or self.before or self.after
+        )
 
 
 @dataclass
@@ -163,7 +165,7 @@ def highlight_plain(value: str, terms, width: int = 180) -> Markup:
     pattern = _words_pattern(terms)
     match = pattern.search(value) if pattern else None
     start = max(0, match.start() - width // 3) if match else 0
-    window = value[start:start + width]
+    window = value[start : start + width]
     window = ("…" if start else "") + window + ("…" if start + width < len(value) else "")
     if not pattern:
         return Markup(escape(window))
@@ -185,9 +187,13 @@ class SearchBackend:
         if query.status:
             stmt = stmt.where(Conversation.status == query.status)
         for tag in query.tags:
-            stmt = stmt.where(Conversation.id.in_(
-                select(conversation_tag.c.conversation_id).join(Tag, Tag.id == conversation_tag.c.tag_id)
-                .where(Tag.name == tag)))
+            stmt = stmt.where(
+                Conversation.id.in_(
+                    select(conversation_tag.c.conversation_id)
+                    .join(Tag, Tag.id == conversation_tag.c.tag_id)
+                    .where(Tag.name == tag)
+                )
+            )
         if query.assignee:
             who = query.assignee.lower()
             if who == "me":
@@ -195,12 +201,23 @@ class SearchBackend:
             elif who == "none":
                 stmt = stmt.where(Conversation.assignee_id.is_(None))
             else:
-                stmt = stmt.where(Conversation.assignee_id.in_(select(User.id).where(or_(
-                    func.lower(User.email) == who, func.lower(User.name).like(f"%{_like(who)}%", escape="\\")))))
+                stmt = stmt.where(
+                    Conversation.assignee_id.in_(
+                        select(User.id).where(
+                            or_(
+                                func.lower(User.email) == who,
+                                func.lower(User.name).like(f"%{_like(who)}%", escape="\\"),
+                            )
+                        )
+                    )
+                )
         if query.mailbox:
             box = query.mailbox.lower()
-            stmt = stmt.where(Conversation.mailbox_id.in_(select(Mailbox.id).where(or_(
-                func.lower(Mailbox.name) == box, func.lower(Mailbox.email) == box))))
+            stmt = stmt.where(
+                Conversation.mailbox_id.in_(
+                    select(Mailbox.id).where(or_(func.lower(Mailbox.name) == box, func.lower(Mailbox.email) == box))
+                )
+            )
         if query.before:
             stmt = stmt.where(dated_column < query.before)
         if query.after:
@@ -211,9 +228,13 @@ class SearchBackend:
         stmt = self.conversation_filters(select(Conversation), query, user, Conversation.last_activity_at)
         if not query.status:
             stmt = stmt.where(Conversation.status != "spam")
-        stmt = stmt.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).offset(offset).limit(limit + 1)
+        stmt = (
+            stmt.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).offset(offset).limit(limit + 1)
+        )
         convs = list(db.session.execute(stmt).unique().scalars())
-        hits = [Hit(c, Markup(escape(c.subject or "(no subject)")), Markup(escape(c.preview or ""))) for c in convs[:limit]]
+        hits = [
+            Hit(c, Markup(escape(c.subject or "(no subject)")), Markup(escape(c.preview or ""))) for c in convs[:limit]
+        ]
         return SearchPage(hits, offset + limit if len(convs) > limit else None)
 
 
@@ -240,10 +261,12 @@ class SqliteFtsSearch(SearchBackend):
         wanted = offset + limit + 1
         start = 0
         while len(seen) < wanted:
-            stmt = (select(ThreadItem.id, ThreadItem.conversation_id)
-                    .select_from(ITEM_FTS.join(ThreadItem, ThreadItem.id == ITEM_FTS.c.rowid))
-                    .join(Conversation, Conversation.id == ThreadItem.conversation_id)
-                    .where(match, ThreadItem.type != "event"))
+            stmt = (
+                select(ThreadItem.id, ThreadItem.conversation_id)
+                .select_from(ITEM_FTS.join(ThreadItem, ThreadItem.id == ITEM_FTS.c.rowid))
+                .join(Conversation, Conversation.id == ThreadItem.conversation_id)
+                .where(match, ThreadItem.type != "event")
+            )
             stmt = self.conversation_filters(stmt, query, user, ThreadItem.date)
             if not query.status:
                 stmt = stmt.where(Conversation.status != "spam")
@@ -253,27 +276,44 @@ class SqliteFtsSearch(SearchBackend):
             if len(rows) < self.BATCH:
                 break
             start += self.BATCH
-        ordered = list(seen.items())[offset:offset + limit]
+        ordered = list(seen.items())[offset : offset + limit]
         item_ids = [item_id for _cid, item_id in ordered]
-        snippets = dict(db.session.execute(
-            select(ITEM_FTS.c.rowid, text(f"snippet(item_fts, 1, '{HL_OPEN}', '{HL_CLOSE}', '…', 24)"))
-            .select_from(ITEM_FTS).where(match, ITEM_FTS.c.rowid.in_(item_ids or [-1]))).all())
-        convs = {c.id: c for c in db.session.execute(
-            select(Conversation).where(Conversation.id.in_([cid for cid, _ in ordered]))).unique().scalars()}
+        snippets = dict(
+            db.session.execute(
+                select(ITEM_FTS.c.rowid, text(f"snippet(item_fts, 1, '{HL_OPEN}', '{HL_CLOSE}', '…', 24)"))
+                .select_from(ITEM_FTS)
+                .where(match, ITEM_FTS.c.rowid.in_(item_ids or [-1]))
+            ).all()
+        )
+        convs = {
+            c.id: c
+            for c in db.session.execute(select(Conversation).where(Conversation.id.in_([cid for cid, _ in ordered])))
+            .unique()
+            .scalars()
+        }
         hits = []
         for cid, item_id in ordered:
             conv, snippet = convs[cid], snippets.get(item_id)
-            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
-                            mark(snippet) if snippet and snippet.strip() else Markup(escape(conv.preview or "")), item_id))
+            hits.append(
+                Hit(
+                    conv,
+                    highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
+                    mark(snippet) if snippet and snippet.strip() else Markup(escape(conv.preview or "")),
+                    item_id,
+                )
+            )
         return SearchPage(hits, offset + limit if len(seen) > offset + limit else None)
 
 
 class SqlSearch(SearchBackend):
     """Portable LIKE search for databases without our FTS table. Correct, not fast."""
 
-    COLUMNS = {"sender": (ThreadItem.from_name, ThreadItem.from_email), "subject": (ThreadItem.subject,),
-               "recipients": (func.cast(ThreadItem.to, db.String), func.cast(ThreadItem.cc, db.String)),
-               None: (ThreadItem.subject, ThreadItem.text, ThreadItem.from_name, ThreadItem.from_email)}
+    COLUMNS = {
+        "sender": (ThreadItem.from_name, ThreadItem.from_email),
+        "subject": (ThreadItem.subject,),
+        "recipients": (func.cast(ThreadItem.to, db.String), func.cast(ThreadItem.cc, db.String)),
+        None: (ThreadItem.subject, ThreadItem.text, ThreadItem.from_name, ThreadItem.from_email),
+    }
 
     def search(self, query: Query, user: User, limit: int = 25, offset: int = 0) -> SearchPage:
         if not query.terms:
@@ -285,21 +325,34 @@ class SqlSearch(SearchBackend):
                 pattern = f"%{_like(value.lower())}%"
                 conds.append(or_(*[func.lower(c).like(pattern, escape="\\") for c in self.COLUMNS[field_name]]))
             alternatives.append(and_(*conds))
-        stmt = (select(ThreadItem.conversation_id, func.max(ThreadItem.id).label("item_id"))
-                .join(Conversation, Conversation.id == ThreadItem.conversation_id)
-                .where(or_(*alternatives), ThreadItem.type != "event").group_by(ThreadItem.conversation_id))
+        stmt = (
+            select(ThreadItem.conversation_id, func.max(ThreadItem.id).label("item_id"))
+            .join(Conversation, Conversation.id == ThreadItem.conversation_id)
+            .where(or_(*alternatives), ThreadItem.type != "event")
+            .group_by(ThreadItem.conversation_id)
+        )
         stmt = self.conversation_filters(stmt, query, user, ThreadItem.date)
         if not query.status:
             stmt = stmt.where(Conversation.status != "spam")
         rows = db.session.execute(stmt.order_by(func.max(ThreadItem.id).desc()).offset(offset).limit(limit + 1)).all()
-        items = {i.id: i for i in db.session.execute(
-            select(ThreadItem).where(ThreadItem.id.in_([r.item_id for r in rows]))).unique().scalars()}
+        items = {
+            i.id: i
+            for i in db.session.execute(select(ThreadItem).where(ThreadItem.id.in_([r.item_id for r in rows])))
+            .unique()
+            .scalars()
+        }
         hits = []
         for conv_id, item_id in rows[:limit]:
             item = items[item_id]
             conv = db.session.get(Conversation, conv_id)
-            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
-                            highlight_plain(item.text or "", query.terms), item_id))
+            hits.append(
+                Hit(
+                    conv,
+                    highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
+                    highlight_plain(item.text or "", query.terms),
+                    item_id,
+                )
+            )
         return SearchPage(hits, offset + limit if len(rows) > limit else None)
 
 
@@ -312,7 +365,8 @@ def backend() -> SearchBackend:
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
                 if conn.exec_driver_sql(
-                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item_fts'").first():
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item_fts'"
+                ).first():
                     chosen = SqliteFtsSearch()
         elif engine.dialect.name == "postgresql":
             from .search_pg import PgFtsSearch, has_vector  # noqa: PLC0415  cycle: search_pg imports search

@@ -6,6 +6,7 @@ term goes through phraseto_tsquery (so no input is read as tsquery syntax); the 
 are then given the field's weight and a prefix mark, and the pieces joined with & and |. Snippets
 come from ts_headline, for the shown page only.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,14 +27,19 @@ ENGLISH = cast("english", REGCONFIG)
 # ts_headline reads its input as HTML and drops anything tag-like ("<script>", "<ann@x.test>"), but a
 # mail's text is plain: angle brackets are swapped for private-use stand-ins and swapped back after
 ANGLES, STAND_INS = "<>", "\ue002\ue003"
-HEADLINE = (f'StartSel="{HL_OPEN}", StopSel="{HL_CLOSE}", MaxFragments=2, MaxWords=24, MinWords=10, '
-            'FragmentDelimiter=" … "')
+HEADLINE = (
+    f'StartSel="{HL_OPEN}", StopSel="{HL_CLOSE}", MaxFragments=2, MaxWords=24, MinWords=10, FragmentDelimiter=" … "'
+)
 
 
 def has_vector(conn) -> bool:
-    return conn.exec_driver_sql(
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = 'thread_item' AND column_name = 'search_vector'").first() is not None
+    return (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'thread_item' AND column_name = 'search_vector'"
+        ).first()
+        is not None
+    )
 
 
 def _normalised(values: list[str]) -> list[str]:
@@ -41,8 +47,10 @@ def _normalised(values: list[str]) -> list[str]:
     if not values:
         return []
     blanks = " " * len(FOLD)
-    columns = [cast(func.phraseto_tsquery(ENGLISH, func.translate(bindparam(f"v{i}", value), FOLD, blanks)), db.Text)
-               for i, value in enumerate(values)]
+    columns = [
+        cast(func.phraseto_tsquery(ENGLISH, func.translate(bindparam(f"v{i}", value), FOLD, blanks)), db.Text)
+        for i, value in enumerate(values)
+    ]
     return list(db.session.execute(select(*columns)).one())
 
 
@@ -52,7 +60,7 @@ def _qualify(normalised: str, weight: str, prefix: bool) -> str:
     for n, m in enumerate(lexemes):
         star = "*" if prefix and n == len(lexemes) - 1 else ""
         suffix = f":{star}{weight}" if star or weight else ""
-        out.append(normalised[last:m.end()] + suffix)
+        out.append(normalised[last : m.end()] + suffix)
         last = m.end()
     return "".join(out) + normalised[last:]
 
@@ -85,10 +93,12 @@ class PgFtsSearch(SearchBackend):
             return SearchPage([], None)
         tsquery = cast(bindparam("q", match), TSQUERY)
         newest = func.max(ThreadItem.id)
-        stmt = (select(ThreadItem.conversation_id, newest.label("item_id"))
-                .join(Conversation, Conversation.id == ThreadItem.conversation_id)
-                .where(VECTOR.op("@@")(tsquery), ThreadItem.type != "event")
-                .group_by(ThreadItem.conversation_id))
+        stmt = (
+            select(ThreadItem.conversation_id, newest.label("item_id"))
+            .join(Conversation, Conversation.id == ThreadItem.conversation_id)
+            .where(VECTOR.op("@@")(tsquery), ThreadItem.type != "event")
+            .group_by(ThreadItem.conversation_id)
+        )
         stmt = self.conversation_filters(stmt, query, user, ThreadItem.date)
         if not query.status:
             stmt = stmt.where(Conversation.status != "spam")
@@ -96,14 +106,25 @@ class PgFtsSearch(SearchBackend):
         more = len(rows) > limit
         rows = rows[:limit]
         snippets = self._snippets([r.item_id for r in rows], marks)
-        convs = {c.id: c for c in db.session.execute(
-            select(Conversation).where(Conversation.id.in_([r.conversation_id for r in rows]))).unique().scalars()}
+        convs = {
+            c.id: c
+            for c in db.session.execute(
+                select(Conversation).where(Conversation.id.in_([r.conversation_id for r in rows]))
+            )
+            .unique()
+            .scalars()
+        }
         hits = []
         for conv_id, item_id in rows:
             conv, snippet = convs[conv_id], snippets.get(item_id)
-            hits.append(Hit(conv, highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
-                            mark(snippet) if snippet and snippet.strip() else Markup(escape(conv.preview or "")),
-                            item_id))
+            hits.append(
+                Hit(
+                    conv,
+                    highlight_plain(conv.subject or "(no subject)", subject_terms(query), 300),
+                    mark(snippet) if snippet and snippet.strip() else Markup(escape(conv.preview or "")),
+                    item_id,
+                )
+            )
         return SearchPage(hits, offset + limit if more else None)
 
     @staticmethod
@@ -111,11 +132,18 @@ class PgFtsSearch(SearchBackend):
         if not item_ids:
             return {}
         if not marks:  # only from:/to: terms: the start of the text, nothing to mark
-            return dict(db.session.execute(
-                select(ThreadItem.id, func.left(ThreadItem.text, 200)).where(ThreadItem.id.in_(item_ids))).all())
-        headline = func.ts_headline(ENGLISH, func.translate(ThreadItem.text, ANGLES, STAND_INS),
-                                    cast(bindparam("m", marks), TSQUERY), HEADLINE)
+            return dict(
+                db.session.execute(
+                    select(ThreadItem.id, func.left(ThreadItem.text, 200)).where(ThreadItem.id.in_(item_ids))
+                ).all()
+            )
+        headline = func.ts_headline(
+            ENGLISH, func.translate(ThreadItem.text, ANGLES, STAND_INS), cast(bindparam("m", marks), TSQUERY), HEADLINE
+        )
         back = str.maketrans(STAND_INS, ANGLES)
-        return {item_id: fragment.translate(back) for item_id, fragment in db.session.execute(
-            select(ThreadItem.id, headline).where(ThreadItem.id.in_(item_ids))).all()}
-
+        return {
+            item_id: fragment.translate(back)
+            for item_id, fragment in db.session.execute(
+                select(ThreadItem.id, headline).where(ThreadItem.id.in_(item_ids))
+            ).all()
+        }

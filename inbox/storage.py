@@ -1,4 +1,5 @@
 """Attachment bytes on disk under ATTACHMENTS_DIR, addressed by SHA-256 (stored once, however often sent)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -20,6 +20,7 @@ each open, and a fork per render costs more than the render; with every operatio
 single step can run long or allocate much, so the bounds hold without one. Recursive loops are
 refused outright (their inner iterables cannot be metered).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -47,10 +48,12 @@ MAX_INT_BITS = 4096  # about 1233 decimal digits
 TIME_LIMIT = 1.0  # seconds of wall clock for one render
 
 # str methods a template may call; the ones that can grow their result are bounded below
-_STR_METHODS = frozenset("""capitalize casefold count endswith find index isalnum isalpha isascii isdecimal
+_STR_METHODS = frozenset(
+    """capitalize casefold count endswith find index isalnum isalpha isascii isdecimal
     isdigit isidentifier islower isnumeric isprintable isspace istitle isupper lower lstrip partition
     removeprefix removesuffix rfind rindex rpartition rsplit rstrip split splitlines startswith strip
-    swapcase title upper center ljust rjust zfill replace join format format_map expandtabs""".split())
+    swapcase title upper center ljust rjust zfill replace join format format_map expandtabs""".split()
+)
 _SEQ_METHODS = frozenset({"index", "count"})
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([a-zA-Z%])")
 
@@ -126,8 +129,13 @@ def deep_size(value: Any, limit: int = MAX_SIZE) -> int:
 
 
 def _too_long(operation: str) -> LimitExceeded:
-    return LimitExceeded(_("the result of '%(operation)s' would be longer than %(limit)s characters",
-                           operation=operation, limit=MAX_SIZE))
+    return LimitExceeded(
+        _(
+            "the result of '%(operation)s' would be longer than %(limit)s characters",
+            operation=operation,
+            limit=MAX_SIZE,
+        )
+    )
 
 
 def _check_size(value: Any, operation: str = "()") -> Any:
@@ -183,6 +191,7 @@ def _check_str_format(fmt: str, args: tuple, kwargs: dict) -> None:
 
 
 # --- filters: each checked before it runs where it can grow its input -------------------------
+
 
 def _pre_join(env, value, d="", attribute=None):
     items = list(value)
@@ -241,9 +250,18 @@ def _pre_sum(env, iterable, attribute=None, start=0):
         raise LimitExceeded(_("sum() adds numbers only"))  # summing lists is quadratic
 
 
-_PRECHECKS = {"join": _pre_join, "center": _pre_center, "indent": _pre_indent, "wordwrap": _pre_wordwrap,
-              "replace": _pre_replace, "format": _pre_format, "batch": _pre_batch, "slice": _pre_slice,
-              "sum": _pre_sum, "tojson": _pre_tojson}
+_PRECHECKS = {
+    "join": _pre_join,
+    "center": _pre_center,
+    "indent": _pre_indent,
+    "wordwrap": _pre_wordwrap,
+    "replace": _pre_replace,
+    "format": _pre_format,
+    "batch": _pre_batch,
+    "slice": _pre_slice,
+    "sum": _pre_sum,
+    "tojson": _pre_tojson,
+}
 
 
 def _bounded_filter(name: str, func):
@@ -255,8 +273,11 @@ def _bounded_filter(name: str, func):
         current_budget().tick()
         if precheck is not None:
             lead = 1 if pass_arg is not None else 0
-            env = args[0].environment if pass_arg in ("context", "eval_context") \
+            env = (
+                args[0].environment
+                if pass_arg in ("context", "eval_context")
                 else (args[0] if pass_arg == "environment" else None)
+            )
             replaced = precheck(env, *args[lead:], **kwargs)
             if replaced is not None:  # join: call it with the checked items and the separator only
                 items, d = replaced
@@ -268,6 +289,7 @@ def _bounded_filter(name: str, func):
 
 
 # --- str methods -------------------------------------------------------------------------------
+
 
 def _bounded_str_method(s: str, name: str, method):
     def wrapper(*args, **kwargs):
@@ -293,12 +315,12 @@ def _bounded_str_method(s: str, name: str, method):
 
 # --- the template's syntax tree: meter loops, concatenation and output -------------------------
 
+
 class _Meter(NodeTransformer):
     """Rewrite a parsed template so loops, ``~`` and every piece of output go through the Budget."""
 
     def _call(self, name: str, *args: nodes.Expr, lineno: int) -> nodes.Call:
-        return nodes.Call(nodes.EnvironmentAttribute(name, lineno=lineno), list(args), [], None, None,
-                          lineno=lineno)
+        return nodes.Call(nodes.EnvironmentAttribute(name, lineno=lineno), list(args), [], None, None, lineno=lineno)
 
     def visit_For(self, node: nodes.For) -> nodes.For:  # noqa: N802
         if node.recursive:
@@ -346,7 +368,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         self.globals.clear()  # cycler, joiner, lipsum, namespace, range, dict: nothing to climb through
         self.filters = {name: _bounded_filter(name, f) for name, f in self.filters.items()}
         # Jinja's attr filter reads attributes itself (past getattr below): route it through ours
-        self.filters["attr"] = _bounded_filter("attr", pass_environment(lambda env, obj, name: env.getattr(obj, str(name))))
+        self.filters["attr"] = _bounded_filter(
+            "attr", pass_environment(lambda env, obj, name: env.getattr(obj, str(name)))
+        )
 
     # parse: every template, for check() and for rendering, is metered
     def _parse(self, source, name, filename):
@@ -421,8 +445,13 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         current_budget().tick()
         if operator_name == "**":
             # the result has at least (bits(left) - 1) * right + 1 bits: refuse before computing it
-            if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 \
-                    and (left.bit_length() - 1) * right + 1 > MAX_INT_BITS:
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and right > 0
+                and abs(left) > 1
+                and (left.bit_length() - 1) * right + 1 > MAX_INT_BITS
+            ):
                 raise LimitExceeded(_("that power is too large"))
             return _check_int(operator.pow(left, right))
         if operator_name == "*":

@@ -9,6 +9,7 @@ refuses underscore names, has no globals and bounds time, memory and output. Eve
 Core owns this so plugins do not depend on each other: saved replies and the auto-responder both
 ``from inbox.templating import render, build_context, check``.
 """
+
 from __future__ import annotations
 
 import threading
@@ -27,8 +28,20 @@ from .plugin_host import host
 from .template_sandbox import MAX_OUTPUT, BoundedSandbox, LimitExceeded, metered
 
 PLAIN_TYPES = (str, int, float, bool, type(None))
-__all__ = ["MAX_OUTPUT", "RenderError", "Rendered", "build_context", "check", "html_to_text", "plain", "person",
-           "render", "render_string", "sample_context", "sanitize_html"]
+__all__ = [
+    "MAX_OUTPUT",
+    "RenderError",
+    "Rendered",
+    "build_context",
+    "check",
+    "html_to_text",
+    "plain",
+    "person",
+    "render",
+    "render_string",
+    "sample_context",
+    "sanitize_html",
+]
 
 
 class RenderError(Exception):
@@ -105,16 +118,20 @@ def build_context(conversation=None, user=None, item=None, extra: dict | None = 
     ctx: dict[str, Any] = {
         "customer": cust,
         "agent": person(user.name, user.email) if user is not None else person(None, None),
-        "conversation": _compact({
-            "number": conversation.number if conversation is not None else None,
-            "subject": conversation.subject if conversation is not None else None,
-            "status": conversation.status if conversation is not None else None,
-        }),
-        "mailbox": _compact({
-            "name": mailbox.name if mailbox is not None else None,
-            "email": mailbox.email if mailbox is not None else None,
-            "from_name": (mailbox.from_name or mailbox.name) if mailbox is not None else None,
-        }),
+        "conversation": _compact(
+            {
+                "number": conversation.number if conversation is not None else None,
+                "subject": conversation.subject if conversation is not None else None,
+                "status": conversation.status if conversation is not None else None,
+            }
+        ),
+        "mailbox": _compact(
+            {
+                "name": mailbox.name if mailbox is not None else None,
+                "email": mailbox.email if mailbox is not None else None,
+                "from_name": (mailbox.from_name or mailbox.name) if mailbox is not None else None,
+            }
+        ),
     }
     if conversation is not None:
         ctx.update({k: v for k, v in _plugin_variables(conversation, user).items() if k not in ctx})
@@ -129,9 +146,13 @@ def sample_context(user=None, mailbox=None) -> dict:
         "customer": person("Jane Example", "jane@example.com"),
         "agent": person(user.name, user.email) if user is not None else person("Alex Agent", "alex@example.com"),
         "conversation": {"number": 1234, "subject": "Question about my order", "status": "active"},
-        "mailbox": _compact({"name": mailbox.name if mailbox else "Support",
-                             "email": mailbox.email if mailbox else "support@example.com",
-                             "from_name": (mailbox.from_name or mailbox.name) if mailbox else "Support"}),
+        "mailbox": _compact(
+            {
+                "name": mailbox.name if mailbox else "Support",
+                "email": mailbox.email if mailbox else "support@example.com",
+                "from_name": (mailbox.from_name or mailbox.name) if mailbox else "Support",
+            }
+        ),
     }
 
 
@@ -162,8 +183,9 @@ def render_string(template: str, context: dict, autoescape: bool = False) -> str
                 chunks.append(chunk)
             return "".join(chunks)
     except TemplateSyntaxError as exc:
-        raise RenderError(_("template error on line %(line)s: %(message)s", line=exc.lineno,
-                            message=exc.message), "syntax") from None
+        raise RenderError(
+            _("template error on line %(line)s: %(message)s", line=exc.lineno, message=exc.message), "syntax"
+        ) from None
     except LimitExceeded as exc:
         raise RenderError(_("not allowed: %(why)s (a rendering limit)", why=exc), "limit") from None
     except SecurityError as exc:
@@ -175,8 +197,7 @@ def render_string(template: str, context: dict, autoescape: bool = False) -> str
     except RecursionError:
         raise RenderError(_("template error: nested too deeply (a rendering limit)"), "limit") from None
     except (ArithmeticError, TypeError, ValueError, LookupError) as exc:
-        raise RenderError(_("template error: %(kind)s: %(message)s", kind=type(exc).__name__,
-                            message=exc)) from None
+        raise RenderError(_("template error: %(kind)s: %(message)s", kind=type(exc).__name__, message=exc)) from None
 
 
 def check(template: str, body_format: str | None = None, context: dict | None = None) -> str | None:

@@ -8,6 +8,7 @@ theme's copy explicitly, so a theme can extend the very template it replaces.
 Only portal templates are reachable: the agent and admin templates live in another folder that
 no loader here points at, and theme templates render in a sandbox.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,7 @@ CORE_PORTAL_TEMPLATES = os.path.join(os.path.dirname(__file__), "portal", "templ
 THEME_SETTING = "portal.theme"
 BRANDING_SETTING = "portal.branding"
 _REQUEST_KEY = "inbox.portal_theme"
-BRANDING_DEFAULTS = {"name": "Help Center", "logo": None, "brand_color": "#2f6fed",
-                     "footer_text": "", "custom_css": ""}
+BRANDING_DEFAULTS = {"name": "Help Center", "logo": None, "brand_color": "#2f6fed", "footer_text": "", "custom_css": ""}
 
 
 @dataclass
@@ -120,8 +120,13 @@ def _environment(theme_name: str) -> ImmutableSandboxedEnvironment:
     explicit_default = ChoiceLoader([default, core]) if default else core
     loader = ChoiceLoader([PrefixLoader({"default": explicit_default, "core": core}, delimiter=":"), *chain])
     env = ImmutableSandboxedEnvironment(loader=loader, autoescape=True, auto_reload=current_app.debug)
-    env.globals.update(url_for=url_for, theme_static=theme_static, csp_nonce=csp_nonce,
-                       current_locale=lambda: str(get_locale()), locale_names=locale_names)
+    env.globals.update(
+        url_for=url_for,
+        theme_static=theme_static,
+        csp_nonce=csp_nonce,
+        current_locale=lambda: str(get_locale()),
+        locale_names=locale_names,
+    )
     env.filters.update(current_app.jinja_env.filters)
     install_jinja_i18n(env)  # themes translate with {{ _("...") }} like the agent templates
     cache[theme_name] = env
@@ -160,8 +165,11 @@ def customer_view(customer) -> dict | None:
 
     if customer is None:
         return None
-    return {"name": customer.name or "", "email": session.get("portal_email") or customer.email,
-            "emails": [e.email for e in customer.emails]}
+    return {
+        "name": customer.name or "",
+        "email": session.get("portal_email") or customer.email,
+        "emails": [e.email for e in customer.emails],
+    }
 
 
 def portal_nav(customer) -> list[dict]:
@@ -169,8 +177,14 @@ def portal_nav(customer) -> list[dict]:
     from .i18n import gettext as _
     from .plugin_host import host
 
-    links = [{"label": _("My requests"), "url": url_for("portal.requests")},
-             {"label": _("New request"), "url": url_for("portal.new_request")}] if customer else []
+    links = (
+        [
+            {"label": _("My requests"), "url": url_for("portal.requests")},
+            {"label": _("New request"), "url": url_for("portal.new_request")},
+        ]
+        if customer
+        else []
+    )
     for _plugin, result in host().call_each("portal_nav_items", customer=customer):
         for link in result if isinstance(result, (list, tuple)) else [result]:
             if getattr(link, "label", None) and getattr(link, "url", None):
@@ -197,8 +211,13 @@ def render_portal(template: str, theme: str | None = None, **context) -> str:
     name = theme or _admin_preview() or active_theme_name()
     request.environ[_REQUEST_KEY] = name
     env = _environment(name)
-    base = {"branding": branding(), "theme": name, "csrf_token": generate_csrf,
-            "get_flashed_messages": get_flashed_messages, "request_path": request.path}
+    base = {
+        "branding": branding(),
+        "theme": name,
+        "csrf_token": generate_csrf,
+        "get_flashed_messages": get_flashed_messages,
+        "request_path": request.path,
+    }
     if "customer" not in context:
         customer = signed_in_customer()
         base.update(customer=customer_view(customer), nav=portal_nav(customer))
@@ -222,8 +241,13 @@ def scaffold(name: str, target_dir: str) -> str:
     if name in themes or os.path.exists(dest):
         raise ValueError(f"a theme named {name} already exists")
     shutil.copytree(themes[DEFAULT_THEME].path, dest)
-    meta = {**themes[DEFAULT_THEME].meta, "name": name.replace("-", " ").title(), "version": "0.1.0",
-            "description": "A theme based on the default theme.", "author": ""}
+    meta = {
+        **themes[DEFAULT_THEME].meta,
+        "name": name.replace("-", " ").title(),
+        "version": "0.1.0",
+        "description": "A theme based on the default theme.",
+        "author": "",
+    }
     with open(os.path.join(dest, "theme.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2)
     return dest

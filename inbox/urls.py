@@ -4,6 +4,7 @@ A link in a mail must never come from the request's Host header: a forged Host o
 password" would mail the victim a link to the attacker's server (security review, findings 1-2).
 So every absolute URL that leaves the app goes through external_url(), which needs no request and
 works the same in the web app, the worker and the CLI."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

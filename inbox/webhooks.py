@@ -12,6 +12,7 @@ secret is "whsec_" + base64 of 32 random bytes, shown once, encrypted at rest.
 
 Deliveries go through inbox.net, the guarded client: private and loopback targets are refused
 unless WEBHOOK_ALLOWED_NETWORKS allows them, checked on the connected address; no redirects."""
+
 from __future__ import annotations
 
 import base64
@@ -32,9 +33,17 @@ from .models import Conversation, ThreadItem, User, WebhookDelivery, WebhookSubs
 
 log = logging.getLogger("inbox.webhooks")
 API_VERSION = "1"
-EVENTS = ("conversation.created", "conversation.status_changed", "conversation.assigned",
-          "conversation.tags_changed", "conversation.moved", "conversation.merged", "message.customer_reply",
-          "message.agent_reply", "note.created")
+EVENTS = (
+    "conversation.created",
+    "conversation.status_changed",
+    "conversation.assigned",
+    "conversation.tags_changed",
+    "conversation.moved",
+    "conversation.merged",
+    "message.customer_reply",
+    "message.agent_reply",
+    "note.created",
+)
 # seconds after each failed attempt (about three days in all); jittered by up to 10 %
 SCHEDULE = (60, 300, 1800, 7200, 21600, 43200, 86400, 86400)
 RETRY_STATUSES = {408, 429}
@@ -62,9 +71,14 @@ def subscribe(url: str, events, mailbox_ids=None, by: User | None = None) -> tup
     if unknown or not events:
         raise ValueError(f"unknown event {unknown[0]!r}" if unknown else "choose at least one event")
     secret = new_secret()
-    sub = WebhookSubscription(url=url, events=sorted(set(events)), mailbox_ids=sorted(set(mailbox_ids))
-                              if mailbox_ids else None, secret_enc=crypto.encrypt(secret), active=True,
-                              created_by_id=by.id if by else None)
+    sub = WebhookSubscription(
+        url=url,
+        events=sorted(set(events)),
+        mailbox_ids=sorted(set(mailbox_ids)) if mailbox_ids else None,
+        secret_enc=crypto.encrypt(secret),
+        active=True,
+        created_by_id=by.id if by else None,
+    )
     db.session.add(sub)
     db.session.flush()
     return sub, secret
@@ -72,15 +86,16 @@ def subscribe(url: str, events, mailbox_ids=None, by: User | None = None) -> tup
 
 def _subscribers(event_type: str, mailbox_id: int | None) -> list[WebhookSubscription]:
     subs = db.session.execute(db.select(WebhookSubscription).where(WebhookSubscription.active.is_(True))).scalars()
-    return [s for s in subs if event_type in (s.events or ())
-            and (not s.mailbox_ids or mailbox_id in s.mailbox_ids)]
+    return [s for s in subs if event_type in (s.events or ()) and (not s.mailbox_ids or mailbox_id in s.mailbox_ids)]
 
 
 def _sequence(conv: Conversation) -> int:
     """Grows with every change to the conversation (each change writes a thread item first)."""
     db.session.flush()
-    return db.session.execute(db.select(db.func.max(ThreadItem.id)).where(
-        ThreadItem.conversation_id == conv.id)).scalar() or 0
+    return (
+        db.session.execute(db.select(db.func.max(ThreadItem.id)).where(ThreadItem.conversation_id == conv.id)).scalar()
+        or 0
+    )
 
 
 def record(event_type: str, conversation: Conversation, **extra) -> int:
@@ -91,12 +106,25 @@ def record(event_type: str, conversation: Conversation, **extra) -> int:
         return 0
     represent = _represent.get("conversation")
     data = {"conversation": represent(conversation) if represent else {"id": conversation.id}, **extra}
-    body = {"type": event_type, "api_version": API_VERSION, "occurred_at": utcnow().isoformat(),
-            "sequence": _sequence(conversation), "data": data}
+    body = {
+        "type": event_type,
+        "api_version": API_VERSION,
+        "occurred_at": utcnow().isoformat(),
+        "sequence": _sequence(conversation),
+        "data": data,
+    }
     for sub in subs:
-        db.session.add(WebhookDelivery(subscription_id=sub.id, message_id=f"msg_{uuid.uuid4().hex}",
-                                       event_type=event_type, payload=json.dumps(body, default=str),
-                                       status="pending", attempts=0, next_attempt_at=utcnow()))
+        db.session.add(
+            WebhookDelivery(
+                subscription_id=sub.id,
+                message_id=f"msg_{uuid.uuid4().hex}",
+                event_type=event_type,
+                payload=json.dumps(body, default=str),
+                status="pending",
+                attempts=0,
+                next_attempt_at=utcnow(),
+            )
+        )
     return len(subs)
 
 
@@ -130,15 +158,26 @@ def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
 
 
 def _claim(now: datetime, limit: int) -> list[int]:
-    ids = list(db.session.execute(db.select(WebhookDelivery.id).where(
-        WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-        .order_by(WebhookDelivery.id).limit(limit)).scalars())
+    ids = list(
+        db.session.execute(
+            db.select(WebhookDelivery.id)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
+        ).scalars()
+    )
     claimed = []
     for delivery_id in ids:
         # the conditional UPDATE is the lock: a second worker finds the row already moved on
-        won = db.session.execute(db.update(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now).values(next_attempt_at=now + LEASE)).rowcount
+        won = db.session.execute(
+            db.update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == delivery_id,
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + LEASE)
+        ).rowcount
         if won:
             claimed.append(delivery_id)
     db.session.commit()
@@ -155,16 +194,22 @@ def attempt(delivery: WebhookDelivery, now: datetime | None = None) -> bool:
     sub = db.session.get(WebhookSubscription, delivery.subscription_id)
     now = now or utcnow()
     timestamp = int(time.time())  # when it is really sent: receivers check it against their clock
-    signatures = " ".join(signature(secret, delivery.message_id, timestamp, delivery.payload)
-                          for secret in signing_secrets(sub, now))
-    headers = {"Content-Type": "application/json", "webhook-id": delivery.message_id,
-               "webhook-timestamp": str(timestamp), "webhook-signature": signatures}
+    signatures = " ".join(
+        signature(secret, delivery.message_id, timestamp, delivery.payload) for secret in signing_secrets(sub, now)
+    )
+    headers = {
+        "Content-Type": "application/json",
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signatures,
+    }
     started = time.monotonic()
     delivery.attempts += 1
     status, error, retry_after, blocked = None, None, None, False
     try:
-        resp = net.post(sub.url, data=delivery.payload.encode(), headers=headers, timeout=TIMEOUT,
-                        max_bytes=RESPONSE_KEEP)
+        resp = net.post(
+            sub.url, data=delivery.payload.encode(), headers=headers, timeout=TIMEOUT, max_bytes=RESPONSE_KEEP
+        )
         status = resp.status_code
         delivery.last_response = resp.content[:RESPONSE_KEEP].decode("utf-8", errors="replace")
         retry_after = _retry_after(resp.headers) if status == 429 else None
@@ -188,10 +233,12 @@ def attempt(delivery: WebhookDelivery, now: datetime | None = None) -> bool:
 
 def _maybe_disable(sub: WebhookSubscription, now: datetime) -> None:
     """After three days without one success, the subscription stops (admins see it disabled)."""
-    last_ok = db.session.execute(db.select(db.func.max(WebhookDelivery.delivered_at)).where(
-        WebhookDelivery.subscription_id == sub.id)).scalar()
-    first = db.session.execute(db.select(db.func.min(WebhookDelivery.created_at)).where(
-        WebhookDelivery.subscription_id == sub.id)).scalar()
+    last_ok = db.session.execute(
+        db.select(db.func.max(WebhookDelivery.delivered_at)).where(WebhookDelivery.subscription_id == sub.id)
+    ).scalar()
+    first = db.session.execute(
+        db.select(db.func.min(WebhookDelivery.created_at)).where(WebhookDelivery.subscription_id == sub.id)
+    ).scalar()
     since = last_ok or first
     if since is not None and now - since >= timedelta(days=3):
         sub.active, sub.disabled_at = False, now
@@ -219,17 +266,38 @@ def redeliver_failed(sub: WebhookSubscription, since: datetime) -> int:
     """Queue again every failed delivery of `sub` created since `since` (naive means UTC); returns how
     many. The caller commits."""
     since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
-    return db.session.execute(db.update(WebhookDelivery).where(
-        WebhookDelivery.subscription_id == sub.id, WebhookDelivery.status == "failed",
-        WebhookDelivery.created_at >= since).values(status="pending", next_attempt_at=utcnow())).rowcount or 0
+    return (
+        db.session.execute(
+            db.update(WebhookDelivery)
+            .where(
+                WebhookDelivery.subscription_id == sub.id,
+                WebhookDelivery.status == "failed",
+                WebhookDelivery.created_at >= since,
+            )
+            .values(status="pending", next_attempt_at=utcnow())
+        ).rowcount
+        or 0
+    )
 
 
 def send_test(sub: WebhookSubscription) -> WebhookDelivery:
     """Queue a `webhook.test` event for `sub` alone. The caller commits."""
-    body = {"type": "webhook.test", "api_version": API_VERSION, "occurred_at": utcnow().isoformat(),
-            "sequence": 0, "data": {"subscription_id": sub.id}}
-    delivery = WebhookDelivery(subscription_id=sub.id, message_id=f"msg_{uuid.uuid4().hex}", event_type="webhook.test",
-                               payload=json.dumps(body), status="pending", attempts=0, next_attempt_at=utcnow())
+    body = {
+        "type": "webhook.test",
+        "api_version": API_VERSION,
+        "occurred_at": utcnow().isoformat(),
+        "sequence": 0,
+        "data": {"subscription_id": sub.id},
+    }
+    delivery = WebhookDelivery(
+        subscription_id=sub.id,
+        message_id=f"msg_{uuid.uuid4().hex}",
+        event_type="webhook.test",
+        payload=json.dumps(body),
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
     db.session.add(delivery)
     db.session.flush()
     return delivery
@@ -240,8 +308,14 @@ LOG_KEEP = timedelta(days=30)
 
 def prune(now: datetime | None = None) -> int:
     """Forget finished deliveries older than 30 days (the delivery log's span); the worker runs it hourly."""
-    gone = db.session.execute(db.delete(WebhookDelivery).where(
-        WebhookDelivery.status.in_(("succeeded", "failed")),
-        WebhookDelivery.created_at < (now or utcnow()) - LOG_KEEP)).rowcount or 0
+    gone = (
+        db.session.execute(
+            db.delete(WebhookDelivery).where(
+                WebhookDelivery.status.in_(("succeeded", "failed")),
+                WebhookDelivery.created_at < (now or utcnow()) - LOG_KEEP,
+            )
+        ).rowcount
+        or 0
+    )
     db.session.commit()
     return gone

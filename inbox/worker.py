@@ -7,6 +7,7 @@ plugin jobs) are scheduled in every worker, and each run is claimed in the job_l
 happens once across all of them (inbox/job_lease.py). `start_in_thread(app)` runs
 one beside a web app or a test; `Worker(app).run_forever()` is `inbox worker`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,14 +23,14 @@ from sqlalchemy import select
 
 from . import conversations, job_lease, ratelimit
 from .api import limits as api_limits
-from .webhooks import deliver_due as deliver_webhooks
-from .webhooks import prune as prune_webhook_log
 from .extensions import db
 from .mail.inbound import imap_client
 from .mail.inbound import sync as imap
 from .mail.outbound.outbox import send_due
 from .models import Conversation, Mailbox, PortalToken, utcnow
 from .plugin_host import host
+from .webhooks import deliver_due as deliver_webhooks
+from .webhooks import prune as prune_webhook_log
 
 log = logging.getLogger("inbox.worker")
 OUTBOX_SECONDS = 3
@@ -91,8 +92,12 @@ class Worker:
         self._add("prune", self._once("prune", self._in_app(prune_ledgers)), "interval", {"seconds": PRUNE_SECONDS})
         # webhooks: every worker sends (each delivery is claimed on its own, like the outbox)
         self._add("webhooks", self._in_app(deliver_webhooks), "interval", {"seconds": WEBHOOK_SECONDS})
-        self._add("webhooks-prune", self._once("webhooks-prune", self._in_app(prune_webhook_log)), "interval",
-                  {"seconds": 3600})
+        self._add(
+            "webhooks-prune",
+            self._once("webhooks-prune", self._in_app(prune_webhook_log)),
+            "interval",
+            {"seconds": 3600},
+        )
         self._add("api-prune", self._once("api-prune", self._in_app(api_limits.prune)), "interval", {"seconds": 3600})
         # every loaded plugin's jobs, enabled or not: PluginHost.jobs() runs each only while its
         # plugin is enabled (checked at every run), so enabling or disabling needs no restart
@@ -111,6 +116,7 @@ class Worker:
 
     def _once(self, job_id: str, func: Callable[[], object], plugin: str | None = None) -> Callable[[], None]:
         """func, run only by the worker that claims this run's lease (see job_lease)."""
+
         def run() -> None:
             if self.stopping.is_set():
                 return
@@ -125,6 +131,7 @@ class Worker:
                     db.session.rollback()
                     return
             func()
+
         return run
 
     def _next_due(self, job_id: str) -> datetime:
@@ -149,6 +156,7 @@ class Worker:
                 except Exception:
                     log.exception("job %s failed", getattr(func, "__name__", func))
                     db.session.rollback()
+
         return run
 
     def send_outbox(self) -> None:
@@ -161,8 +169,9 @@ class Worker:
         if self.stopping.is_set():
             return
         with self.app.app_context():
-            rows = db.session.execute(select(Mailbox.id, Mailbox.folders).where(
-                Mailbox.active.is_(True), Mailbox.imap_host.is_not(None))).all()
+            rows = db.session.execute(
+                select(Mailbox.id, Mailbox.folders).where(Mailbox.active.is_(True), Mailbox.imap_host.is_not(None))
+            ).all()
             db.session.remove()
         with self._lock:
             for mailbox_id, folders in rows:
@@ -170,8 +179,9 @@ class Worker:
                     key = (mailbox_id, folder)
                     thread = self.threads.get(key)
                     if thread is None or not thread.is_alive():
-                        thread = threading.Thread(target=self._folder_loop, args=key, daemon=True,
-                                                  name=f"imap-{mailbox_id}-{folder}")
+                        thread = threading.Thread(
+                            target=self._folder_loop, args=key, daemon=True, name=f"imap-{mailbox_id}-{folder}"
+                        )
                         self.threads[key] = thread
                         thread.start()
 
@@ -260,9 +270,17 @@ class Worker:
 
 def wake_snoozed() -> int:
     """Pending conversations whose snooze has passed become active again."""
-    due = db.session.execute(select(Conversation).where(
-        Conversation.status == "pending", Conversation.snoozed_until.is_not(None),
-        Conversation.snoozed_until <= utcnow())).scalars().all()
+    due = (
+        db.session.execute(
+            select(Conversation).where(
+                Conversation.status == "pending",
+                Conversation.snoozed_until.is_not(None),
+                Conversation.snoozed_until <= utcnow(),
+            )
+        )
+        .scalars()
+        .all()
+    )
     for conv in due:
         conversations.set_status(conv, "active", by=None)
     db.session.commit()
@@ -272,8 +290,10 @@ def wake_snoozed() -> int:
 def prune_ledgers() -> int:
     """Old rate-limit rows and spent or expired portal sign-in tokens; nothing reads them again."""
     deleted = ratelimit.prune()
-    deleted += db.session.execute(db.delete(PortalToken).where(
-        PortalToken.expires_at < utcnow() - ratelimit.KEEP)).rowcount or 0
+    deleted += (
+        db.session.execute(db.delete(PortalToken).where(PortalToken.expires_at < utcnow() - ratelimit.KEEP)).rowcount
+        or 0
+    )
     db.session.commit()
     return deleted
 

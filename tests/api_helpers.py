@@ -1,4 +1,5 @@
 """Builders for the API tests: people with tokens, and a client that sends the Bearer header."""
+
 from __future__ import annotations
 
 from inbox import access_tokens

@@ -1,5 +1,6 @@
 """Fixtures shared by this suite's files; the general ones come from the root conftest.py
 (inbox.testing.fixtures)."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,4 +16,5 @@ def deliver(mailbox, dovecot, imap_account):
         for raw in raws:
             dovecot.append(user, raw)
         return sync(mailbox)
+
     return deliver

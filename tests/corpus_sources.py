@@ -4,6 +4,7 @@ Other projects' messages are never committed here: scripts/corpus.sh downloads t
 .cache/corpus/, and CPython's own email test data is read from the Python installation. Our own
 messages are tests/corpus/*.eml (tests/corpus/make_corpus.py). Licences: docs/corpus.md.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,9 +1,10 @@
 """Portal test helpers (the general ones live in inbox.testing.helpers)."""
+
 from __future__ import annotations
 
 import re
 
-from inbox.testing.helpers import mail_in, portal_sign_in as sign_in_as  # noqa: F401
+from inbox.testing.helpers import mail_in  # noqa: F401
 
 
 def link_from(message) -> str:

@@ -6,6 +6,7 @@ which holds the grants) asks a user for its mailbox ids, checks one mailbox itse
 SQL form of the rule (`<mailbox column>.in_(ids or [-1])`); and when a module writes its own
 "conversation or 404" (a test on a mailbox id that aborts 404) instead of calling the service.
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,14 +32,21 @@ def _sources() -> list[Path]:
 def _mailbox_column(node: ast.AST) -> bool:
     """`X.mailbox_id` or `Mailbox.id`: a column that names a mailbox."""
     return isinstance(node, ast.Attribute) and (
-        node.attr == "mailbox_id" or (node.attr == "id" and isinstance(node.value, ast.Name)
-                                      and node.value.id == "Mailbox"))
+        node.attr == "mailbox_id"
+        or (node.attr == "id" and isinstance(node.value, ast.Name) and node.value.id == "Mailbox")
+    )
 
 
 def _abort_404(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "abort"
-               and n.args and isinstance(n.args[0], ast.Constant) and n.args[0].value == 404
-               for n in ast.walk(node))
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Name)
+        and n.func.id == "abort"
+        and n.args
+        and isinstance(n.args[0], ast.Constant)
+        and n.args[0].value == 404
+        for n in ast.walk(node)
+    )
 
 
 def _mentions_mailbox(node: ast.AST) -> bool:
@@ -53,8 +61,12 @@ def rule_copies(source: str) -> list[str]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in RULE_METHODS:
                 found.append(f"{node.lineno}: {node.func.attr}()")
-            elif (node.func.attr == "in_" and _mailbox_column(node.func.value) and node.args
-                  and isinstance(node.args[0], ast.BoolOp)):
+            elif (
+                node.func.attr == "in_"
+                and _mailbox_column(node.func.value)
+                and node.args
+                and isinstance(node.args[0], ast.BoolOp)
+            ):
                 found.append(f"{node.lineno}: <mailbox>.in_(ids or [...])")
         if isinstance(node, ast.If) and _mentions_mailbox(node.test) and any(map(_abort_404, node.body)):
             found.append(f"{node.lineno}: decides by mailbox and aborts 404 itself")
@@ -73,13 +85,16 @@ def test_the_rule_is_written_only_in_inbox_access():
     assert offenders == {}, "use inbox.access instead of re-writing the access rule"
 
 
-@pytest.mark.parametrize("snippet", [
-    "ids = user.visible_mailbox_ids()",
-    "ok = current_user.can_see_mailbox(conv.mailbox_id)",
-    "q = q.where(Conversation.mailbox_id.in_(ids or [-1]))",
-    "q = q.where(Mailbox.id.in_(allowed or [0]))",
-    "c = db.session.get(Conversation, i)\nif c is None or c.mailbox_id not in allowed:\n    abort(404)",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "ids = user.visible_mailbox_ids()",
+        "ok = current_user.can_see_mailbox(conv.mailbox_id)",
+        "q = q.where(Conversation.mailbox_id.in_(ids or [-1]))",
+        "q = q.where(Mailbox.id.in_(allowed or [0]))",
+        "c = db.session.get(Conversation, i)\nif c is None or c.mailbox_id not in allowed:\n    abort(404)",
+    ],
+)
 def test_the_checker_catches_each_form_of_the_rule(snippet):
     assert rule_copies(snippet)
 

@@ -1,6 +1,7 @@
 """REST API v1 over the same services as the web UI: conversations (list with filters and search,
 get, create, status, assignee, tags, snooze, move, merge), thread items (list, reply, note,
 forward, attachments), customers, mailboxes, users, tags; problem+json; cursor pages."""
+
 from __future__ import annotations
 
 import base64
@@ -9,12 +10,12 @@ import email.policy
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from api_helpers import Api, token_for
+from test_web_support import make_conversation, make_mailbox, make_user
 
 from inbox.extensions import db
 from inbox.mail.outbound import outbox
 from inbox.models import Conversation, OutboxMessage, ThreadItem, utcnow
-from api_helpers import Api, token_for
-from test_web_support import make_conversation, make_mailbox, make_user
 
 
 @pytest.fixture
@@ -90,7 +91,10 @@ def test_changes_go_through_the_services_and_record_events(app, team):
     loser = make_conversation(box, subject="Duplicate")
     api = Api(app, token_for(agent))
     assert api.put(f"/conversations/{conv.id}/status", json={"status": "pending"}).get_json()["status"] == "pending"
-    assert api.put(f"/conversations/{conv.id}/assignee", json={"assignee_id": agent.id}).get_json()["assignee"]["id"] == agent.id
+    assert (
+        api.put(f"/conversations/{conv.id}/assignee", json={"assignee_id": agent.id}).get_json()["assignee"]["id"]
+        == agent.id
+    )
     outsider = make_user("Olly Outside", mailboxes=[other])
     bad = api.put(f"/conversations/{conv.id}/assignee", json={"assignee_id": outsider.id})
     assert bad.status_code == 422 and "access" in bad.get_json()["errors"][0]["message"]
@@ -106,8 +110,12 @@ def test_changes_go_through_the_services_and_record_events(app, team):
     assert merged.status_code == 200, merged.data
     db.session.expire_all()
     assert db.session.get(Conversation, loser.id).merged_into_id == conv.id
-    kinds = [i.event["kind"] for i in db.session.execute(db.select(ThreadItem).where(
-        ThreadItem.conversation_id == conv.id, ThreadItem.type == "event")).scalars()]
+    kinds = [
+        i.event["kind"]
+        for i in db.session.execute(
+            db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id, ThreadItem.type == "event")
+        ).scalars()
+    ]
     assert {"status", "assigned", "tagged", "untagged", "snoozed", "merged"} <= set(kinds)
     admin_api = Api(app, token_for(admin))
     moved = admin_api.post(f"/conversations/{conv.id}/move", json={"mailbox_id": other.id})
@@ -122,9 +130,17 @@ def test_reply_with_attachment_is_sent_by_the_worker_and_note_is_internal(app, s
     agent = make_user("Rae Replier", mailboxes=[box])
     conv = make_conversation(box, customer_email="buyer@example.com")
     api = Api(app, token_for(agent))
-    payload = {"text": "Your parcel left today.", "status_after": "closed",
-               "attachments": [{"filename": "label.txt", "content_type": "text/plain",
-                                "content_base64": base64.b64encode(b"TRACK-123").decode()}]}
+    payload = {
+        "text": "Your parcel left today.",
+        "status_after": "closed",
+        "attachments": [
+            {
+                "filename": "label.txt",
+                "content_type": "text/plain",
+                "content_base64": base64.b64encode(b"TRACK-123").decode(),
+            }
+        ],
+    }
     resp = api.post(f"/conversations/{conv.id}/items", json=payload)
     assert resp.status_code == 201, resp.data
     item = resp.get_json()
@@ -132,7 +148,10 @@ def test_reply_with_attachment_is_sent_by_the_worker_and_note_is_internal(app, s
     assert item["attachments"][0]["filename"] == "label.txt"
     assert outbox.send_due(now=utcnow() + timedelta(minutes=5))["sent"] == 1
     sent = email.message_from_bytes(smtp_sink.wait_for(1)[0].content, policy=email.policy.default)
-    assert sent["To"].addresses[0].addr_spec == "buyer@example.com" and "Your parcel left today." in sent.get_body(("plain",)).get_content()
+    assert (
+        sent["To"].addresses[0].addr_spec == "buyer@example.com"
+        and "Your parcel left today." in sent.get_body(("plain",)).get_content()
+    )
     assert [p.get_filename() for p in sent.iter_attachments()] == ["label.txt"]
     assert api.get(f"/conversations/{conv.id}").get_json()["status"] == "closed"
     note = api.post(f"/conversations/{conv.id}/items", json={"type": "note", "text": "Called them too"})
@@ -153,13 +172,19 @@ def test_forward_and_new_outbound_conversation(app, team):
     api = Api(app, token_for(agent))
     fwd = api.post(f"/conversations/{conv.id}/forward", json={"to": ["warehouse@example.com"], "text": "FYI"})
     assert fwd.status_code == 201 and fwd.get_json()["type"] == "forward"
-    made = api.post("/conversations", json={"mailbox_id": box.id, "to": ["new@example.com"],
-                                             "subject": "Your quote", "text": "Here it is."})
+    made = api.post(
+        "/conversations",
+        json={"mailbox_id": box.id, "to": ["new@example.com"], "subject": "Your quote", "text": "Here it is."},
+    )
     assert made.status_code == 201, made.data
     data = made.get_json()
     assert data["customer"]["emails"] == ["new@example.com"] and data["source"] == "agent"
-    assert api.post("/conversations", json={"mailbox_id": other.id, "to": ["x@example.com"], "subject": "s",
-                                            "text": "t"}).status_code == 404
+    assert (
+        api.post(
+            "/conversations", json={"mailbox_id": other.id, "to": ["x@example.com"], "subject": "s", "text": "t"}
+        ).status_code
+        == 404
+    )
 
 
 def test_customers(app, team):
@@ -211,7 +236,7 @@ def test_openapi_document_and_docs_page(app, team):
     assert "ConversationOut" in doc["components"]["schemas"]
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and b"/api/v1/conversations/{conversation_id}/items" in page.data
-    assert b"<script src=\"http" not in page.data and b"<link rel=\"stylesheet\" href=\"http" not in page.data
+    assert b'<script src="http' not in page.data and b'<link rel="stylesheet" href="http' not in page.data
     huge = client.get(f"/api/v1/conversations/{2**70}", headers={"Authorization": "Bearer x"})
     assert huge.status_code == 401  # authentication first; with a token such an id is a 404
     missing = client.get("/api/v1/no-such-thing", headers={"Authorization": "Bearer x"})

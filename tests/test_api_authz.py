@@ -6,17 +6,18 @@ agent without access to the object's mailbox gets 404 (never 403, never the obje
 agent with access is treated like an admin's (neither 401, 403 nor 404). Bodies are valid examples,
 so the access rule, not validation, decides. Operations with the `admin` scope (webhooks) are 403
 for every agent's token: only an admin's token can hold that scope."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from api_helpers import Api, token_for
+from test_web_support import make_conversation, make_mailbox, make_user
 
 from inbox import access_tokens, webhooks
 from inbox.api.core import OPERATIONS, PUBLIC_ENDPOINTS
 from inbox.extensions import db
-from api_helpers import Api, token_for
-from test_web_support import make_conversation, make_mailbox, make_user
 
 OBJECT_ARGS = {"conversation_id", "mailbox_id", "customer_id", "webhook_id", "delivery_id"}
 
@@ -25,8 +26,12 @@ def _bodies(objects: dict) -> dict[str, dict]:
     """A valid body for every operation that takes one (a new operation must add its example)."""
     soon = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
     return {
-        "create_conversation": {"mailbox_id": objects["mailbox_id"], "to": ["new@example.com"], "subject": "Hi",
-                                "text": "Hello"},
+        "create_conversation": {
+            "mailbox_id": objects["mailbox_id"],
+            "to": ["new@example.com"],
+            "subject": "Hi",
+            "text": "Hello",
+        },
         "set_status": {"status": "pending"},
         "set_assignee": {"assignee_id": None},
         "change_tags": {"add": ["matrix"]},
@@ -48,9 +53,11 @@ def _bodies(objects: dict) -> dict[str, dict]:
 @pytest.fixture
 def world(app):
     granted, elsewhere = make_mailbox("Granted"), make_mailbox("Elsewhere")
-    people = {"admin": make_user("Ada Admin", role="admin", password=None),
-              "agent_in": make_user("Ivy Inside", mailboxes=[granted], password=None),
-              "agent_out": make_user("Otto Outside", mailboxes=[elsewhere], password=None)}
+    people = {
+        "admin": make_user("Ada Admin", role="admin", password=None),
+        "agent_in": make_user("Ivy Inside", mailboxes=[granted], password=None),
+        "agent_out": make_user("Otto Outside", mailboxes=[elsewhere], password=None),
+    }
     return granted, people
 
 
@@ -60,8 +67,15 @@ def _objects(granted, n: int) -> dict:
     hook, _secret = webhooks.subscribe("https://hooks.example.com/matrix", ["note.created"])
     delivery = webhooks.send_test(hook)
     db.session.commit()
-    return {"conversation_id": conv.id, "mailbox_id": granted.id, "customer_id": conv.customer_id,
-            "other_conversation_id": other.id, "webhook_id": hook.id, "delivery_id": delivery.id, "n": n}
+    return {
+        "conversation_id": conv.id,
+        "mailbox_id": granted.id,
+        "customer_id": conv.customer_id,
+        "other_conversation_id": other.id,
+        "webhook_id": hook.id,
+        "delivery_id": delivery.id,
+        "n": n,
+    }
 
 
 def _url(rule, objects: dict) -> str:
@@ -81,8 +95,9 @@ def test_every_operation_enforces_access(app, world):
     granted, people = world
     tokens = {role: token_for(user) for role, user in people.items()}
     tokens["admin"] = token_for(people["admin"], scopes=["admin"])
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")
-             and r.endpoint not in PUBLIC_ENDPOINTS]
+    rules = [
+        r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.") and r.endpoint not in PUBLIC_ENDPOINTS
+    ]
     declared = {op.endpoint for op in OPERATIONS}
     assert {r.endpoint.split(".", 1)[1] for r in rules} == declared  # no route outside the contract
     scopes = {op.endpoint: op.scope for op in OPERATIONS}

@@ -1,13 +1,14 @@
 """Idempotency-Key (same key and body: the first answer and no second mail; another body: 422)
 and per-token rate limits (429, Retry-After, RateLimit headers; writes count double)."""
+
 from __future__ import annotations
 
 import pytest
+from api_helpers import Api, token_for
+from test_web_support import make_conversation, make_mailbox, make_user
 
 from inbox.extensions import db
 from inbox.models import IdempotentResponse, OutboxMessage, ThreadItem, utcnow
-from api_helpers import Api, token_for
-from test_web_support import make_conversation, make_mailbox, make_user
 
 
 @pytest.fixture
@@ -35,12 +36,18 @@ def test_same_key_and_body_replays_the_first_answer_and_sends_once(app, setup):
     assert other.status_code == 422 and other.mimetype == "application/problem+json"
     assert _outbox_rows() == 1
     # without a key, or with another one, it is a new reply
-    assert api.post(f"/conversations/{conv.id}/items", json=reply, headers={"Idempotency-Key": "k-2"}).status_code == 201
+    assert (
+        api.post(f"/conversations/{conv.id}/items", json=reply, headers={"Idempotency-Key": "k-2"}).status_code == 201
+    )
     assert _outbox_rows() == 2
     # keys belong to a token: another token's k-1 is its own
     other_api = Api(app, token_for(agent, name="second"))
-    assert other_api.post(f"/conversations/{conv.id}/items", json=reply,
-                          headers={"Idempotency-Key": "k-1"}).get_json()["id"] != first.get_json()["id"]
+    assert (
+        other_api.post(f"/conversations/{conv.id}/items", json=reply, headers={"Idempotency-Key": "k-1"}).get_json()[
+            "id"
+        ]
+        != first.get_json()["id"]
+    )
 
 
 def test_a_failed_request_does_not_burn_its_key_and_a_running_twin_is_409(app, setup):
@@ -53,13 +60,26 @@ def test_a_failed_request_does_not_burn_its_key_and_a_running_twin_is_409(app, s
     assert ok.status_code == 200
     # a reservation without an answer is a request still running elsewhere
     row = db.session.execute(db.select(IdempotentResponse)).scalar_one()
-    db.session.add(IdempotentResponse(token_id=row.token_id, key="running", fingerprint="x" * 64, status=0, body=b"",
-                                      headers={}, created_at=utcnow()))
+    db.session.add(
+        IdempotentResponse(
+            token_id=row.token_id,
+            key="running",
+            fingerprint="x" * 64,
+            status=0,
+            body=b"",
+            headers={},
+            created_at=utcnow(),
+        )
+    )
     db.session.commit()
     twin = api.patch(f"/conversations/{conv.id}/tags", json={"add": ["y"]}, headers={"Idempotency-Key": "running"})
     assert twin.status_code in (409, 422)  # another body: 422; the same body while running: 409
-    assert api.post(f"/conversations/{conv.id}/items", json={"text": "x"},
-                    headers={"Idempotency-Key": "x" * 300}).status_code == 400
+    assert (
+        api.post(
+            f"/conversations/{conv.id}/items", json={"text": "x"}, headers={"Idempotency-Key": "x" * 300}
+        ).status_code
+        == 400
+    )
 
 
 def test_rate_limit_per_token_writes_count_double(app, setup):

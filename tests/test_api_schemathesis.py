@@ -6,14 +6,14 @@ ours, snoozing into the past, merging a conversation into itself).
 
 Driven through schemathesis's Python API (operation.as_strategy() + hypothesis), not its pytest
 plugin: the plugin's lazy fixture loader reads a private pytest attribute that pytest 9 removed."""
+
 from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
-from hypothesis import HealthCheck, given, settings
-
 from api_helpers import token_for
+from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from test_web_support import make_conversation, make_mailbox, make_user
 
 EXAMPLES = 15  # per operation: enough to find a 5xx or a schema break, small enough for CI
@@ -37,8 +37,12 @@ def test_every_operation_keeps_its_contract(app):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
         def run(case):
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 

@@ -1,15 +1,17 @@
 """Personal access tokens: made with 32 random bytes, stored hashed, shown once, scoped, expiring,
 revocable (CLI and profile page), Bearer only."""
+
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
 
+from api_helpers import Api, token_for
+from test_web_support import login, make_mailbox, make_user
+
 from inbox import access_tokens
 from inbox.extensions import db
 from inbox.models import ApiToken, utcnow
-from api_helpers import Api, token_for
-from test_web_support import login, make_mailbox, make_user
 
 
 def test_token_is_random_hashed_and_authenticates(app):
@@ -70,8 +72,19 @@ def test_admin_scope_only_for_admins_and_unknown_scopes_refused(app):
 def test_cli_create_list_revoke(app):
     user = make_user("Cleo Cli")
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["tokens", "create", user.email, "--name", "nightly export",
-                                 "--scope", "conversations:read", "--expires", "30"])
+    result = runner.invoke(
+        args=[
+            "tokens",
+            "create",
+            user.email,
+            "--name",
+            "nightly export",
+            "--scope",
+            "conversations:read",
+            "--expires",
+            "30",
+        ]
+    )
     assert result.exit_code == 0, result.output
     raw = result.output.strip().splitlines()[-1]
     assert raw.startswith(access_tokens.PREFIX)

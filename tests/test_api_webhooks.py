@@ -2,18 +2,19 @@
 outbox), sent by the worker's step to a real loopback receiver (allowed by WEBHOOK_ALLOWED_NETWORKS),
 signed per Standard Webhooks (verified with the reference `standardwebhooks` package), retried
 with the same webhook-id, and refused for private targets without the allow-list."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from api_helpers import Api, token_for
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from test_web_support import make_conversation, make_mailbox, make_user
 
 from inbox import webhooks
 from inbox.extensions import db
 from inbox.models import WebhookDelivery, WebhookSubscription, utcnow
-from api_helpers import Api, token_for
-from test_web_support import make_conversation, make_mailbox, make_user
 
 
 @pytest.fixture
@@ -26,8 +27,10 @@ def setup(app, httpserver):
     box = make_mailbox("Support")
     admin = make_user("Ada Admin", role="admin", password=None)
     api = Api(app, token_for(admin, scopes=["admin"]))
-    resp = api.post("/webhooks", json={"url": httpserver.url_for("/hook"),
-                                       "events": ["conversation.status_changed", "note.created"]})
+    resp = api.post(
+        "/webhooks",
+        json={"url": httpserver.url_for("/hook"), "events": ["conversation.status_changed", "note.created"]},
+    )
     assert resp.status_code == 201, resp.data
     return api, box, resp.get_json()
 
@@ -64,7 +67,8 @@ def test_event_is_queued_with_the_change_signed_and_retried_with_the_same_id(app
     assert payload["type"] == "conversation.status_changed" and payload["api_version"] == "1"
     assert payload["data"]["conversation"]["id"] == conv.id and payload["data"]["new"] == "closed"
     assert payload["data"]["conversation"] == api.get(f"/conversations/{conv.id}").get_json() | {
-        "last_activity_at": payload["data"]["conversation"]["last_activity_at"]}  # the API's representation
+        "last_activity_at": payload["data"]["conversation"]["last_activity_at"]
+    }  # the API's representation
     assert isinstance(payload["sequence"], int) and payload["sequence"] > 0
     with pytest.raises(WebhookVerificationError):
         verifier.verify(second.get_data().replace(b"closed", b"active"), dict(second.headers))
@@ -89,7 +93,8 @@ def test_private_target_refused_without_allow_list_and_redirect_not_followed(app
     api, box, _sub = setup
     conv = make_conversation(box)
     httpserver.expect_request("/hook", method="POST").respond_with_data(
-        "", status=302, headers={"Location": httpserver.url_for("/elsewhere")})
+        "", status=302, headers={"Location": httpserver.url_for("/elsewhere")}
+    )
     api.put(f"/conversations/{conv.id}/status", json={"status": "pending"})
     webhooks.deliver_due()
     [redirected] = _deliveries()
@@ -108,8 +113,10 @@ def test_only_admins_subscribe_and_bad_subscriptions_are_422(app, setup):
     api, box, _sub = setup
     agent = make_user("Ann Agent", mailboxes=[box], password=None)
     agent_api = Api(app, token_for(agent))
-    assert agent_api.post("/webhooks", json={"url": "https://example.com/h", "events": ["note.created"]}
-                          ).status_code == 403
+    assert (
+        agent_api.post("/webhooks", json={"url": "https://example.com/h", "events": ["note.created"]}).status_code
+        == 403
+    )
     bad = api.post("/webhooks", json={"url": "ftp://example.com/h", "events": ["note.created"]})
     assert bad.status_code == 422
     bad = api.post("/webhooks", json={"url": "https://example.com/h", "events": ["no.such"]})

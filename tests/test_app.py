@@ -1,4 +1,5 @@
 """The app factory, configuration order and migrations."""
+
 import os
 
 from sqlalchemy import inspect

@@ -1,5 +1,6 @@
 """The layout is checked, not just described: docs/architecture.md's layers hold in the imports, no
 import cycle exists among inbox modules, and each bundled plugin is imported under one name."""
+
 from __future__ import annotations
 
 import ast
@@ -16,15 +17,56 @@ LAYERS = [
     # exactly) and the test kit may import anything
     (0, ("inbox.testing",)),
     (1, ("inbox.web", "inbox.api", "inbox.portal", "inbox.cli", "inbox.worker")),  # faces
-    (2, ("inbox.mail", "inbox.listing", "inbox.themes", "inbox.search", "inbox.search_pg", "inbox.sanitize",
-         "inbox.system_mail")),  # features
-    (3, ("inbox.access", "inbox.access_tokens", "inbox.addresses", "inbox.webhooks",
-         "inbox.conversations", "inbox.customers", "inbox.job_lease", "inbox.plugin_host",
-         "inbox.plugin_settings", "inbox.plugin_types", "inbox.hookspecs", "inbox.core_plugin",
-         "inbox.migrations_setup", "inbox.passwords", "inbox.ratelimit", "inbox.templating",
-         "inbox.template_sandbox")),  # domain services and the plugin host
-    (4, ("inbox.models", "inbox.extensions", "inbox.config", "inbox.crypto", "inbox.storage",
-         "inbox.logging_setup", "inbox.i18n", "inbox.urls", "inbox.csp", "inbox.net", "inbox.cjk")),  # ground
+    (
+        2,
+        (
+            "inbox.mail",
+            "inbox.listing",
+            "inbox.themes",
+            "inbox.search",
+            "inbox.search_pg",
+            "inbox.sanitize",
+            "inbox.system_mail",
+        ),
+    ),  # features
+    (
+        3,
+        (
+            "inbox.access",
+            "inbox.access_tokens",
+            "inbox.addresses",
+            "inbox.webhooks",
+            "inbox.conversations",
+            "inbox.customers",
+            "inbox.job_lease",
+            "inbox.plugin_host",
+            "inbox.plugin_settings",
+            "inbox.plugin_types",
+            "inbox.hookspecs",
+            "inbox.core_plugin",
+            "inbox.migrations_setup",
+            "inbox.passwords",
+            "inbox.ratelimit",
+            "inbox.templating",
+            "inbox.template_sandbox",
+        ),
+    ),  # domain services and the plugin host
+    (
+        4,
+        (
+            "inbox.models",
+            "inbox.extensions",
+            "inbox.config",
+            "inbox.crypto",
+            "inbox.storage",
+            "inbox.logging_setup",
+            "inbox.i18n",
+            "inbox.urls",
+            "inbox.csp",
+            "inbox.net",
+            "inbox.cjk",
+        ),
+    ),  # ground
 ]
 
 # The few real exceptions, each with its reason: (importer, imported) -> why.
@@ -36,7 +78,8 @@ CYCLE_EXCEPTIONS: dict[frozenset[str], str] = {
     frozenset({"inbox.search", "inbox.search_pg"}): (
         "search.backend() picks PgFtsSearch at call time and search_pg subclasses search's SearchBackend; "
         "the fix is a search/ package (query + base, sqlite, postgres), which splits search.py: "
-        "not done while other branches edit it"),
+        "not done while other branches edit it"
+    ),
 }
 
 
@@ -78,7 +121,7 @@ def import_graph() -> dict[str, set[str]]:
                 base = node.module or ""
                 if node.level:
                     parts = package.split(".")
-                    base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
+                    base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
                 targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
             else:
                 continue
@@ -146,9 +189,12 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_module_imports_a_higher_layer():
     graph = import_graph()
-    breaks = sorted(f"{a} (layer {layer_of(a)}) imports {b} (layer {layer_of(b)})"
-                    for a, targets in graph.items() for b in targets
-                    if layer_of(b) < layer_of(a) and (a, b) not in EXCEPTIONS)
+    breaks = sorted(
+        f"{a} (layer {layer_of(a)}) imports {b} (layer {layer_of(b)})"
+        for a, targets in graph.items()
+        for b in targets
+        if layer_of(b) < layer_of(a) and (a, b) not in EXCEPTIONS
+    )
     assert breaks == []
 
 
@@ -172,45 +218,55 @@ def test_each_bundled_plugin_has_one_import_name():
     plugins.<name> (whose models would clash), so plugin modules may import at the top. pytest
     imports a package's __init__ when it sets up a `Package` node, so plugin folders must be
     collected as plain `Dir` nodes (conftest.py) and the plugins' own imports must name one package."""
-    probe = ("import sys, pytest\n"
-             "class Chains:\n"
-             "    kinds = set()\n"
-             "    def pytest_collection_modifyitems(self, items):\n"
-             "        for item in items:\n"
-             "            Chains.kinds |= {type(n).__name__ for n in item.listchain()}\n"
-             "code = pytest.main(['--collect-only', '-q', '-p', 'no:playwright', 'plugins'], plugins=[Chains()])\n"
-             "print('CODE', int(code))\n"
-             "print('PACKAGE', 'Package' in Chains.kinds)\n"
-             "print('TOP', sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('plugins', 'inbox_plugins')}))\n"
-             "print('PLUGINS', sorted(m for m in sys.modules if m.count('.') == 1 and m.startswith('inbox_plugins.')))\n")
+    probe = (
+        "import sys, pytest\n"
+        "class Chains:\n"
+        "    kinds = set()\n"
+        "    def pytest_collection_modifyitems(self, items):\n"
+        "        for item in items:\n"
+        "            Chains.kinds |= {type(n).__name__ for n in item.listchain()}\n"
+        "code = pytest.main(['--collect-only', '-q', '-p', 'no:playwright', 'plugins'], plugins=[Chains()])\n"
+        "print('CODE', int(code))\n"
+        "print('PACKAGE', 'Package' in Chains.kinds)\n"
+        "print('TOP', sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('plugins', 'inbox_plugins')}))\n"
+        "print('PLUGINS', sorted(m for m in sys.modules if m.count('.') == 1 and m.startswith('inbox_plugins.')))\n"
+    )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300).stdout
-    lines = dict(line.split(" ", 1) for line in out.splitlines() if line.startswith(("CODE ", "PACKAGE ", "TOP ", "PLUGINS ")))
+    lines = dict(
+        line.split(" ", 1) for line in out.splitlines() if line.startswith(("CODE ", "PACKAGE ", "TOP ", "PLUGINS "))
+    )
     assert lines["CODE"] == "0", out[-2000:]
     assert lines["PACKAGE"] == "False"
     assert lines["TOP"] == "['inbox_plugins']"
-    assert lines["PLUGINS"] == str([f"inbox_plugins.{p.name}" for p in sorted((ROOT / "plugins").iterdir())
-                                    if (p / "__init__.py").exists()])
+    assert lines["PLUGINS"] == str(
+        [f"inbox_plugins.{p.name}" for p in sorted((ROOT / "plugins").iterdir()) if (p / "__init__.py").exists()]
+    )
 
 
 def test_mail_packages_depend_one_way():
     """inbound -> parse and tokens; outbound -> tokens, parse (a stored message's Reply-To is read with
     the importer's lenient parser) and the one IMAP door (the Sent-folder copy);
     check (the "test this mailbox" check) -> both doors; parse and tokens import no other mail module."""
-    allowed = {"inbox.mail.inbound": {"inbox.mail.parse", "inbox.mail.tokens"},
-               "inbox.mail.outbound": {"inbox.mail.tokens", "inbox.mail.inbound.imap_client", "inbox.mail.parse"},
-               "inbox.mail.check": {"inbox.mail.inbound.imap_client", "inbox.mail.outbound.smtp"},
-               "inbox.mail.parse": set(), "inbox.mail.tokens": set()}
+    allowed = {
+        "inbox.mail.inbound": {"inbox.mail.parse", "inbox.mail.tokens"},
+        "inbox.mail.outbound": {"inbox.mail.tokens", "inbox.mail.inbound.imap_client", "inbox.mail.parse"},
+        "inbox.mail.check": {"inbox.mail.inbound.imap_client", "inbox.mail.outbound.smtp"},
+        "inbox.mail.parse": set(),
+        "inbox.mail.tokens": set(),
+    }
 
     def area(module: str) -> str | None:
         return next((a for a in allowed if module == a or module.startswith(a + ".")), None)
 
     def may(importer: str, imported: str) -> bool:
         return area(importer) == area(imported) or any(
-            imported == ok or imported.startswith(ok + ".") for ok in allowed[area(importer)])
+            imported == ok or imported.startswith(ok + ".") for ok in allowed[area(importer)]
+        )
 
     graph = import_graph()
-    wrong = sorted(f"{a} imports {b}" for a, targets in graph.items() for b in targets
-                   if area(a) and area(b) and not may(a, b))
+    wrong = sorted(
+        f"{a} imports {b}" for a, targets in graph.items() for b in targets if area(a) and area(b) and not may(a, b)
+    )
     assert wrong == []
     outside = [m for m in graph if m.startswith("inbox.mail.") and area(m) is None]
     assert outside == [], "a mail module outside the known areas: add it here and to docs/architecture.md"
@@ -225,8 +281,7 @@ def test_docs_list_the_same_layers():
     documented: dict[int, set[str]] = {}
     for number, body in re.findall(r"^(\d)\. [^:]+:(.*?)(?=^\d\. |\Z)", section, re.M | re.S):
         names = re.findall(r"`([\w./]+?)`", body)
-        documented[int(number)] = {"inbox." + n.removesuffix("/").removesuffix(".py").replace("/", ".")
-                                   for n in names}
+        documented[int(number)] = {"inbox." + n.removesuffix("/").removesuffix(".py").replace("/", ".") for n in names}
     in_test = {layer: set(prefixes) for layer, prefixes in LAYERS if layer}
     assert documented == in_test
 
@@ -240,8 +295,11 @@ def test_no_private_name_is_imported_across_modules():
                 continue
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
                 if isinstance(node, ast.ImportFrom) and (
-                        node.level or (node.module or "").split(".")[0] in ("inbox", "inbox_plugins")):
-                    found += [f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}" for alias in node.names
-                              if alias.name.startswith("_") and not alias.name.startswith("__")
-                              and alias.name != "_"]  # `_` is gettext by convention, not a private helper
+                    node.level or (node.module or "").split(".")[0] in ("inbox", "inbox_plugins")
+                ):
+                    found += [
+                        f"{path.relative_to(ROOT)}:{node.lineno} {alias.name}"
+                        for alias in node.names
+                        if alias.name.startswith("_") and not alias.name.startswith("__") and alias.name != "_"
+                    ]  # `_` is gettext by convention, not a private helper
     assert found == []

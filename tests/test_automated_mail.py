@@ -1,6 +1,7 @@
 """Bounces, reports and auto-replies that match none of our messages: delivered through a real
 Dovecot, they become closed conversations in "Bounces & auto-replies", searchable, exported, and
 never answered or counted as customer demand. A person's mail is never put there on weak signals."""
+
 from __future__ import annotations
 
 import json
@@ -18,12 +19,13 @@ def _dsn(to: str, original_id: str, mid: str) -> bytes:
     return (
         "Return-Path: <>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.other.test>\r\nTo: " + to + "\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <" + mid + ">\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.other.test\r\n\r\n"
         "Final-Recipient: rfc822; bob@gone.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        "Message-ID: <" + original_id + ">\r\nSubject: Newsletter\r\n--B--\r\n").encode()
+        "Message-ID: <" + original_id + ">\r\nSubject: Newsletter\r\n--B--\r\n"
+    ).encode()
 
 
 def _conv(mid: str) -> Conversation:
@@ -34,8 +36,13 @@ def _conv(mid: str) -> Conversation:
 def test_unmatched_bounce_and_auto_reply_are_visible_closed_and_exported(app, client, deliver, mailbox, tmp_path):
     stats = deliver(
         _dsn(mailbox.email, "sent-by-a-colleague@desktop.test", "dsn-x@mx.other.test"),
-        make_mail(subject="Automatic reply: Newsletter", message_id="ooo@c.test", frm="Cy <cy@c.test>",
-                  headers={"Auto-Submitted": "auto-replied"}, body="I am away until Monday."),
+        make_mail(
+            subject="Automatic reply: Newsletter",
+            message_id="ooo@c.test",
+            frm="Cy <cy@c.test>",
+            headers={"Auto-Submitted": "auto-replied"},
+            body="I am away until Monday.",
+        ),
         make_mail(subject="Where is my parcel?", message_id="human@c.test"),
     )
     assert stats.fetched == 3 and stats.dropped == 0
@@ -73,23 +80,32 @@ def test_unmatched_bounce_and_auto_reply_are_visible_closed_and_exported(app, cl
 def test_a_person_answering_in_an_automated_thread_makes_it_customer_demand(deliver):
     deliver(make_mail(subject="Automatic reply: hi", message_id="ooo2@c.test", headers={"X-Autoreply": "yes"}))
     assert _conv("ooo2@c.test").automated
-    deliver(make_mail(subject="Re: Automatic reply: hi", message_id="back@c.test", in_reply_to="ooo2@c.test",
-                      body="I am back: my order never came."))
+    deliver(
+        make_mail(
+            subject="Re: Automatic reply: hi",
+            message_id="back@c.test",
+            in_reply_to="ooo2@c.test",
+            body="I am back: my order never came.",
+        )
+    )
     conv = _conv("back@c.test")
     assert conv.id == _conv("ooo2@c.test").id and not conv.automated and conv.status == "active"
 
 
-@pytest.mark.parametrize("frm, headers, body", [
-    # a person at postmaster@ writing about something else
-    ("postmaster@customer.test", {}, "Hello, can you change the address on my order?"),
-    # words that sound like a bounce from an ordinary sender
-    ("ann@customer.test", {"Return-Path": "<>"}, "My parcel was undeliverable, the courier says."),
-    # list/bulk precedence is not an auto-reply: people write through lists
-    ("ann@customer.test", {"Precedence": "list"}, "Question about my invoice."),
-    ("ann@customer.test", {"X-Auto-Response-Suppress": "All"}, "Sent from Outlook, please call me."),
-    # a parcel complaint in a bounce's words: a person, since nothing says delivery software sent it
-    ("ann@customer.test", {"Subject": "Delivery failure"}, "My parcel could not be delivered, user unknown?"),
-])
+@pytest.mark.parametrize(
+    "frm, headers, body",
+    [
+        # a person at postmaster@ writing about something else
+        ("postmaster@customer.test", {}, "Hello, can you change the address on my order?"),
+        # words that sound like a bounce from an ordinary sender
+        ("ann@customer.test", {"Return-Path": "<>"}, "My parcel was undeliverable, the courier says."),
+        # list/bulk precedence is not an auto-reply: people write through lists
+        ("ann@customer.test", {"Precedence": "list"}, "Question about my invoice."),
+        ("ann@customer.test", {"X-Auto-Response-Suppress": "All"}, "Sent from Outlook, please call me."),
+        # a parcel complaint in a bounce's words: a person, since nothing says delivery software sent it
+        ("ann@customer.test", {"Subject": "Delivery failure"}, "My parcel could not be delivered, user unknown?"),
+    ],
+)
 def test_weak_signals_leave_a_person_in_the_inbox(deliver, frm, headers, body):
     subject = headers.pop("Subject", "Help")
     deliver(make_mail(subject=subject, message_id="weak@c.test", frm=frm, headers=headers, body=body))

@@ -2,6 +2,7 @@
 tests/corpus_expected.json: subject, sender address, a body snippet, attachment names, bounce and
 auto-reply truth. The target is 98 % of expectations met and parse_error only where no header at
 all could be read; the misses are printed so a regression shows what it broke."""
+
 from __future__ import annotations
 
 import pytest
@@ -70,6 +71,12 @@ def test_expectations_met():
 
 
 def _got(parsed, field: str):
-    return {"subject": parsed.subject, "from": parsed.from_email, "snippet": parsed.text[:120],
-            "attachments": [a.filename for a in parsed.attachments], "bounce": parsed.is_bounce,
-            "auto_reply": parsed.is_auto_reply, "parse_error": parsed.parse_error}[field]
+    return {
+        "subject": parsed.subject,
+        "from": parsed.from_email,
+        "snippet": parsed.text[:120],
+        "attachments": [a.filename for a in parsed.attachments],
+        "bounce": parsed.is_bounce,
+        "auto_reply": parsed.is_auto_reply,
+        "parse_error": parsed.parse_error,
+    }[field]

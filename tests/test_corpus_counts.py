@@ -1,5 +1,6 @@
 """Nothing is hidden: every corpus goes through a real Dovecot and the normal sync, and for each one
 messages fetched = messages an agent sees on a conversation page = messages in `inbox export`."""
+
 from __future__ import annotations
 
 import json
@@ -29,14 +30,17 @@ def test_fetched_equals_visible_equals_exported(app, client, mailbox, dovecot, i
     distinct = len({dedup_key(raw, parse_message(raw).message_id) for raw in raws})
     assert stats.fetched == len(raws)
     assert stats.duplicates == len(raws) - distinct  # byte-identical copies are stored once, on purpose
-    stored = db.session.execute(select(func.count()).select_from(RawMessage).where(
-        RawMessage.mailbox_id == mailbox.id)).scalar_one()
+    stored = db.session.execute(
+        select(func.count()).select_from(RawMessage).where(RawMessage.mailbox_id == mailbox.id)
+    ).scalar_one()
     assert stored == distinct
 
     # visible: every stored message is an item on a conversation page an agent of this mailbox opens
-    items = db.session.execute(select(ThreadItem.id, Conversation.number).join(
-        Conversation, Conversation.id == ThreadItem.conversation_id).where(
-        Conversation.mailbox_id == mailbox.id, ThreadItem.raw_message_id.is_not(None))).all()
+    items = db.session.execute(
+        select(ThreadItem.id, Conversation.number)
+        .join(Conversation, Conversation.id == ThreadItem.conversation_id)
+        .where(Conversation.mailbox_id == mailbox.id, ThreadItem.raw_message_id.is_not(None))
+    ).all()
     agent = make_user("Corpus Agent", mailboxes=[mailbox])
     login(client, agent)
     seen = 0

@@ -6,6 +6,7 @@ asserts that the recording plugin really saw that hook. test_every_hookspec_has_
 that every spec in inbox/hookspecs.py has such a test; test_reference_matches_hookspecs checks
 that docs/plugins.md documents each with its exact signature.
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,7 +44,9 @@ def covers(*hooks):
             test(*args, **kwargs)
             missing = [h for h in hooks if h not in CALLS]
             assert not missing, f"{test.__name__} never reached the plugin through {missing}"
+
         return run
+
     return mark
 
 
@@ -138,8 +141,10 @@ class Recorder:
     @hookimpl
     def sidebar_panels(self, conversation, user):
         self._seen("sidebar_panels")
-        return [Panel(id="plain", title="Plain", render=lambda conversation, user: f"<i>#{conversation.number}</i>"),
-                Panel(id="html", title="HTML", render=lambda conversation, user: Markup("<em>trusted</em>"))]
+        return [
+            Panel(id="plain", title="Plain", render=lambda conversation, user: f"<i>#{conversation.number}</i>"),
+            Panel(id="html", title="HTML", render=lambda conversation, user: Markup("<em>trusted</em>")),
+        ]
 
     @hookimpl
     def editor_buttons(self, conversation, user):
@@ -207,6 +212,7 @@ class Raiser:
         def slow(conversation, user):
             time.sleep(3)
             return "too late"
+
         return [Panel(id="boom", title="Boom", render=render), Panel(id="slow", title="Slow", render=slow)]
 
 
@@ -255,6 +261,7 @@ def last_error(plugin):
 
 # --- one test per hook ------------------------------------------------------------------------
 
+
 @covers("register_blueprints")
 def test_register_blueprints(app, client):
     assert client.get("/recorder/ping").data == b"pong"
@@ -286,7 +293,7 @@ def test_register_migrations(app):
 
 @covers("register_jobs")
 def test_register_jobs(app):
-    (plugin, job), = [(p, j) for p, j in host().jobs() if p == "recorder"]
+    ((plugin, job),) = [(p, j) for p, j in host().jobs() if p == "recorder"]
     assert job.id == "recorder:beat" and job.trigger_args == {"minutes": 5}
     job.func()
     assert "job ran" in CALLS
@@ -391,6 +398,7 @@ def test_portal_nav_items(app):
 
 # --- isolation and enabling -------------------------------------------------------------------
 
+
 def test_raising_event_hook_is_logged_with_plugin_name_and_skipped(app, world, caplog):
     assert conversations.set_status(world["conv"], "pending", by=world["agent"])
     db.session.commit()
@@ -412,13 +420,19 @@ def test_raising_and_slow_panels_answer_quickly_with_a_message(app, client, worl
 
 
 def test_core_previous_conversations_panel(app, client, world):
-    older = Conversation(number=3, mailbox_id=world["mailbox"].id, customer_id=world["customer"].id,
-                         subject="<Old> question", status="closed")
+    older = Conversation(
+        number=3,
+        mailbox_id=world["mailbox"].id,
+        customer_id=world["customer"].id,
+        subject="<Old> question",
+        status="closed",
+    )
     hidden_box = Mailbox(name="Secret", email="secret@example.test")
     db.session.add_all([older, hidden_box])
     db.session.flush()
-    db.session.add(Conversation(number=4, mailbox_id=hidden_box.id, customer_id=world["customer"].id,
-                                subject="Not for agents"))
+    db.session.add(
+        Conversation(number=4, mailbox_id=hidden_box.id, customer_id=world["customer"].id, subject="Not for agents")
+    )
     db.session.commit()
     login(client, world["agent"])
     html = client.get(f"/conversations/{world['conv'].id}/panels/core/previous").get_data(as_text=True)
@@ -440,6 +454,7 @@ def test_disabled_plugin_hooks_do_not_run(app, world, client):
 
 
 # --- the reference and the registry -----------------------------------------------------------
+
 
 def test_every_hookspec_has_a_test():
     missing = sorted(set(SPECS) - set(HOOK_TESTS))

@@ -1,5 +1,6 @@
 """Languages and time zones: formatters (Korean and English, DST), who gets which language and
 zone (agents, portal visitors, mail to customers), and the catalogue's completeness."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -20,6 +21,7 @@ UTC = timezone.utc
 
 
 # ---- formatters --------------------------------------------------------------------------------
+
 
 def test_datetime_in_korean_and_english_in_the_given_zone():
     moment = datetime(2026, 12, 2, 6, 5, tzinfo=UTC)
@@ -86,6 +88,7 @@ def test_numbers_and_file_sizes_follow_the_locale(app):
 
 # ---- agents ------------------------------------------------------------------------------------
 
+
 def _lang(client, **headers) -> str:
     page = client.get("/login" if not headers.pop("signed_in", False) else "/profile", headers=headers)
     return page.get_data(as_text=True).split('<html lang="', 1)[1].split('"', 1)[0]
@@ -125,22 +128,27 @@ def test_profile_saves_language_and_zone_and_the_pages_follow(app, client):
     # the exact moment in the tooltip is in the agent's zone, with the zone named
     local = conv.last_activity_at.astimezone(ZoneInfo("Asia/Seoul"))
     assert "(Asia/Seoul)" in page and f"{local.year}년 {local.month}월 {local.day}일" in page
-    flash = client.post("/profile", data={"name": agent.name, "locale": "ko", "timezone": "Asia/Seoul"},
-                        follow_redirects=True).get_data(as_text=True)
+    flash = client.post(
+        "/profile", data={"name": agent.name, "locale": "ko", "timezone": "Asia/Seoul"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "프로필을 저장했습니다." in flash
 
 
 def test_admin_sets_the_install_defaults(app, client):
     admin = make_user("Admin Park", role="admin")
     login(client, admin)
-    resp = client.post("/admin/settings", data={"subject_number_format": "[#{number}]", "default_locale": "ko",
-                                                "default_timezone": "Asia/Seoul"})
+    resp = client.post(
+        "/admin/settings",
+        data={"subject_number_format": "[#{number}]", "default_locale": "ko", "default_timezone": "Asia/Seoul"},
+    )
     assert resp.status_code == 302
     anonymous = app.test_client()
     page = anonymous.get("/login").get_data(as_text=True)
     assert '<html lang="ko"' in page and "로그인" in page
-    bad = client.post("/admin/settings", data={"subject_number_format": "[#{number}]", "default_locale": "ko",
-                                               "default_timezone": "Asia/Nowhere"})
+    bad = client.post(
+        "/admin/settings",
+        data={"subject_number_format": "[#{number}]", "default_locale": "ko", "default_timezone": "Asia/Nowhere"},
+    )
     assert bad.status_code == 200 and "목록에서 시간대를 고르세요." in bad.get_data(as_text=True)
 
 
@@ -158,6 +166,7 @@ def test_password_reset_mail_is_in_the_agents_language(app, client, smtp_sink):
 
 # ---- portal and mail to customers ---------------------------------------------------------------
 
+
 @pytest.fixture
 def portal_conv(app, mailbox):
     return mail_in(mailbox, "min@customer.test", "주문 확인", "언제 도착하나요?", name="Park Min")
@@ -169,8 +178,9 @@ def test_portal_language_switch_then_browser_then_default(app, client, portal_co
     page = client.get("/portal/", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert '<html lang="ko"' in page and "이메일 주소" in page
     sign_in_as(client, customer)
-    resp = client.post("/portal/language", data={"locale": "ko", "next": "/portal/requests"},
-                       headers={"Accept-Language": "en"})
+    resp = client.post(
+        "/portal/language", data={"locale": "ko", "next": "/portal/requests"}, headers={"Accept-Language": "en"}
+    )
     assert resp.status_code == 302 and resp.location.endswith("/portal/requests")
     page = client.get("/portal/requests", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="ko"' in page and "내 문의" in page and "주문 확인" in page  # customer content as is
@@ -238,14 +248,22 @@ def test_mailbox_language_is_set_in_the_mailbox_form(app, client):
     login(client, admin)
     page = client.get(f"/admin/mailboxes/{box.id}").get_data(as_text=True)
     assert "Language of mail to customers" in page
-    data = {"name": box.name, "email": box.email, "imap_security": "ssl", "smtp_security": "starttls",
-            "closed_policy": "reopen", "locale": "ko", "active": "1"}
+    data = {
+        "name": box.name,
+        "email": box.email,
+        "imap_security": "ssl",
+        "smtp_security": "starttls",
+        "closed_policy": "reopen",
+        "locale": "ko",
+        "active": "1",
+    }
     assert client.post(f"/admin/mailboxes/{box.id}", data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(type(box), box.id).locale == "ko"
 
 
 # ---- the catalogue -----------------------------------------------------------------------------
+
 
 def test_korean_and_english_catalogues_are_complete_and_match_the_code():
     assert {"en", "ko"} <= set(supported_locales())
@@ -264,7 +282,10 @@ def test_hangul_names_in_the_reply_form_read_as_written_and_leave_encoded_once(a
     login(client, agent)
     page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
     assert 'value="박서준 &lt;seojun@mail.test&gt;"' in page and "=?utf-8?" not in page
-    resp = client.post(f"/conversations/{conv.number}/reply", data={"text": "안녕하세요", "to": "박서준 <seojun@mail.test>", "force": "1"})
+    resp = client.post(
+        f"/conversations/{conv.number}/reply",
+        data={"text": "안녕하세요", "to": "박서준 <seojun@mail.test>", "force": "1"},
+    )
     assert resp.status_code == 302
     row = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).scalars().first()
     sent = email_lib.message_from_bytes(row.mime, policy=policy.default)

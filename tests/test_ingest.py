@@ -1,5 +1,6 @@
 """Exactly once: killed processes, dropped connections, UIDVALIDITY changes, racing fetchers,
 unreadable mail, and what plugins decide in message_received."""
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,7 @@ def bulk_append(dovecot, user, raws, folder="INBOX"):
         if not c.folder_exists(folder):
             c.create_folder(folder)
         for start in range(0, len(raws), 100):
-            c.multiappend(folder, raws[start:start + 100])
+            c.multiappend(folder, raws[start : start + 100])
 
 
 def corpus(n: int, prefix: str) -> list[bytes]:
@@ -33,26 +34,41 @@ def corpus(n: int, prefix: str) -> list[bytes]:
     for i in range(n):
         root = f"{prefix}-{i - i % 4}@c.test"
         mid = f"{prefix}-{i}@c.test"
-        out.append(make_mail(subject=f"Case {i - i % 4}", message_id=mid, frm=f"c{i % 37}@customer.test",
-                             in_reply_to=None if mid == root else root, body=f"message {i}\n" * 5,
-                             attachments=[("a.txt", "text/plain", b"x" * 300)] if i % 5 == 0 else ()))
+        out.append(
+            make_mail(
+                subject=f"Case {i - i % 4}",
+                message_id=mid,
+                frm=f"c{i % 37}@customer.test",
+                in_reply_to=None if mid == root else root,
+                body=f"message {i}\n" * 5,
+                attachments=[("a.txt", "text/plain", b"x" * 300)] if i % 5 == 0 else (),
+            )
+        )
     return out
 
 
 def assert_exactly_once(prefix: str, n: int) -> None:
-    ids = db.session.execute(select(ThreadItem.message_id, func.count()).where(
-        ThreadItem.message_id.like(f"{prefix}-%")).group_by(ThreadItem.message_id)).all()
+    ids = db.session.execute(
+        select(ThreadItem.message_id, func.count())
+        .where(ThreadItem.message_id.like(f"{prefix}-%"))
+        .group_by(ThreadItem.message_id)
+    ).all()
     assert len(ids) == n, f"{n - len(ids)} messages lost"
     assert all(c == 1 for _, c in ids), [m for m, c in ids if c != 1]
-    raws = db.session.execute(select(func.count()).select_from(RawMessage).where(
-        RawMessage.message_id.like(f"{prefix}-%"))).scalar()
+    raws = db.session.execute(
+        select(func.count()).select_from(RawMessage).where(RawMessage.message_id.like(f"{prefix}-%"))
+    ).scalar()
     assert raws == n
     assert count(Conversation) == len({i - i % 4 for i in range(n)})
 
 
 def _cli_env(app, **extra):
-    env = dict(os.environ, INBOX_INSTANCE_PATH=app.instance_path, INBOX_SECRET_KEY=app.config["SECRET_KEY"],
-               **{k: str(v) for k, v in extra.items()})
+    env = dict(
+        os.environ,
+        INBOX_INSTANCE_PATH=app.instance_path,
+        INBOX_SECRET_KEY=app.config["SECRET_KEY"],
+        **{k: str(v) for k, v in extra.items()},
+    )
     return env
 
 
@@ -68,6 +84,7 @@ def test_killed_at_random_points_then_restarted(app, mailbox, dovecot, imap_acco
     rng = random.Random(7)
     db_path = os.path.join(app.instance_path, "inbox.sqlite3")
     killed_with = []
+
     def stored() -> int:
         with sqlite3.connect(db_path) as conn:
             return conn.execute("select count(*) from raw_message").fetchone()[0]
@@ -147,8 +164,10 @@ def test_two_fetch_processes_at_once(app, mailbox, dovecot, imap_account):
     n = 200
     bulk_append(dovecot, user, corpus(n, "race"))
     env = _cli_env(app, INBOX_FETCH_BATCH=20, INBOX_HISTORY_DAYS=3650)
-    procs = [subprocess.Popen(_fetch_cmd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(_fetch_cmd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     db.session.expire_all()
@@ -170,7 +189,7 @@ def test_unique_constraint_guards_racing_writers_without_lease(app, mailbox):
 
                 ing = Ingestor(db.session.get(Mailbox, mailbox_id), "INBOX", 1)
                 for start in range(0, len(raws), 15):
-                    ing.store([prepare(None, r) for r in raws[start:start + 15]])
+                    ing.store([prepare(None, r) for r in raws[start : start + 15]])
                 db.session.remove()
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -189,8 +208,9 @@ def test_unreadable_message_is_kept_flagged_and_sync_goes_on(app, mailbox, dovec
     user, _ = imap_account
     garbage = b"this is not an email at all\r\n\xff\xfe\xfd binary junk\r\n"
     crashing = make_mail(subject="makes the pipeline crash", message_id="crash@c.test")
-    bulk_append(dovecot, user, [make_mail(message_id="before@c.test"), garbage, crashing,
-                                make_mail(message_id="after@c.test")])
+    bulk_append(
+        dovecot, user, [make_mail(message_id="before@c.test"), garbage, crashing, make_mail(message_id="after@c.test")]
+    )
     from inbox.mail.inbound import ingest
 
     real = ingest.ParsedMessage.all_refs.fget
@@ -209,7 +229,8 @@ def test_unreadable_message_is_kept_flagged_and_sync_goes_on(app, mailbox, dovec
     assert any("not an email" in i.text for i in flagged)
     crash_item = next(i for i in flagged if i.message_id == "crash@c.test")
     assert "simulated pipeline bug" in crash_item.parse_error and (
-        crash_item.raw_message.data.replace(b"\r\n", b"\n") == crashing.replace(b"\r\n", b"\n"))
+        crash_item.raw_message.data.replace(b"\r\n", b"\n") == crashing.replace(b"\r\n", b"\n")
+    )
     assert conv_of("after@c.test") and conv_of("before@c.test")
 
 
@@ -241,9 +262,15 @@ def app_config():
 def test_message_received_decisions_and_hooks(app, mailbox, dovecot, imap_account):
     user, _ = imap_account
     Decider.created = []
-    bulk_append(dovecot, user, [make_mail(subject="drop me", message_id="dr@c.test"),
-                                make_mail(subject="spammy", message_id="sp@c.test"),
-                                make_mail(subject="tag me", message_id="tg@c.test")])
+    bulk_append(
+        dovecot,
+        user,
+        [
+            make_mail(subject="drop me", message_id="dr@c.test"),
+            make_mail(subject="spammy", message_id="sp@c.test"),
+            make_mail(subject="tag me", message_id="tg@c.test"),
+        ],
+    )
     stats = sync(mailbox)
     assert stats.dropped == 1 and stats.new_conversations == 2
     raw = db.session.execute(select(RawMessage).where(RawMessage.message_id == "dr@c.test")).scalar_one()

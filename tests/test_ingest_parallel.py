@@ -1,5 +1,6 @@
 """The pipelined import (fetch thread, parse worker processes, batch store): same result as the
 one-process path, exactly once when killed, and no worker left behind."""
+
 from __future__ import annotations
 
 import os
@@ -82,8 +83,7 @@ def test_killed_pipelined_import_is_exactly_once_and_leaves_no_workers(app, mail
     n = 300
     bulk_append(dovecot, user, corpus(n, "pkill"))
     marker = f"pkill-{os.getpid()}-{time.monotonic_ns()}"
-    env = _cli_env(app, INBOX_FETCH_BATCH=20, INBOX_PARSE_POOL_MIN=1, INBOX_PARSE_WORKERS=2,
-                   INBOX_TEST_MARKER=marker)
+    env = _cli_env(app, INBOX_FETCH_BATCH=20, INBOX_PARSE_POOL_MIN=1, INBOX_PARSE_WORKERS=2, INBOX_TEST_MARKER=marker)
     db_path = os.path.join(app.instance_path, "inbox.sqlite3")
 
     def stored() -> int:
@@ -92,8 +92,7 @@ def test_killed_pipelined_import_is_exactly_once_and_leaves_no_workers(app, mail
 
     killed_with, most = [], 0
     for target in (30, 120):
-        proc = subprocess.Popen(_fetch_cmd("--history"), env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(_fetch_cmd("--history"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while stored() < target and proc.poll() is None and time.monotonic() < deadline:
             most = max(most, len(_marked_processes(marker)))

@@ -1,4 +1,5 @@
 """The JavaScript catalogue route: /i18n/<locale>.json merges the core's and the plugins' js domains."""
+
 from __future__ import annotations
 
 

@@ -1,6 +1,7 @@
 """Hangul in outgoing mail: subjects and display names as RFC 2047 encoded words, attachment
 filenames as RFC 2231 parameters, all 7-bit on the wire; through a real SMTP server, a real Dovecot
 (APPEND, then FETCH) and our own parser, every value comes back exactly."""
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,16 @@ SUBJECT = "Re: [#1042] 주문하신 상품의 배송이 늦어져서 정말 죄�
 FROM_NAME = "쇼핑몰 고객지원팀 김민지"
 TO_NAME = "이서준 (VIP 고객님, 서울특별시 강남구)"
 CC_NAME = "박지훈"
-FILENAMES = ["주문내역서_2026년12월_최종본(수정).pdf", "배송 안내.txt", "영수증 사본 — 서울특별시 강남구 테헤란로 152 쇼핑몰.png"]
-PAYLOADS = [b"%PDF-1.4 \x00\xff binary \xe2\x80\x94", "배송은 내일 출발합니다.\r\n".encode("utf-8"),
-            b"\x89PNG\r\n\x1a\n" + bytes(range(256))]
+FILENAMES = [
+    "주문내역서_2026년12월_최종본(수정).pdf",
+    "배송 안내.txt",
+    "영수증 사본 — 서울특별시 강남구 테헤란로 152 쇼핑몰.png",
+]
+PAYLOADS = [
+    b"%PDF-1.4 \x00\xff binary \xe2\x80\x94",
+    "배송은 내일 출발합니다.\r\n".encode("utf-8"),
+    b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+]
 CONTENT_TYPES = ["application/pdf", "text/plain", "image/png"]
 
 
@@ -25,9 +33,14 @@ def build() -> bytes:
         from_addr=compose.address(FROM_NAME, "help@shop.test"),
         to=compose.addresses([(TO_NAME, "seojun@customer.test")]),
         cc=compose.addresses([(CC_NAME, "jihoon@customer.test")]),
-        subject=SUBJECT, message_id="hangul-1@shop.test", text="안녕하세요, 고객님.\n배송이 늦어져 죄송합니다.",
-        attachments=[compose.OutAttachment(filename=f, content_type=t, data=d)
-                     for f, t, d in zip(FILENAMES, CONTENT_TYPES, PAYLOADS)])
+        subject=SUBJECT,
+        message_id="hangul-1@shop.test",
+        text="안녕하세요, 고객님.\n배송이 늦어져 죄송합니다.",
+        attachments=[
+            compose.OutAttachment(filename=f, content_type=t, data=d)
+            for f, t, d in zip(FILENAMES, CONTENT_TYPES, PAYLOADS)
+        ],
+    )
     return msg.as_bytes(policy=compose.POLICY)
 
 
@@ -80,11 +93,19 @@ def test_recipients_typed_or_prefilled_keep_hangul_names_until_the_wire():
 
     typed = _addresses(f"{TO_NAME} <seojun@customer.test>; 김민지 <minji@customer.test>, plain@customer.test")
     assert typed == [f'"{TO_NAME}" <seojun@customer.test>', "김민지 <minji@customer.test>", "plain@customer.test"]
-    msg = compose.build_message(from_addr=compose.address(FROM_NAME, "help@shop.test"), to=compose.addresses(typed),
-                                subject=SUBJECT, message_id="hangul-2@shop.test", text="확인했습니다.")
+    msg = compose.build_message(
+        from_addr=compose.address(FROM_NAME, "help@shop.test"),
+        to=compose.addresses(typed),
+        subject=SUBJECT,
+        message_id="hangul-2@shop.test",
+        text="확인했습니다.",
+    )
     parsed = parse_message(msg.as_bytes(policy=compose.POLICY))
-    assert parsed.to == [(TO_NAME, "seojun@customer.test"), ("김민지", "minji@customer.test"),
-                         ("", "plain@customer.test")]
+    assert parsed.to == [
+        (TO_NAME, "seojun@customer.test"),
+        ("김민지", "minji@customer.test"),
+        ("", "plain@customer.test"),
+    ]
 
 
 def test_reply_form_prefills_the_customer_with_a_readable_hangul_name(app, client):
@@ -92,8 +113,9 @@ def test_reply_form_prefills_the_customer_with_a_readable_hangul_name(app, clien
 
     box = make_mailbox("고객지원", email="help@shop.test")
     agent = make_user("김민지", role="admin")
-    conv = make_conversation(box, "배송 문의", text="배송이 늦어요", customer_email="seojun@customer.test",
-                             customer_name="이서준")
+    conv = make_conversation(
+        box, "배송 문의", text="배송이 늦어요", customer_email="seojun@customer.test", customer_name="이서준"
+    )
     login(client, agent)
     html = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
     assert 'value="이서준 &lt;seojun@customer.test&gt;"' in html and "=?utf-8?" not in html

@@ -3,6 +3,7 @@
 Every attack here is the one finding 14 of the security review describes: a URL, a name or a
 redirect that points the server at its own network.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -85,12 +86,34 @@ def _nothing_connected(sock) -> bool:
     return False
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
-    "100.64.0.1", "100.127.255.255", "0.0.0.0", "224.0.0.1", "239.255.255.250", "255.255.255.255",
-    "::1", "::", "fc00::1", "fd12:3456::1", "fe80::1", "fe80::1%eth0", "ff02::1", "::ffff:127.0.0.1",
-    "::ffff:169.254.169.254", "::ffff:10.0.0.1",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.9.9.9",
+        "10.1.2.3",
+        "172.16.0.1",
+        "172.31.255.255",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "100.127.255.255",
+        "0.0.0.0",
+        "224.0.0.1",
+        "239.255.255.250",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fc00::1",
+        "fd12:3456::1",
+        "fe80::1",
+        "fe80::1%eth0",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "::ffff:10.0.0.1",
+    ],
+)
 def test_non_public_addresses_are_blocked(address):
     assert net.is_blocked(address)
 
@@ -129,8 +152,13 @@ def test_allowed_with_the_allow_list(server):
 
 def test_hostname_resolving_to_loopback_is_refused(server, listener):
     port = server.port
-    for url in (f"http://localhost:{port}/hello", f"http://[::ffff:127.0.0.1]:{port}/hello",
-                f"http://127.1:{port}/hello", f"http://2130706433:{port}/hello", f"http://0x7f000001:{port}/hello"):
+    for url in (
+        f"http://localhost:{port}/hello",
+        f"http://[::ffff:127.0.0.1]:{port}/hello",
+        f"http://127.1:{port}/hello",
+        f"http://2130706433:{port}/hello",
+        f"http://0x7f000001:{port}/hello",
+    ):
         with pytest.raises(net.BlockedDestination):
             net.get(url, allowed_networks=())
     assert server.log == []
@@ -243,9 +271,19 @@ def test_a_bad_allow_list_fails_at_start_up(tmp_path):
     from inbox import create_app
 
     with pytest.raises(RuntimeError, match="WEBHOOK_ALLOWED_NETWORKS"):
-        create_app({"INSTANCE_PATH": str(tmp_path), "IGNORE_ENVIRONMENT": True,
-                    "WEBHOOK_ALLOWED_NETWORKS": "10.0.0.0/8, intranet"})
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "IGNORE_ENVIRONMENT": True,
-                      "WEBHOOK_ALLOWED_NETWORKS": ["10.0.0.0/8", "fd00::/8"]})
+        create_app(
+            {
+                "INSTANCE_PATH": str(tmp_path),
+                "IGNORE_ENVIRONMENT": True,
+                "WEBHOOK_ALLOWED_NETWORKS": "10.0.0.0/8, intranet",
+            }
+        )
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "IGNORE_ENVIRONMENT": True,
+            "WEBHOOK_ALLOWED_NETWORKS": ["10.0.0.0/8", "fd00::/8"],
+        }
+    )
     with app.app_context():
         assert [str(n) for n in net.configured_networks()] == ["10.0.0.0/8", "fd00::/8"]

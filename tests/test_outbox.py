@@ -1,4 +1,5 @@
 """The outbox: undo send, retries while SMTP is down, permanent rejections, crash recovery, Sent copies."""
+
 from __future__ import annotations
 
 import threading
@@ -131,8 +132,11 @@ def test_smtp_login(app, mailbox):
 def _crash_mid_send(item, mailbox, deliver: bool, copy_to_sent: bool = False) -> OutboxMessage:
     """What a worker leaves behind when killed during the SMTP transaction."""
     oid = row_of(item).id
-    db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id != oid, OutboxMessage.status == "queued")
-                       .values(next_attempt_at=utcnow() + timedelta(days=1)))
+    db.session.execute(
+        db.update(OutboxMessage)
+        .where(OutboxMessage.id != oid, OutboxMessage.status == "queued")
+        .values(next_attempt_at=utcnow() + timedelta(days=1))
+    )
     db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id == oid).values(next_attempt_at=utcnow()))
     assert _claim(utcnow(), 10, "dead-worker") == [oid]
     row = db.session.get(OutboxMessage, oid)
@@ -141,8 +145,9 @@ def _crash_mid_send(item, mailbox, deliver: bool, copy_to_sent: bool = False) ->
             s.send(row.envelope_from, row.recipients, row.mime)
     if copy_to_sent:
         imap_client.append_to_sent(mailbox, row.mime)
-    db.session.execute(db.update(OutboxMessage).where(OutboxMessage.id == oid)
-                       .values(claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.execute(
+        db.update(OutboxMessage).where(OutboxMessage.id == oid).values(claimed_at=utcnow() - timedelta(hours=1))
+    )
     db.session.commit()
     return row
 
@@ -218,5 +223,6 @@ def test_two_workers_send_each_message_once(app, mailbox, smtp_sink):
     ids = {m["Message-ID"] for m in smtp_sink.parsed()}
     assert ids == {f"<{i.message_id}>" for i in items}
     db.session.expire_all()
-    assert {i.send_status for i in db.session.execute(db.select(ThreadItem).where(
-        ThreadItem.type == "reply")).scalars()} == {"sent"}
+    assert {
+        i.send_status for i in db.session.execute(db.select(ThreadItem).where(ThreadItem.type == "reply")).scalars()
+    } == {"sent"}

@@ -1,4 +1,5 @@
 """The fast boundary matcher answers exactly like the regex email.feedparser would compile."""
+
 from __future__ import annotations
 
 import email.feedparser
@@ -30,8 +31,15 @@ def _same(real, fast, line: str) -> None:
 
 
 def test_matcher_agrees_with_the_regex_on_every_shape_of_line():
-    boundaries = ["simple", "===============1234567890==", "a.b+c*d?(e)[f]{g}|h^$\\i", "sp ace", "--dash--",
-                  "\u00e9t\u00e9", "x\ty"]
+    boundaries = [
+        "simple",
+        "===============1234567890==",
+        "a.b+c*d?(e)[f]{g}|h^$\\i",
+        "sp ace",
+        "--dash--",
+        "\u00e9t\u00e9",
+        "x\ty",
+    ]
     tails = ["", "--", "-", "---", " ", "\t", " \t ", "x", " x", "--x", "-- ", "--\t"]
     ends = ["", "\n", "\r\n", "\r", "\n\n", "\r\n\n", "\r\r", "\n\r", " \n", "x\n"]
     for boundary in boundaries:
@@ -105,9 +113,13 @@ def test_the_shim_engages_when_inbox_parses_multipart_mail(monkeypatch):
     parse_boundary.install()  # what create_app and each parse worker do at start-up
     assert isinstance(email.feedparser.re, parse_boundary._ReForFeedparser)
     assert isinstance(email.feedparser.NLCRE_eol, parse_boundary.EolSearch)
-    p = parse_message(b'From: a@b.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary="Q1"\r\n\r\n'
-                      b"--Q1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--Q1--\r\n")
+    p = parse_message(
+        b'From: a@b.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary="Q1"\r\n\r\n'
+        b"--Q1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--Q1--\r\n"
+    )
     assert p.text == "hello" and built == ["--Q1"]
+
+
 _PROBE = r"""
 import email.feedparser, re, sys
 from inbox.mail.parse import feedparser_speedups, parse_message
@@ -126,8 +138,13 @@ def test_speedup_is_installed_by_create_app_not_by_importing_the_parser(tmp_path
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path / "instance")], capture_output=True,
-                         text=True, timeout=120, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(tmp_path / "instance")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.split()
     assert out == ["False", "True"]
 
 

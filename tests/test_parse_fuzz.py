@@ -1,4 +1,5 @@
 """Property: parse_message never raises, whatever the bytes (truncated, mutated, spliced corpus mail)."""
+
 from __future__ import annotations
 
 import random
@@ -9,9 +10,33 @@ import pytest
 from inbox.mail.parse import ParsedMessage, parse_message
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.eml"))
-NASTY = [b"=?", b"?=", b"=?utf-8?B?", b"=?x?Q?=", b"\r\n\r\n", b"\n--", b"boundary=", b"Content-Type: multipart/mixed",
-         b"\x00", b"\xff\xfe", b"\xed\xa0\x80", b"<", b">", b";", b"filename*0*=", b"charset=utf-7", b"+AGEA-",
-         b"Content-Transfer-Encoding: base64\r\n", b"message/rfc822", b"\x1b$B", b"%", b"'", b'"', b"\t", b" "]
+NASTY = [
+    b"=?",
+    b"?=",
+    b"=?utf-8?B?",
+    b"=?x?Q?=",
+    b"\r\n\r\n",
+    b"\n--",
+    b"boundary=",
+    b"Content-Type: multipart/mixed",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xed\xa0\x80",
+    b"<",
+    b">",
+    b";",
+    b"filename*0*=",
+    b"charset=utf-7",
+    b"+AGEA-",
+    b"Content-Transfer-Encoding: base64\r\n",
+    b"message/rfc822",
+    b"\x1b$B",
+    b"%",
+    b"'",
+    b'"',
+    b"\t",
+    b" ",
+]
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -20,7 +45,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         op = rng.randrange(5)
         pos = rng.randrange(len(buf) + 1)
         if op == 0 and buf:
-            del buf[pos:pos + rng.randint(1, 40)]
+            del buf[pos : pos + rng.randint(1, 40)]
         elif op == 1:
             buf[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 12)))
         elif op == 2:
@@ -30,7 +55,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         else:
             other = rng.choice(CORPUS).read_bytes()
             start = rng.randrange(len(other) + 1)
-            buf[pos:pos] = other[start:start + rng.randint(1, 200)]
+            buf[pos:pos] = other[start : start + rng.randint(1, 200)]
     return bytes(buf)
 
 

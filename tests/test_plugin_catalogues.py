@@ -1,5 +1,6 @@
 """CI check of the bundled plugins' catalogues and the JavaScript domain (scripts/i18n_plugins.sh check):
 the committed .pot matches the code, and en and ko have no untranslated, fuzzy or missing entry."""
+
 from __future__ import annotations
 
 from inbox.i18n import plugin_catalogues

@@ -1,4 +1,5 @@
 """The plugin host: discovery, broken plugins, enabling, routes, commands, jobs, migrations, admin page."""
+
 from __future__ import annotations
 
 import pytest
@@ -75,8 +76,12 @@ def test_plugin_page_template_and_static_are_served_and_404_while_disabled(migra
 
 
 def test_enabled_state_is_shared_through_the_database(migrated, tmp_path):
-    other = make_app(str(tmp_path / "other"), None, EXTRA_PLUGINS=SAMPLES,
-                     SQLALCHEMY_DATABASE_URI=migrated.config["SQLALCHEMY_DATABASE_URI"])
+    other = make_app(
+        str(tmp_path / "other"),
+        None,
+        EXTRA_PLUGINS=SAMPLES,
+        SQLALCHEMY_DATABASE_URI=migrated.config["SQLALCHEMY_DATABASE_URI"],
+    )
     host(migrated).set_state("greeter", enabled=False)
     host(other).forget_state()  # another process sees it after STATE_TTL; skip the wait
     assert not host(other).is_enabled("greeter")
@@ -88,8 +93,12 @@ def test_commands_of_disabled_plugins_are_not_registered(migrated, tmp_path):
     runner = migrated.test_cli_runner()
     assert runner.invoke(args=["greet", "Bob"]).output == "Hello, Bob!\n"
     assert runner.invoke(args=["plugins", "disable", "greeter"]).output == "greeter disabled\n"
-    again = make_app(str(tmp_path / "again"), None, EXTRA_PLUGINS=SAMPLES,
-                     SQLALCHEMY_DATABASE_URI=migrated.config["SQLALCHEMY_DATABASE_URI"])
+    again = make_app(
+        str(tmp_path / "again"),
+        None,
+        EXTRA_PLUGINS=SAMPLES,
+        SQLALCHEMY_DATABASE_URI=migrated.config["SQLALCHEMY_DATABASE_URI"],
+    )
     result = again.test_cli_runner().invoke(args=["greet", "Bob"])
     assert result.exit_code != 0 and "No such command" in result.output
     assert runner.invoke(args=["plugins", "enable", "nope"]).exit_code != 0

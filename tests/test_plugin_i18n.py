@@ -1,4 +1,5 @@
 """The plugin translation API: a plugin's own catalogue for its Python code, templates and JS."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@
 The new venv sees the project's environment (inbox and its dependencies) through a .pth file,
 so nothing is downloaded; the plugin itself is built and installed by pip as a user would.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,22 +26,38 @@ def venv(tmp_path_factory):
     path = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
     python = str(path / "bin" / "python")
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     with open(os.path.join(site, "_inbox_parent.pth"), "w") as f:  # addsitedir also runs its .pth files
         f.write(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
     return python
 
 
 def run(python, *args, cwd, env=None, timeout=120):
-    return subprocess.run([python, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [python, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
 
 
 def pip_install(python, source, tmp_path):
     started = time.monotonic()
-    result = run(python, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--no-index",
-                 "--disable-pip-version-check", "-q", str(source), cwd=tmp_path)
+    result = run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--disable-pip-version-check",
+        "-q",
+        str(source),
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return time.monotonic() - started
 
@@ -62,22 +79,49 @@ def test_example_plugin_installed_with_pip_is_listed_and_its_command_runs(venv, 
     gone = run(venv, "-c", INBOX, "hello", "Ada", cwd=tmp_path, env=env)
     assert gone.returncode != 0 and "No such command" in gone.stderr
     # the project's own environment does not see the plugin: the entry point came from pip
-    here = subprocess.run([sys.executable, "-c", "from importlib.metadata import entry_points;"
-                           "print([e.name for e in entry_points(group='inbox.plugins')])"],
-                          capture_output=True, text=True).stdout
+    here = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from importlib.metadata import entry_points;print([e.name for e in entry_points(group='inbox.plugins')])",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "hello" not in here
     print(f"pip install of the example plugin: {seconds:.1f} s")
 
 
 def test_scaffolded_plugin_installs_and_its_own_tests_pass(venv, tmp_path):
-    made = run(venv, "-c", INBOX, "plugins", "new", "tracker", "--dir", str(tmp_path), cwd=tmp_path,
-               env={"INBOX_INSTANCE_PATH": str(tmp_path / "instance")})
+    made = run(
+        venv,
+        "-c",
+        INBOX,
+        "plugins",
+        "new",
+        "tracker",
+        "--dir",
+        str(tmp_path),
+        cwd=tmp_path,
+        env={"INBOX_INSTANCE_PATH": str(tmp_path / "instance")},
+    )
     assert made.returncode == 0, made.stderr
     root = tmp_path / "inbox-tracker"
     assert {p.name for p in root.iterdir()} >= {"pyproject.toml", "README.md", "inbox_tracker", "tests"}
     pip_install(venv, root, tmp_path)
-    tests = run(venv, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:playwright", str(root / "tests"),
-                cwd=root, timeout=180)
+    tests = run(
+        venv,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:playwright",
+        str(root / "tests"),
+        cwd=root,
+        timeout=180,
+    )
     assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
 
 
@@ -87,8 +131,18 @@ def test_scaffolded_plugin_tests_never_touch_the_database_the_environment_names(
     import hashlib
     import sqlite3
 
-    made = run(venv, "-c", INBOX, "plugins", "new", "guarded", "--dir", str(tmp_path), cwd=tmp_path,
-               env={"INBOX_INSTANCE_PATH": str(tmp_path / "scaffold-instance")})
+    made = run(
+        venv,
+        "-c",
+        INBOX,
+        "plugins",
+        "new",
+        "guarded",
+        "--dir",
+        str(tmp_path),
+        cwd=tmp_path,
+        env={"INBOX_INSTANCE_PATH": str(tmp_path / "scaffold-instance")},
+    )
     assert made.returncode == 0, made.stderr
     root = tmp_path / "inbox-guarded"
     pip_install(venv, root, tmp_path)
@@ -98,10 +152,26 @@ def test_scaffolded_plugin_tests_never_touch_the_database_the_environment_names(
         conn.execute("CREATE TABLE precious (v TEXT)")
         conn.execute("INSERT INTO precious VALUES ('customer data')")
     before = hashlib.sha256(real_db.read_bytes()).hexdigest()
-    env = {"INBOX_DATABASE_URL": f"sqlite:///{real_db}", "INBOX_INSTANCE_PATH": str(real_instance),
-           "INBOX_SECRET_KEY": "the-real-secret", "INBOX_DISABLE_PLUGINS": "all"}
-    tests = run(venv, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:playwright", str(root / "tests"),
-                cwd=root, env=env, timeout=180)
+    env = {
+        "INBOX_DATABASE_URL": f"sqlite:///{real_db}",
+        "INBOX_INSTANCE_PATH": str(real_instance),
+        "INBOX_SECRET_KEY": "the-real-secret",
+        "INBOX_DISABLE_PLUGINS": "all",
+    }
+    tests = run(
+        venv,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:playwright",
+        str(root / "tests"),
+        cwd=root,
+        env=env,
+        timeout=180,
+    )
     assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
     assert hashlib.sha256(real_db.read_bytes()).hexdigest() == before
     assert list(real_instance.iterdir()) == []

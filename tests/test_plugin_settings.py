@@ -1,5 +1,6 @@
 """Plugin settings: declared types, validation, encrypted and masked secrets, environment,
 mailbox scope, the generated admin form and `inbox plugins config`."""
+
 from __future__ import annotations
 
 import logging
@@ -51,14 +52,17 @@ def test_defaults_and_typed_values(app):
     assert inbox.plugin_setting("greeter", "limit") == 2.5
 
 
-@pytest.mark.parametrize("key,raw,message", [
-    ("limit", "many", "Limit: expected a number, got 'many'"),
-    ("limit", "0", "Limit: must be at least 1, got 0"),
-    ("limit", "11", "Limit: must be at most 10, got 11"),
-    ("loud", "perhaps", "Shout: expected yes or no"),
-    ("tone", "sarcastic", "Tone: choose one of warm, dry, got 'sarcastic'"),
-    ("colour", "red", "plugin greeter has no setting 'colour' (settings: greeting, api_key"),
-])
+@pytest.mark.parametrize(
+    "key,raw,message",
+    [
+        ("limit", "many", "Limit: expected a number, got 'many'"),
+        ("limit", "0", "Limit: must be at least 1, got 0"),
+        ("limit", "11", "Limit: must be at most 10, got 11"),
+        ("loud", "perhaps", "Shout: expected yes or no"),
+        ("tone", "sarcastic", "Tone: choose one of warm, dry, got 'sarcastic'"),
+        ("colour", "red", "plugin greeter has no setting 'colour' (settings: greeting, api_key"),
+    ],
+)
 def test_validation_errors_are_clear(app, key, raw, message):
     with pytest.raises(ps.SettingError) as info:
         ps.set_value("greeter", key, raw)
@@ -156,8 +160,9 @@ def test_admin_form_is_generated_validates_and_keeps_secrets(app, admin_client, 
     page = admin_client.get("/admin/plugins/greeter/settings").get_data(as_text=True)
     assert SECRET not in page and "••••••" in page and "leave empty to keep" in page
     # empty secret keeps it; a bad number is refused with its message and nothing is saved
-    resp = admin_client.post("/admin/plugins/greeter/settings",
-                             data={**form, "s_api_key": "", "s_limit": "99", "s_greeting": "Yo"})
+    resp = admin_client.post(
+        "/admin/plugins/greeter/settings", data={**form, "s_api_key": "", "s_limit": "99", "s_greeting": "Yo"}
+    )
     # the message sits under its field, so it no longer repeats the label; the form keeps what was typed
     assert resp.status_code == 400 and "Must be at most 10, got 99" in resp.get_data(as_text=True)
     assert 'value="Yo"' in resp.get_data(as_text=True)

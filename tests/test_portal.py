@@ -1,4 +1,5 @@
 """The customer portal: sign-in links, ownership, replies and new requests as if mailed."""
+
 from __future__ import annotations
 
 import re
@@ -49,6 +50,7 @@ def test_unknown_address_gets_the_same_page_and_no_mail(app, client, conv, smtp_
     known = _request_link(client, "ann@customer.test")
     unknown = _request_link(client, "nobody@else.test")
     assert unknown.status_code == known.status_code == 200
+
     def same(data, address):  # the CSP nonce differs on every page
         return re.sub(rb'nonce="[^"]+"', b"", data.replace(address, b"X"))
 
@@ -90,18 +92,26 @@ def test_request_page_shows_messages_and_replies_but_never_notes(app, client, co
 
 
 def test_another_customers_ids_are_404_everywhere(app, client, conv, mailbox):
-    other = mail_in(mailbox, "bob@other.test", "Bob's secret order", "Order 99", name="Bob",
-                    message_id="bob1@other.test")
-    with_attachment = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == other.id)).scalar_one()
+    other = mail_in(
+        mailbox, "bob@other.test", "Bob's secret order", "Order 99", name="Bob", message_id="bob1@other.test"
+    )
+    with_attachment = db.session.execute(
+        db.select(ThreadItem).where(ThreadItem.conversation_id == other.id)
+    ).scalar_one()
     from inbox.models import Attachment
 
-    att = Attachment(item_id=with_attachment.id, filename="secret.pdf", content_type="application/pdf", size=3,
-                     sha256="0" * 64)
+    att = Attachment(
+        item_id=with_attachment.id, filename="secret.pdf", content_type="application/pdf", size=3, sha256="0" * 64
+    )
     db.session.add(att)
     db.session.commit()
     sign_in_as(client, conv.customer, "ann@customer.test")
-    routes = [("get", f"/portal/requests/{other.number}"), ("post", f"/portal/requests/{other.number}/reply"),
-              ("get", f"/portal/attachments/{att.id}"), ("get", "/portal/requests/999999")]
+    routes = [
+        ("get", f"/portal/requests/{other.number}"),
+        ("post", f"/portal/requests/{other.number}/reply"),
+        ("get", f"/portal/attachments/{att.id}"),
+        ("get", "/portal/requests/999999"),
+    ]
     for method, url in routes:
         response = getattr(client, method)(url, data={"body": "hi"} if method == "post" else None)
         assert response.status_code == 404, (method, url, response.status_code)
@@ -123,8 +133,11 @@ def test_portal_reply_joins_the_conversation_as_a_customer_message(app, client, 
     sign_in_as(client, conv.customer, "ann@customer.test")
     response = client.post(f"/portal/requests/{conv.number}/reply", data={"body": "Still nothing, sorry!"})
     assert response.status_code == 302
-    items = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id)
-                               .order_by(ThreadItem.id)).scalars().all()
+    items = (
+        db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id).order_by(ThreadItem.id))
+        .scalars()
+        .all()
+    )
     assert [i.type for i in items] == ["customer", "customer"]
     assert items[-1].source == "portal" and items[-1].raw_message_id is not None
     assert items[-1].from_email == "ann@customer.test"
@@ -148,8 +161,15 @@ def test_new_request_creates_a_conversation_as_if_mailed(app, client, conv, mail
     client.get("/portal/new")
     with client.session_transaction() as s:
         s["portal_form_at"] = time.time() - 10
-    response = client.post("/portal/new", data={"mailbox": str(mailbox.id), "subject": "Invoice copy",
-                                                "body": "Could you send my invoice?", "website": ""})
+    response = client.post(
+        "/portal/new",
+        data={
+            "mailbox": str(mailbox.id),
+            "subject": "Invoice copy",
+            "body": "Could you send my invoice?",
+            "website": "",
+        },
+    )
     assert response.status_code == 302
     new = db.session.execute(db.select(Conversation).where(Conversation.subject == "Invoice copy")).scalar_one()
     assert new.customer_id == conv.customer_id and new.source == "portal"
@@ -164,8 +184,9 @@ def test_new_request_spam_protection(app, client, conv, mailbox):
     assert too_fast.status_code == 400 and b"quick" in too_fast.data
     with client.session_transaction() as s:
         s["portal_form_at"] = time.time() - 10
-    bot = client.post("/portal/new", data={"subject": "s", "body": "b", "mailbox": str(mailbox.id),
-                                           "website": "http://spam.test"})
+    bot = client.post(
+        "/portal/new", data={"subject": "s", "body": "b", "mailbox": str(mailbox.id), "website": "http://spam.test"}
+    )
     assert bot.status_code == 400
     missing = client.post("/portal/new", data={"subject": "", "body": "", "mailbox": str(mailbox.id)})
     assert b"Give your request a subject." in missing.data and b"Describe what you need." in missing.data
@@ -190,8 +211,14 @@ def test_agent_login_grants_nothing_in_the_portal(client, conv):
 def test_new_request_gets_the_auto_reply_exactly_once(app, client, conv, mailbox, smtp_sink):
     from inbox_plugins.autoresponder.models import AutoresponderConfig
 
-    db.session.add(AutoresponderConfig(mailbox_id=mailbox.id, enabled=True, subject="We got it: {{ conversation.subject }}",
-                                       body="Hi {{ customer.first_name | default('there') }}, we will answer soon."))
+    db.session.add(
+        AutoresponderConfig(
+            mailbox_id=mailbox.id,
+            enabled=True,
+            subject="We got it: {{ conversation.subject }}",
+            body="Hi {{ customer.first_name | default('there') }}, we will answer soon.",
+        )
+    )
     db.session.commit()
     sign_in_as(client, conv.customer, "ann@customer.test")
     client.get("/portal/new")
@@ -202,8 +229,11 @@ def test_new_request_gets_the_auto_reply_exactly_once(app, client, conv, mailbox
     outbox.send_due(app)
     (reply,) = [m for m in smtp_sink.parsed() if "Broken zipper" in str(m["Subject"])]
     assert reply["To"].addresses[0].addr_spec == "ann@customer.test" and reply["Auto-Submitted"] == "auto-replied"
-    first = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == new.id)
-                               .order_by(ThreadItem.id)).scalars().first()
+    first = (
+        db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == new.id).order_by(ThreadItem.id))
+        .scalars()
+        .first()
+    )
     assert reply["In-Reply-To"] == f"<{first.message_id}>"
     # a portal follow-up in the same conversation gets no second auto-reply
     client.post(f"/portal/requests/{new.number}/reply", data={"body": "Any news?"})
@@ -219,12 +249,22 @@ def test_portal_uploads_follow_the_agents_total_limit(app, client, conv):
     app.config["MAX_ATTACHMENT_BYTES"] = 1000  # this test's app only, before any request
     sign_in_as(client, conv.customer, "ann@customer.test")
     files = [(io.BytesIO(b"a" * 600), "one.txt"), (io.BytesIO(b"b" * 600), "two.txt")]
-    response = client.post(f"/portal/requests/{conv.number}/reply", data={"body": "Two files", "attachments": files},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/portal/requests/{conv.number}/reply",
+        data={"body": "Two files", "attachments": files},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400 and "“two.txt” is too large" in response.get_data(as_text=True)
-    assert db.session.execute(db.select(db.func.count()).select_from(ThreadItem)
-                              .where(ThreadItem.conversation_id == conv.id)).scalar() == 1
+    assert (
+        db.session.execute(
+            db.select(db.func.count()).select_from(ThreadItem).where(ThreadItem.conversation_id == conv.id)
+        ).scalar()
+        == 1
+    )
     one = [(io.BytesIO(b"a" * 600), "one.txt")]
-    response = client.post(f"/portal/requests/{conv.number}/reply", data={"body": "One file", "attachments": one},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/portal/requests/{conv.number}/reply",
+        data={"body": "One file", "attachments": one},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302

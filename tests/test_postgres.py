@@ -4,6 +4,7 @@ the agent UI, tsvector search, the portal, the KB plugin and mailbox isolation.
 Each test gets its own database, cloned from one migrated template (inbox.testing.fixtures.pg_app).
 The search and authorization suites written for SQLite are run here again, unchanged, on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -49,13 +50,18 @@ def _sync(mailbox):
 
 def _counts() -> tuple[int, int, int]:
     db.session.expire_all()
-    return tuple(db.session.execute(select(func.count()).select_from(model)).scalar()
-                 for model in (Conversation, ThreadItem, RawMessage))
+    return tuple(
+        db.session.execute(select(func.count()).select_from(model)).scalar()
+        for model in (Conversation, ThreadItem, RawMessage)
+    )
 
 
 def _items(conv) -> list[ThreadItem]:
-    return list(db.session.execute(select(ThreadItem).where(ThreadItem.conversation_id == conv.id)
-                                   .order_by(ThreadItem.id)).scalars())
+    return list(
+        db.session.execute(
+            select(ThreadItem).where(ThreadItem.conversation_id == conv.id).order_by(ThreadItem.id)
+        ).scalars()
+    )
 
 
 def test_init_db_creates_everything_and_is_idempotent(pg_server, tmp_path):
@@ -63,8 +69,9 @@ def test_init_db_creates_everything_and_is_idempotent(pg_server, tmp_path):
     from inbox.migrations_setup import CORE_VERSIONS, _heads
 
     url = pg_server.new_database(prefix="initdb")
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s", "TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s", "TESTING": True, "SQLALCHEMY_DATABASE_URI": url}
+    )
     runner = app.test_cli_runner()
     for _ in range(2):
         result = runner.invoke(args=["init-db"])
@@ -78,8 +85,15 @@ def test_init_db_creates_everything_and_is_idempotent(pg_server, tmp_path):
             indexes = {i["name"] for i in inspect(conn).get_indexes("thread_item")}
             broken = conn.execute(text("SELECT name, broken FROM plugin_state WHERE broken IS NOT NULL")).all()
         db.engine.dispose()
-    assert {"conversation", "thread_item", "user", "kb_article", "saved_reply", "autoresponder_config",
-            "woocommerce_cache"} <= tables
+    assert {
+        "conversation",
+        "thread_item",
+        "user",
+        "kb_article",
+        "saved_reply",
+        "autoresponder_config",
+        "woocommerce_cache",
+    } <= tables
     assert "item_fts" not in tables and "kb_fts" not in tables  # FTS5 is SQLite only
     assert _heads([CORE_VERSIONS]) <= versions and {"kb_0001", "ar_0001", "sr_0001", "wc_0001"} <= versions
     assert "search_vector" in columns and "ix_thread_item_search" in indexes
@@ -91,8 +105,16 @@ def test_imap_fetch_threads_once_and_replies_through_the_outbox(pg_app, dovecot,
     user = imap_account[0]
     first = _mail("Parcel 1001 missing", "My parcel never arrived.", "Ann Lee <ann@customer.test>", "a1@customer.test")
     dovecot.append(user, first)
-    dovecot.append(user, _mail("Re: Parcel 1001 missing", "Still waiting, it is urgent.",
-                               "Ann Lee <ann@customer.test>", "a2@customer.test", in_reply_to="a1@customer.test"))
+    dovecot.append(
+        user,
+        _mail(
+            "Re: Parcel 1001 missing",
+            "Still waiting, it is urgent.",
+            "Ann Lee <ann@customer.test>",
+            "a2@customer.test",
+            in_reply_to="a1@customer.test",
+        ),
+    )
     dovecot.append(user, _mail("Invoice copy", "Please send my invoice again.", "bob@other.test", "b1@other.test"))
     stats = _sync(mailbox)
     assert _counts() == (2, 3, 3), stats
@@ -118,8 +140,10 @@ def test_imap_fetch_threads_once_and_replies_through_the_outbox(pg_app, dovecot,
     assert db.session.get(ThreadItem, reply.id).send_status == "sent"
 
     # the customer answers our mail with a new subject: our Message-ID alone threads it
-    dovecot.append(user, _mail("thanks", "Got it, thank you!", "ann@customer.test", "a3@customer.test",
-                               in_reply_to=reply.message_id))
+    dovecot.append(
+        user,
+        _mail("thanks", "Got it, thank you!", "ann@customer.test", "a3@customer.test", in_reply_to=reply.message_id),
+    )
     _sync(mailbox)
     assert [i.type for i in _items(parcel)] == ["customer", "customer", "reply", "customer"]
     assert _counts()[0] == 2
@@ -127,8 +151,9 @@ def test_imap_fetch_threads_once_and_replies_through_the_outbox(pg_app, dovecot,
 
 def test_web_inbox_conversation_and_search(pg_app, dovecot, imap_account, smtp_sink):
     mailbox = _mailbox(dovecot, imap_account, smtp_sink)
-    conv = mail_in(mailbox, "ann@customer.test", "Refund for order 1001", "I was charged twice, please refund me.",
-                   name="Ann Lee")
+    conv = mail_in(
+        mailbox, "ann@customer.test", "Refund for order 1001", "I was charged twice, please refund me.", name="Ann Lee"
+    )
     mail_in(mailbox, "bob@other.test", "Dark mode", "Please add a dark mode.", name="Bob")
     agent = make_user("Sam Agent", mailboxes=[mailbox])
     client = pg_app.test_client()
@@ -145,9 +170,15 @@ def test_web_inbox_conversation_and_search(pg_app, dovecot, imap_account, smtp_s
     assert b"No conversations found" in client.get("/search?q=unicorn").data
 
 
-@pytest.mark.parametrize("case", ["test_finds_words_phrases_prefixes_and_fields", "test_filters_combine_with_words",
-                                  "test_index_follows_inserts_updates_and_deletes",
-                                  "test_korean_words_with_particles_attached"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "test_finds_words_phrases_prefixes_and_fields",
+        "test_filters_combine_with_words",
+        "test_index_follows_inserts_updates_and_deletes",
+        "test_korean_words_with_particles_attached",
+    ],
+)
 def test_search_suite_on_postgres(pg_app, case):
     from inbox import search as search_service
     from inbox.search_pg import PgFtsSearch
@@ -156,9 +187,29 @@ def test_search_suite_on_postgres(pg_app, case):
     getattr(test_web_search, case)(pg_app)
 
 
-@pytest.mark.parametrize("raw", ['AND OR NOT', '"', "a*b", "NEAR(a b)", "col:val", "^start", "(x", "a - b", "\\", "'",
-                                 "*", "from:\"", "🙂 emoji", "it's", "the", "'); DROP TABLE x; --", "a:* | !b",
-                                 "o'brien <-> x"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "AND OR NOT",
+        '"',
+        "a*b",
+        "NEAR(a b)",
+        "col:val",
+        "^start",
+        "(x",
+        "a - b",
+        "\\",
+        "'",
+        "*",
+        'from:"',
+        "🙂 emoji",
+        "it's",
+        "the",
+        "'); DROP TABLE x; --",
+        "a:* | !b",
+        "o'brien <-> x",
+    ],
+)
 def test_odd_search_input_on_postgres(pg_app, raw):
     test_web_search.test_odd_input_never_raises(pg_app, raw)
 
@@ -174,8 +225,9 @@ def test_search_highlights_pages_and_sql_fallback_agree(pg_app):
     fts, sql = PgFtsSearch(), search_service.SqlSearch()
     for raw in ["lamp", "flickers", "refund", "lamp status:active"]:
         q = search_service.parse(raw)
-        assert [h.conversation.id for h in fts.search(q, admin, limit=40).hits] == \
-               [h.conversation.id for h in sql.search(q, admin, limit=40).hits], raw
+        assert [h.conversation.id for h in fts.search(q, admin, limit=40).hits] == [
+            h.conversation.id for h in sql.search(q, admin, limit=40).hits
+        ], raw
 
 
 def test_portal_sign_in_and_reply(pg_app, dovecot, imap_account, smtp_sink):
@@ -195,7 +247,9 @@ def test_portal_sign_in_and_reply(pg_app, dovecot, imap_account, smtp_sink):
 
     other = pg_app.test_client()
     portal_sign_in(other, conv.customer, "ann@customer.test")
-    assert other.post(f"/portal/requests/{conv.number}/reply", data={"body": "Still nothing, sorry!"}).status_code == 302
+    assert (
+        other.post(f"/portal/requests/{conv.number}/reply", data={"body": "Still nothing, sorry!"}).status_code == 302
+    )
     items = _items(conv)
     assert [(i.type, i.source) for i in items] == [("customer", "email"), ("customer", "portal")]
     assert "Still nothing, sorry!" in other.get(f"/portal/requests/{conv.number}").get_data(as_text=True)
@@ -243,16 +297,20 @@ def test_another_mailbox_is_404(pg_app):
 def test_every_route_on_postgres(pg_app):
     """The whole authorization matrix (every route, four roles) runs without a server error here too."""
     granted, other = make_mailbox("Granted"), make_mailbox("Elsewhere")
-    people = (make_user("Ada Admin", role="admin"), make_user("Ivy Inside", mailboxes=[granted]),
-              make_user("Otto Outside", mailboxes=[other]))
+    people = (
+        make_user("Ada Admin", role="admin"),
+        make_user("Ivy Inside", mailboxes=[granted]),
+        make_user("Otto Outside", mailboxes=[other]),
+    )
     test_web_authz.test_every_route_enforces_access(pg_app, people)
 
 
 def test_datetimes_round_trip_as_aware_utc(pg_app):
     box = make_mailbox()
     conv = make_conversation(box, minutes_ago=90)
-    naive_in_db = db.session.execute(text("SELECT last_activity_at FROM conversation WHERE id = :i"),
-                                     {"i": conv.id}).scalar()
+    naive_in_db = db.session.execute(
+        text("SELECT last_activity_at FROM conversation WHERE id = :i"), {"i": conv.id}
+    ).scalar()
     db.session.expire_all()
     loaded = db.session.get(Conversation, conv.id)
     assert naive_in_db.tzinfo is None and loaded.last_activity_at.tzinfo == timezone.utc
@@ -267,8 +325,24 @@ def test_imap_numbers_beyond_32_bit_signed(pg_app, dovecot, imap_account, smtp_s
     mailbox = _mailbox(dovecot, imap_account, smtp_sink)
     user = imap_account[0]
     dovecot.append(user, _mail("Before the renumbering", "one", "ann@customer.test", "big0@customer.test"))
-    subprocess.run(["doveadm", "-c", dovecot.conf, "mailbox", "update", "-u", user, "--uid-validity", "4000000000",
-                    "--min-next-uid", "3000000000", "INBOX"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "doveadm",
+            "-c",
+            dovecot.conf,
+            "mailbox",
+            "update",
+            "-u",
+            user,
+            "--uid-validity",
+            "4000000000",
+            "--min-next-uid",
+            "3000000000",
+            "INBOX",
+        ],
+        check=True,
+        capture_output=True,
+    )
     dovecot.append(user, _mail("Big numbers", "two", "ann@customer.test", "big1@customer.test"))
     _sync(mailbox)
     from inbox.models import FolderState
@@ -299,8 +373,9 @@ def test_order_cache_put_racing_another_worker(pg_app):
                 outcome["error"] = exc
 
     with db.engine.begin() as first:
-        first.execute(cache.OrderCache.insert().values(key="c1:race", customer_id=1, value={"orders": [1]},
-                                                       fetched_at=utcnow()))
+        first.execute(
+            cache.OrderCache.insert().values(key="c1:race", customer_id=1, value={"orders": [1]}, fetched_at=utcnow())
+        )
         worker = threading.Thread(target=second_worker)
         worker.start()
         worker.join(1.0)
@@ -319,12 +394,19 @@ def test_two_fetch_processes_at_once_on_postgres(pg_app, dovecot, imap_account, 
 
     _mailbox(dovecot, imap_account, smtp_sink)
     test_ingest.bulk_append(dovecot, imap_account[0], test_ingest.corpus(200, "pgrace"))
-    env = dict(os.environ, INBOX_INSTANCE_PATH=pg_app.instance_path, INBOX_SECRET_KEY=pg_app.config["SECRET_KEY"],
-               INBOX_DATABASE_URL=pg_app.config["SQLALCHEMY_DATABASE_URI"], INBOX_FETCH_BATCH="20",
-               INBOX_HISTORY_DAYS="3650")
+    env = dict(
+        os.environ,
+        INBOX_INSTANCE_PATH=pg_app.instance_path,
+        INBOX_SECRET_KEY=pg_app.config["SECRET_KEY"],
+        INBOX_DATABASE_URL=pg_app.config["SQLALCHEMY_DATABASE_URI"],
+        INBOX_FETCH_BATCH="20",
+        INBOX_HISTORY_DAYS="3650",
+    )
     env.pop("INBOX_TEST_DATABASE", None)
-    procs = [subprocess.Popen(test_ingest._fetch_cmd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(test_ingest._fetch_cmd(), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     db.session.expire_all()

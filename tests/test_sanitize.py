@@ -1,4 +1,5 @@
 """inbox.sanitize against a hostile corpus: nothing that runs, loads or escapes survives."""
+
 import re
 
 import pytest
@@ -33,7 +34,7 @@ HOSTILE = {
     "style_block": "<style>body{background:url(https://evil.test/track)}</style>hi",
     "style_import": "<style>@import 'https://evil.test/x.css';</style>hi",
     "comment_trick": "<!--<img src=x onerror=alert(1)>-->hi",
-    "noscript": "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>hi",
+    "noscript": '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>hi',
     "template": "<template><img src=x onerror=alert(1)></template>hi",
     "formaction": '<button formaction="javascript:alert(1)">x</button>hi',
     "srcset": '<img srcset="https://evil.test/a.png 1x" src="cid:nope">hi',
@@ -45,26 +46,54 @@ HOSTILE = {
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_nothing_executable_survives(name):
     out = clean(HOSTILE[name]).lower()
-    for needle in ("<script", "javascript:", "vbscript:", "onerror", "onload", "onclick", "onmouseover", "<svg", "<math",
-                   "<meta", "<base", "<form", "<input", "<button", "<iframe", "<object", "<embed", "<link", "<style",
-                   "<template", "<noscript", "data:", "evil.test", "formaction", "srcset", "alert("):
+    for needle in (
+        "<script",
+        "javascript:",
+        "vbscript:",
+        "onerror",
+        "onload",
+        "onclick",
+        "onmouseover",
+        "<svg",
+        "<math",
+        "<meta",
+        "<base",
+        "<form",
+        "<input",
+        "<button",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<link",
+        "<style",
+        "<template",
+        "<noscript",
+        "data:",
+        "evil.test",
+        "formaction",
+        "srcset",
+        "alert(",
+    ):
         assert needle not in out, f"{name}: {needle!r} survived in {out!r}"
     assert "hi" in out
 
 
-@pytest.mark.parametrize("style", [
-    "position: fixed; top: 0; left: 0; width: 100%; height: 100%",
-    "position:absolute;z-index:9999",
-    "width: expression(alert(1))",
-    "background: url(https://evil.test/track.png)",
-    "background-image: url('javascript:alert(1)')",
-    "behavior: url(x.htc)",
-    "-moz-binding: url(x.xml#xss)",
-    "color: red; background-color: u\\72l(https://evil.test)",
-    "font-family: 'a'/**/; color: red",
-    "list-style-image: url(https://evil.test/x.png)",
-    "content: url(https://evil.test/x.png)",
-])
+@pytest.mark.parametrize(
+    "style",
+    [
+        "position: fixed; top: 0; left: 0; width: 100%; height: 100%",
+        "position:absolute;z-index:9999",
+        "width: expression(alert(1))",
+        "background: url(https://evil.test/track.png)",
+        "background-image: url('javascript:alert(1)')",
+        "behavior: url(x.htc)",
+        "-moz-binding: url(x.xml#xss)",
+        "color: red; background-color: u\\72l(https://evil.test)",
+        "font-family: 'a'/**/; color: red",
+        "list-style-image: url(https://evil.test/x.png)",
+        "content: url(https://evil.test/x.png)",
+    ],
+)
 def test_styles_cannot_escape_or_load(style):
     out = clean(f'<p style="{style}">hi</p>')
     assert "position" not in out and "url" not in out and "expression" not in out and "z-index" not in out
@@ -72,9 +101,14 @@ def test_styles_cannot_escape_or_load(style):
 
 
 def test_safe_styles_are_kept():
-    out = clean('<p style="color: #b00; font-weight: bold; text-align: center; margin: 0 4px; '
-                'background-color: rgb(255, 240, 200)">hi</p>')
-    assert 'style="color: #b00; font-weight: bold; text-align: center; margin: 0 4px; background-color: rgb(255, 240, 200)"' in out
+    out = clean(
+        '<p style="color: #b00; font-weight: bold; text-align: center; margin: 0 4px; '
+        'background-color: rgb(255, 240, 200)">hi</p>'
+    )
+    assert (
+        'style="color: #b00; font-weight: bold; text-align: center; margin: 0 4px; background-color: rgb(255, 240, 200)"'
+        in out
+    )
     assert clean_style("display: flex; display: block") == "display: block"
 
 
@@ -104,8 +138,10 @@ def test_ids_are_prefixed_so_they_cannot_clash():
 
 
 def test_quoted_history_stripped_only_when_asked():
-    html = ('<div>New answer</div><div class="gmail_quote">On Mon X wrote:<blockquote type="cite">old '
-            '<b>stuff</b><br>more</blockquote></div><p>after</p>')
+    html = (
+        '<div>New answer</div><div class="gmail_quote">On Mon X wrote:<blockquote type="cite">old '
+        "<b>stuff</b><br>more</blockquote></div><p>after</p>"
+    )
     full = clean_email_html(html)
     assert "old" in full.html and not full.quotes_removed
     folded = clean_email_html(html, strip_quotes=True)
@@ -125,12 +161,17 @@ def test_quote_stripping_never_leaves_an_empty_message():
 
 
 def test_strip_keeps_entities_and_void_tags():
-    assert strip_quoted_html("<p>a &amp; b<br>c &#169;</p><blockquote>x<br>y</blockquote>z") == "<p>a &amp; b<br>c &#169;</p>z"
+    assert (
+        strip_quoted_html("<p>a &amp; b<br>c &#169;</p><blockquote>x<br>y</blockquote>z")
+        == "<p>a &amp; b<br>c &#169;</p>z"
+    )
 
 
 def test_plain_text_is_escaped_and_linkified():
-    out = plain_to_html('<script>alert(1)</script> see https://shop.test/a?b=1&c=2, mail me@x.test\n'
-                        'javascript:alert(1) (https://x.test/p_(1))')
+    out = plain_to_html(
+        "<script>alert(1)</script> see https://shop.test/a?b=1&c=2, mail me@x.test\n"
+        "javascript:alert(1) (https://x.test/p_(1))"
+    )
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert '<a href="https://shop.test/a?b=1&amp;c=2"' in out and out.count("</a>") == 3
     assert 'href="mailto:me@x.test"' in out and 'href="https://x.test/p_(1)"' in out
@@ -139,12 +180,15 @@ def test_plain_text_is_escaped_and_linkified():
 
 
 def test_linkify_leaves_trailing_punctuation_outside():
-    assert linkify("go to www.shop.test.") == ('go to <a href="http://www.shop.test" target="_blank" '
-                                              'rel="noopener noreferrer nofollow">www.shop.test</a>.')
+    assert linkify("go to www.shop.test.") == (
+        'go to <a href="http://www.shop.test" target="_blank" rel="noopener noreferrer nofollow">www.shop.test</a>.'
+    )
 
 
 def test_format_text_markdownish():
-    out = format_text("Hi **Carla**,\n\nthanks *a lot* for [the link](https://x.test/a_b).\n- one\n- two\n\n1. a\n2. b\n> q")
+    out = format_text(
+        "Hi **Carla**,\n\nthanks *a lot* for [the link](https://x.test/a_b).\n- one\n- two\n\n1. a\n2. b\n> q"
+    )
     assert "<strong>Carla</strong>" in out and "<em>a lot</em>" in out
     assert '<a href="https://x.test/a_b"' in out
     assert "<ul><li>one</li><li>two</li></ul>" in out and "<ol><li>a</li><li>b</li></ol>" in out
@@ -152,7 +196,7 @@ def test_format_text_markdownish():
 
 
 def test_format_text_never_emits_markup_from_input():
-    out = format_text('<img src=x onerror=alert(1)> [x](javascript:alert(1)) **<b>bold</b>** snake_case_word')
+    out = format_text("<img src=x onerror=alert(1)> [x](javascript:alert(1)) **<b>bold</b>** snake_case_word")
     assert "<img" not in out and "onerror=" not in out.replace("&lt;img src=x onerror=alert(1)&gt;", "")
     assert 'href="javascript' not in out and "<b>" not in out
     assert "snake_case_word" in out

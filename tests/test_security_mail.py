@@ -2,6 +2,7 @@
 
 Each test replays the attack the review describes, through the real importer (the path IMAP mail
 takes) and the real web routes; it failed before the fix."""
+
 from __future__ import annotations
 
 import time
@@ -10,8 +11,8 @@ from conversation_helpers import login, make_mailbox, make_user
 from portal_helpers import mail_in, sign_in_as
 
 from inbox.extensions import db
-from inbox.mail.outbound import outbox
 from inbox.mail.inbound.ingest import Ingestor, prepare
+from inbox.mail.outbound import outbox
 from inbox.models import Conversation, CustomerEmail, OutboxMessage, ThreadItem
 
 
@@ -19,14 +20,24 @@ def ingest_raw(mailbox, raw: bytes) -> ThreadItem:
     """One hostile message through the importer, exactly as the review fed them."""
     fetched = prepare(None, raw)
     Ingestor(mailbox, "INBOX", None).store([fetched])
-    return db.session.execute(db.select(ThreadItem).where(
-        ThreadItem.message_id == fetched.parsed.message_id)).scalar_one()
+    return db.session.execute(
+        db.select(ThreadItem).where(ThreadItem.message_id == fetched.parsed.message_id)
+    ).scalar_one()
 
 
-def raw_mail(frm: str, subject: str, body: str, message_id: str, to: str = "support@help.test",
-             extra: str = "", html: str | None = None) -> bytes:
-    head = (f"From: {frm}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n"
-            f"Date: Wed, 02 Dec 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n{extra}")
+def raw_mail(
+    frm: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    to: str = "support@help.test",
+    extra: str = "",
+    html: str | None = None,
+) -> bytes:
+    head = (
+        f"From: {frm}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n"
+        f"Date: Wed, 02 Dec 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n{extra}"
+    )
     if html is None:
         return (head + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n").encode()
     return (head + "Content-Type: text/html; charset=utf-8\r\n\r\n").encode() + html.encode()
@@ -34,13 +45,20 @@ def raw_mail(frm: str, subject: str, body: str, message_id: str, to: str = "supp
 
 # --- finding 3: "[#N]" in a subject from a stranger ------------------------------------------------
 
+
 def test_a_stranger_naming_a_conversation_number_starts_a_new_conversation(app, client):
     box = make_mailbox("Billing", email="support@help.test")
     emma = mail_in(box, "emma@customer.test", "Export to CSV", "The export button does nothing.", name="Emma")
     before = len(emma.items)
-    attack = ingest_raw(box, raw_mail("Billing Dept <attacker@evil.test>", f"Re: [#{emma.number}] Export to CSV",
-                                      "Hi Emma, please confirm your card details at https://evil.test/pay",
-                                      "inject-1@evil.test"))
+    attack = ingest_raw(
+        box,
+        raw_mail(
+            "Billing Dept <attacker@evil.test>",
+            f"Re: [#{emma.number}] Export to CSV",
+            "Hi Emma, please confirm your card details at https://evil.test/pay",
+            "inject-1@evil.test",
+        ),
+    )
     db.session.expire_all()
     assert attack.conversation_id != emma.id
     assert len(db.session.get(Conversation, emma.id).items) == before
@@ -68,8 +86,11 @@ def test_participants_still_thread_by_number(app):
     # the customer's other known address, and someone we copied, may answer by number alone
     db.session.add(CustomerEmail(customer_id=conv.customer_id, email="kim.home@customer.test"))
     db.session.commit()
-    for sender, mid in (("kim.home@customer.test", "n1@customer.test"), ("partner@customer.test", "n2@customer.test"),
-                        ("kim@customer.test", "n3@customer.test")):
+    for sender, mid in (
+        ("kim.home@customer.test", "n1@customer.test"),
+        ("partner@customer.test", "n2@customer.test"),
+        ("kim@customer.test", "n3@customer.test"),
+    ):
         item = ingest_raw(box, raw_mail(sender, f"Re: [#{conv.number}] Broken kettle", "thanks", mid))
         assert item.conversation_id == conv.id, sender
     # in the customer's portal, the copied partner's message is theirs, not "You"
@@ -81,8 +102,16 @@ def test_participants_still_thread_by_number(app):
 
 def test_a_reply_to_elsewhere_is_shown_not_prefilled(app, client):
     box = make_mailbox("Support", email="support@help.test")
-    item = ingest_raw(box, raw_mail("Olivia <olivia@customer.test>", "Refund", "Please refund.", "r1@customer.test",
-                                    extra="Reply-To: Accounts <pay@evil.test>\r\n"))
+    item = ingest_raw(
+        box,
+        raw_mail(
+            "Olivia <olivia@customer.test>",
+            "Refund",
+            "Please refund.",
+            "r1@customer.test",
+            extra="Reply-To: Accounts <pay@evil.test>\r\n",
+        ),
+    )
     conv = db.session.get(Conversation, item.conversation_id)
     login(client, make_user("Ada", role="admin"))
     page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
@@ -95,12 +124,20 @@ def test_a_reply_to_elsewhere_is_shown_not_prefilled(app, client):
 
 # --- finding 4: one broken header must not break a page -------------------------------------------
 
+
 def test_an_encoded_crlf_in_reply_to_does_not_break_the_conversation(app, client):
     box = make_mailbox("Support", email="support@help.test")
     conv = mail_in(box, "noor@customer.test", "Feature request: dark mode", "Please add it.", name="Noor")
-    item = ingest_raw(box, raw_mail("Noor <noor@customer.test>", "Re: Feature request: dark mode", "Any news?",
-                                    "crlf-1@customer.test", extra="Reply-To: =?utf-8?q?X=0D=0AY?= <x@customer.test>\r\n"
-                                    f"In-Reply-To: <{conv.items[0].message_id}>\r\n"))
+    item = ingest_raw(
+        box,
+        raw_mail(
+            "Noor <noor@customer.test>",
+            "Re: Feature request: dark mode",
+            "Any news?",
+            "crlf-1@customer.test",
+            extra=f"Reply-To: =?utf-8?q?X=0D=0AY?= <x@customer.test>\r\nIn-Reply-To: <{conv.items[0].message_id}>\r\n",
+        ),
+    )
     assert item.conversation_id == conv.id
     assert item.reply_to == [{"name": "X Y", "email": "x@customer.test"}]  # cleaned at import
     login(client, make_user("Ada", role="admin"))
@@ -129,14 +166,22 @@ def test_display_names_are_cleaned_at_import(app):
     # From names were already collapsed by the parser (the review's "held" list); kept as a guard
     # now that every address header goes through the same cleaning
     box = make_mailbox("Support", email="support@help.test")
-    item = ingest_raw(box, raw_mail("=?utf-8?q?Evil=0D=0ABcc=3A_x=40evil=2Etest?= <n@customer.test>", "Hello",
-                                    "Hi", "name-1@customer.test",
-                                    extra="Cc: =?utf-8?q?A=00B=07C?= <c@customer.test>\r\n"))
+    item = ingest_raw(
+        box,
+        raw_mail(
+            "=?utf-8?q?Evil=0D=0ABcc=3A_x=40evil=2Etest?= <n@customer.test>",
+            "Hello",
+            "Hi",
+            "name-1@customer.test",
+            extra="Cc: =?utf-8?q?A=00B=07C?= <c@customer.test>\r\n",
+        ),
+    )
     assert item.from_name == "Evil Bcc: x@evil.test"
     assert item.cc == [{"name": "ABC", "email": "c@customer.test"}]  # no control character survives
 
 
 # --- finding 5: deeply nested or huge HTML -------------------------------------------------------
+
 
 def test_deeply_nested_html_is_sanitised_once_and_answers_fast(app, client):
     box = make_mailbox("Support", email="support@help.test")
@@ -193,8 +238,16 @@ def test_mail_over_max_message_bytes_is_kept_raw_and_shown_as_text(app, client):
 
 def test_rows_from_before_the_migration_are_prepared_on_first_view(app, client):
     box = make_mailbox("Support", email="support@help.test")
-    item = ingest_raw(box, raw_mail("Old <old@customer.test>", "Old", "", "old-1@customer.test",
-                                    html="<p>old mail</p><img src=x onerror=alert(1)>"))
+    item = ingest_raw(
+        box,
+        raw_mail(
+            "Old <old@customer.test>",
+            "Old",
+            "",
+            "old-1@customer.test",
+            html="<p>old mail</p><img src=x onerror=alert(1)>",
+        ),
+    )
     item.html_clean = None
     db.session.commit()
     conv = db.session.get(Conversation, item.conversation_id)
@@ -207,16 +260,32 @@ def test_rows_from_before_the_migration_are_prepared_on_first_view(app, client):
 
 # --- finding 22 / issue 10: mail content needs a session ------------------------------------------
 
+
 def test_cid_images_are_served_only_with_a_session_that_may_see_them(app, client):
     from inbox import storage
     from inbox.models import Attachment
 
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
     box, hidden = make_mailbox("Support", email="support@help.test"), make_mailbox("Other")
-    item = ingest_raw(box, raw_mail("Pic <pic@customer.test>", "Photo", "", "pic-1@customer.test",
-                                    html='<p>see</p><img src="cid:photo1" alt="photo">'))
-    att = Attachment(item_id=item.id, filename="photo.png", content_type="image/png", size=len(png),
-                     sha256=storage.store(png), content_id="photo1", inline=True)
+    item = ingest_raw(
+        box,
+        raw_mail(
+            "Pic <pic@customer.test>",
+            "Photo",
+            "",
+            "pic-1@customer.test",
+            html='<p>see</p><img src="cid:photo1" alt="photo">',
+        ),
+    )
+    att = Attachment(
+        item_id=item.id,
+        filename="photo.png",
+        content_type="image/png",
+        size=len(png),
+        sha256=storage.store(png),
+        content_id="photo1",
+        inline=True,
+    )
     db.session.add(att)
     db.session.commit()
     conv = db.session.get(Conversation, item.conversation_id)
@@ -224,7 +293,7 @@ def test_cid_images_are_served_only_with_a_session_that_may_see_them(app, client
     login(client, agent)
     response = client.get(f"/conversations/{conv.number}/items/{item.id}/body")
     body = response.get_data(as_text=True)
-    src = f'/attachments/{att.id}/preview'
+    src = f"/attachments/{att.id}/preview"
     assert f'src="{src}"' in body
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'none'" in csp and "sandbox allow-same-origin" in csp and "allow-scripts" not in csp
@@ -238,6 +307,7 @@ def test_cid_images_are_served_only_with_a_session_that_may_see_them(app, client
 
 
 # --- findings 6 and 18: a customer's addresses -----------------------------------------------------
+
 
 def _flash(client) -> str:
     with client.session_transaction() as sess:
@@ -256,7 +326,10 @@ def test_an_agent_cannot_add_an_address_to_read_a_customer_through_the_portal(ap
     refused_known = _flash(client)
     # one answer, whether or not the address is a customer in a mailbox jordan cannot see
     assert refused_unknown == refused_known and "liam" not in refused_known and "another customer" not in refused_known
-    assert db.session.execute(db.select(CustomerEmail).where(CustomerEmail.email == "jordan-evil@evil.test")).first() is None
+    assert (
+        db.session.execute(db.select(CustomerEmail).where(CustomerEmail.email == "jordan-evil@evil.test")).first()
+        is None
+    )
     page = client.get(f"/conversations/{olivia.number}").get_data(as_text=True)
     assert 'name="email" placeholder' not in page  # no form that cannot work
 
@@ -285,12 +358,21 @@ def test_an_address_added_later_sees_only_what_began_after_it_and_the_change_is_
     sign_in_as(first, conv.customer, "olivia@customer.test")
     assert first.get(f"/portal/requests/{before.number}").status_code == 200
     # once the later address writes in a conversation itself, it sees that one
-    ingest_raw(support, raw_mail("olivia.work@customer.test", "Re: Private history", "from work", "w1@customer.test",
-                                 extra=f"In-Reply-To: <{conv.items[0].message_id}>\r\n"))
+    ingest_raw(
+        support,
+        raw_mail(
+            "olivia.work@customer.test",
+            "Re: Private history",
+            "from work",
+            "w1@customer.test",
+            extra=f"In-Reply-To: <{conv.items[0].message_id}>\r\n",
+        ),
+    )
     assert late.get(f"/portal/requests/{before.number}").status_code == 200
 
 
 # --- finding 19: CR/LF in what a customer types in the portal ---------------------------------------
+
 
 def test_crlf_in_portal_subjects_names_and_filenames_is_collapsed_never_a_500(app, client):
     from io import BytesIO
@@ -307,24 +389,39 @@ def test_crlf_in_portal_subjects_names_and_filenames_is_collapsed_never_a_500(ap
         client.get("/portal/new")
         with client.session_transaction() as s:
             s["portal_form_at"] = time.time() - 10
-        return client.post("/portal/new", content_type="multipart/form-data", data={
-            "mailbox": str(box.id), "subject": subject, "body": "Body text", "website": "",
-            "attachments": (BytesIO(b"file"), filename)})
+        return client.post(
+            "/portal/new",
+            content_type="multipart/form-data",
+            data={
+                "mailbox": str(box.id),
+                "subject": subject,
+                "body": "Body text",
+                "website": "",
+                "attachments": (BytesIO(b"file"), filename),
+            },
+        )
 
     response = post_new("Hello\r\nBcc: injected@evil.test\r\nX-Injected: 1", "a\r\nX-File: 1.txt")
     assert response.status_code == 302
     new = db.session.execute(db.select(Conversation).where(Conversation.subject.like("Hello%"))).scalar_one()
     assert new.subject == "Hello Bcc: injected@evil.test X-Injected: 1"
-    raw = db.session.execute(db.select(RawMessage.data).join(ThreadItem, ThreadItem.raw_message_id == RawMessage.id)
-                             .where(ThreadItem.conversation_id == new.id)).scalar_one()
+    raw = db.session.execute(
+        db.select(RawMessage.data)
+        .join(ThreadItem, ThreadItem.raw_message_id == RawMessage.id)
+        .where(ThreadItem.conversation_id == new.id)
+    ).scalar_one()
     assert b"\nBcc:" not in raw and b"\nX-Injected" not in raw and b"\nX-File" not in raw
     assert post_new("\r\n\r\n").status_code == 400  # nothing left of it: the form asks for a subject
-    reply = client.post(f"/portal/requests/{conv.number}/reply", content_type="multipart/form-data",
-                        data={"body": "more", "attachments": (BytesIO(b"x"), "b\r\nc.txt")})
+    reply = client.post(
+        f"/portal/requests/{conv.number}/reply",
+        content_type="multipart/form-data",
+        data={"body": "more", "attachments": (BytesIO(b"x"), "b\r\nc.txt")},
+    )
     assert reply.status_code == 302
 
 
 # --- finding 23: the tag list of the inbox -----------------------------------------------------------
+
 
 def test_the_inbox_lists_only_tags_of_visible_mailboxes(app, client):
     from inbox import conversations
@@ -344,6 +441,7 @@ def test_the_inbox_lists_only_tags_of_visible_mailboxes(app, client):
 
 
 # --- finding 25: control characters in search queries --------------------------------------------------
+
 
 def test_nul_and_control_characters_in_search_are_no_error(app, client):
     box = make_mailbox("Support", email="support@help.test")

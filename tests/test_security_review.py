@@ -1,4 +1,5 @@
 """Regression tests for the security review: each test is one hole that was open."""
+
 from __future__ import annotations
 
 from conversation_helpers import add_customer_message, login, make_conversation, make_mailbox, make_user
@@ -12,8 +13,7 @@ from inbox.models import Conversation, CustomerEmail, ThreadItem, User
 def _second_conversation(customer, mailbox) -> Conversation:
     from inbox.conversations import next_number
 
-    conv = Conversation(number=next_number(), mailbox_id=mailbox.id, subject="Private matter",
-                        customer_id=customer.id)
+    conv = Conversation(number=next_number(), mailbox_id=mailbox.id, subject="Private matter", customer_id=customer.id)
     db.session.add(conv)
     db.session.commit()
     add_customer_message(conv, text="only mailbox B may read this")
@@ -30,7 +30,9 @@ def test_agent_cannot_edit_a_customer_who_also_writes_to_a_hidden_mailbox(app, c
     client.post(f"/conversations/{conv.number}/customer", data={"name": "Renamed"})
     db.session.expire_all()
     # the added address could sign in to the portal as this customer and read mailbox B's thread
-    assert db.session.execute(db.select(CustomerEmail).where(CustomerEmail.email == "agent-a@evil.test")).scalar() is None
+    assert (
+        db.session.execute(db.select(CustomerEmail).where(CustomerEmail.email == "agent-a@evil.test")).scalar() is None
+    )
     assert db.session.get(Conversation, conv.id).customer.name == "Shared Person"
 
 
@@ -80,8 +82,9 @@ def test_portal_never_shows_a_forward_to_a_third_party(app, client, mailbox):
     from inbox import storage
     from inbox.models import Attachment
 
-    att = Attachment(item_id=fwd.id, filename="internal.txt", content_type="text/plain", size=3,
-                     sha256=storage.store(b"int"))
+    att = Attachment(
+        item_id=fwd.id, filename="internal.txt", content_type="text/plain", size=3, sha256=storage.store(b"int")
+    )
     db.session.add(att)
     db.session.commit()
     sign_in_as(client, conv.customer, "fwd@customer.test")
@@ -110,10 +113,10 @@ def test_saved_reply_attachment_is_never_served_as_a_page(app, client):
 
     a = make_mailbox("A")
     agent = make_user("Agent A", mailboxes=[a])
-    reply = service.create(agent, service.ReplyData(title="Shared", body="See attached", scope="mailbox",
-                                                    mailbox_id=a.id))
-    att = service.add_attachment(agent, reply, "page.html", "text/html",
-                                 b"<script>fetch('/admin/users')</script>")
+    reply = service.create(
+        agent, service.ReplyData(title="Shared", body="See attached", scope="mailbox", mailbox_id=a.id)
+    )
+    att = service.add_attachment(agent, reply, "page.html", "text/html", b"<script>fetch('/admin/users')</script>")
     db.session.commit()
     login(client, make_user("Colleague", mailboxes=[a]))
     response = client.get(f"/saved-replies/{reply.id}/attachments/{att.id}")
@@ -149,8 +152,15 @@ def test_a_password_change_ends_every_other_session(app):
     assert _login_form(thief, "pat@team.test", remember=True).status_code == 302
     assert _login_form(owner, "pat@team.test").status_code == 302
     assert thief.get("/inbox").status_code == 200
-    response = owner.post("/profile", data={"name": "Pat", "current_password": "correct horse battery",
-                                            "new_password": "a brand new secret", "confirm_password": "a brand new secret"})
+    response = owner.post(
+        "/profile",
+        data={
+            "name": "Pat",
+            "current_password": "correct horse battery",
+            "new_password": "a brand new secret",
+            "confirm_password": "a brand new secret",
+        },
+    )
     assert response.status_code == 302
     assert owner.get("/inbox").status_code == 200  # the one who changed it stays in
     assert thief.get("/inbox").status_code == 302  # the session cookie is dead
@@ -165,8 +175,13 @@ def test_portal_attachment_download_is_inert(app, client, mailbox):
 
     conv = mail_in(mailbox, "html@customer.test", "Invoice", "See attached.", name="Hal")
     item = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id)).scalar_one()
-    att = Attachment(item_id=item.id, filename="invoice.html", content_type="text/html", size=10,
-                     sha256=storage.store(b"<script>alert(document.cookie)</script>"))
+    att = Attachment(
+        item_id=item.id,
+        filename="invoice.html",
+        content_type="text/html",
+        size=10,
+        sha256=storage.store(b"<script>alert(document.cookie)</script>"),
+    )
     db.session.add(att)
     db.session.commit()
     sign_in_as(client, conv.customer, "html@customer.test")

@@ -1,5 +1,6 @@
 """Regression tests for the web findings of the security review (shared/reviews/security-review.md):
 each test replays the attack that worked before the fix."""
+
 from __future__ import annotations
 
 import email
@@ -46,6 +47,7 @@ def _outbox_rows() -> list[OutboxMessage]:
 
 # ---- findings 1-2: links in mail never come from the request's Host -------------------------
 
+
 def test_forged_host_is_refused_and_no_reset_mail_is_queued(app, client, smtp_sink):
     make_mailbox("Out", smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none")
     user = make_user("Maya Admin", role="admin")
@@ -67,8 +69,7 @@ def test_reset_link_is_built_on_base_url_whatever_the_host(app, client, smtp_sin
 
 def test_portal_sign_in_link_is_built_on_base_url_and_forged_host_refused(app, client, mailbox):
     mail_in(mailbox, "olivia@customer.test", "Refund please", "Hello")
-    resp = client.post("/portal/sign-in", data={"email": "olivia@customer.test"},
-                       headers={"Host": "attacker.example"})
+    resp = client.post("/portal/sign-in", data={"email": "olivia@customer.test"}, headers={"Host": "attacker.example"})
     assert resp.status_code == 400 and _outbox_rows() == []
     resp = client.post("/portal/sign-in", data={"email": "olivia@customer.test"}, base_url="http://127.0.0.1:8000")
     assert resp.status_code == 200
@@ -90,9 +91,11 @@ def test_base_url_must_be_a_plain_http_url(tmp_path, _migrated_template):
 
 # ---- findings 8 and 12: the real client behind a proxy; config never written by a request ----
 
+
 def _login(client, email, password, ip):
-    return client.post("/login", data={"email": email, "password": password},
-                       headers={"X-Forwarded-For": ip}).status_code
+    return client.post(
+        "/login", data={"email": email, "password": password}, headers={"X-Forwarded-For": ip}
+    ).status_code
 
 
 def test_attacker_behind_the_proxy_cannot_lock_out_the_real_user(tmp_path, _migrated_template):
@@ -134,6 +137,7 @@ def test_forwarded_for_is_ignored_without_configured_hops(app, client):
 
 # ---- findings 10-11: reset mail through the outbox; same work for known and unknown ----------
 
+
 def test_reset_mail_waits_in_the_outbox_while_smtp_is_down(app, client, smtp_sink):
     box = make_mailbox("Out", smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_security="none")
     user = make_user("Remy Reset")
@@ -156,8 +160,9 @@ def test_reset_mail_waits_in_the_outbox_while_smtp_is_down(app, client, smtp_sin
 def test_invitation_is_queued_too(app, client, smtp_sink):
     make_mailbox("Out", smtp_host=smtp_sink.host, smtp_port=smtp_sink.port, smtp_security="none")
     login(client, make_user("Ada Admin", role="admin"))
-    resp = client.post("/admin/users/new", data={"name": "Ivy Invite", "email": "ivy@team.test", "role": "agent",
-                                                   "invite": "1"})
+    resp = client.post(
+        "/admin/users/new", data={"name": "Ivy Invite", "email": "ivy@team.test", "role": "agent", "invite": "1"}
+    )
     assert resp.status_code == 302
     (row,) = _outbox_rows()
     assert row.recipients == ["ivy@team.test"] and "invited" in _queued_text(row)
@@ -180,13 +185,17 @@ def _medians_ms(client, path, known: dict, unknown: dict, runs=15) -> tuple[floa
     return statistics.median(times["known"]), statistics.median(times["unknown"])
 
 
-def test_known_and_unknown_addresses_take_the_same_time(tmp_path, _migrated_template, smtp_sink, dovecot,
-                                                        imap_account):
+def test_known_and_unknown_addresses_take_the_same_time(tmp_path, _migrated_template, smtp_sink, dovecot, imap_account):
     """Before: known accounts took 45-183 ms (SMTP inside the request), unknown 5-16 ms."""
     from inbox.testing.fixtures import make_mailbox as fixture_mailbox
 
-    app = make_app(str(tmp_path / "timing"), _migrated_template, RESET_PER_CLIENT_HOUR=1000,
-                   RESET_PER_ADDRESS_HOUR=1000, PORTAL_SIGNIN_PER_HOUR=1000)
+    app = make_app(
+        str(tmp_path / "timing"),
+        _migrated_template,
+        RESET_PER_CLIENT_HOUR=1000,
+        RESET_PER_ADDRESS_HOUR=1000,
+        PORTAL_SIGNIN_PER_HOUR=1000,
+    )
     with app.app_context():
         box = fixture_mailbox(dovecot, imap_account, smtp_sink)
         box.portal_enabled = True
@@ -196,12 +205,16 @@ def test_known_and_unknown_addresses_take_the_same_time(tmp_path, _migrated_temp
         client = app.test_client()
         _medians_ms(client, "/forgot", {"email": "warm@up.test"}, {"email": "warm@up.test"}, runs=3)
         _medians_ms(client, "/portal/sign-in", {"email": "warm@up.test"}, {"email": "warm@up.test"}, runs=3)
-        forgot_known, forgot_unknown = _medians_ms(client, "/forgot", {"email": user.email},
-                                                   {"email": "nobody@team.test"})
-        portal_known, portal_unknown = _medians_ms(client, "/portal/sign-in", {"email": "known@customer.test"},
-                                                   {"email": "nobody@customer.test"})
-        print(f"median ms: forgot known {forgot_known:.1f} unknown {forgot_unknown:.1f}; "
-              f"portal known {portal_known:.1f} unknown {portal_unknown:.1f}")
+        forgot_known, forgot_unknown = _medians_ms(
+            client, "/forgot", {"email": user.email}, {"email": "nobody@team.test"}
+        )
+        portal_known, portal_unknown = _medians_ms(
+            client, "/portal/sign-in", {"email": "known@customer.test"}, {"email": "nobody@customer.test"}
+        )
+        print(
+            f"median ms: forgot known {forgot_known:.1f} unknown {forgot_unknown:.1f}; "
+            f"portal known {portal_known:.1f} unknown {portal_unknown:.1f}"
+        )
         # loose on purpose (a shared, loaded machine): before the fix the known address took ~10x as long
         assert forgot_known < 2 * forgot_unknown + 5 and portal_known < 2 * portal_unknown + 5
         # both did the same work; only the known ones were queued
@@ -232,8 +245,10 @@ def test_known_and_unknown_addresses_do_the_same_database_work(app, client, mail
     """Apart from queueing the mail itself, a known address costs exactly what an unknown one does."""
     user = make_user("Kim Known")
     mail_in(mailbox, "known@customer.test", "Hello", "Hi")
-    for path, known, unknown in (("/forgot", user.email, "nobody@team.test"),
-                                 ("/portal/sign-in", "known@customer.test", "nobody@customer.test")):
+    for path, known, unknown in (
+        ("/forgot", user.email, "nobody@team.test"),
+        ("/portal/sign-in", "known@customer.test", "nobody@customer.test"),
+    ):
         _statements(client, path, {"email": "warm@up.test"})  # settings are cached after the first request
         known_work = _statements(client, path, {"email": known})
         unknown_work = _statements(client, path, {"email": unknown})
@@ -244,9 +259,9 @@ def test_known_and_unknown_addresses_do_the_same_database_work(app, client, mail
 
 # ---- finding 13: request size limits -------------------------------------------------------
 
+
 def test_oversized_anonymous_body_is_refused_before_parsing(tmp_path, _migrated_template):
-    app = make_app(str(tmp_path / "big"), _migrated_template, MAX_ATTACHMENT_BYTES=1024 * 1024,
-                   WTF_CSRF_ENABLED=True)
+    app = make_app(str(tmp_path / "big"), _migrated_template, MAX_ATTACHMENT_BYTES=1024 * 1024, WTF_CSRF_ENABLED=True)
     with app.app_context():
         assert app.config["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024
         client = app.test_client()
@@ -262,6 +277,7 @@ def test_oversized_anonymous_body_is_refused_before_parsing(tmp_path, _migrated_
 
 
 # ---- finding 17: logout and sign-out end every copy of the cookie ---------------------------
+
 
 def _cookie(client, name="session"):
     return client.get_cookie(name).value
@@ -312,22 +328,26 @@ def test_portal_session_expires(app, client, mailbox):
 
 # ---- finding 24: one password policy ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("weak", ["aaaaaaaaaaaa", "password123", "short"])
 def test_weak_passwords_are_refused_on_the_web_and_in_the_cli(app, client, weak):
     user = make_user("Pat Policy")
     login(client, user)
-    resp = client.post("/profile", data={"name": "Pat", "current_password": PASSWORD, "new_password": weak,
-                                         "confirm_password": weak})
+    resp = client.post(
+        "/profile", data={"name": "Pat", "current_password": PASSWORD, "new_password": weak, "confirm_password": weak}
+    )
     assert resp.status_code == 400
     db.session.expire_all()
     assert db.session.get(User, user.id).check_password(PASSWORD)
-    result = app.test_cli_runner().invoke(args=["users", "create", "w@team.test", "--name", "W",
-                                                "--password-stdin"], input=weak + "\n")
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "w@team.test", "--name", "W", "--password-stdin"], input=weak + "\n"
+    )
     assert result.exit_code != 0
     assert db.session.execute(db.select(User).where(User.email == "w@team.test")).scalar() is None
 
 
 # ---- finding 26: secrets in tracebacks are masked ---------------------------------------------
+
 
 def test_secret_in_an_exception_is_masked_in_the_traceback(app):
     from inbox.logging_setup import RedactingFilter
@@ -357,11 +377,16 @@ def test_secret_in_an_exception_is_masked_in_the_traceback(app):
 
 # ---- issue 12 item 9: one limiter, pruned by the worker ---------------------------------------
 
+
 def test_rate_ledger_is_pruned_by_the_worker_job(app):
     from inbox.worker import Worker, prune_ledgers
 
-    db.session.add_all([RateEvent(kind="login_fail", key="old", created_at=utcnow() - timedelta(days=3)),
-                        RateEvent(kind="login_fail", key="new")])
+    db.session.add_all(
+        [
+            RateEvent(kind="login_fail", key="old", created_at=utcnow() - timedelta(days=3)),
+            RateEvent(kind="login_fail", key="new"),
+        ]
+    )
     db.session.commit()
     assert prune_ledgers() == 1
     assert [k for (k,) in db.session.execute(db.select(RateEvent.key))] == ["new"]
@@ -371,6 +396,7 @@ def test_rate_ledger_is_pruned_by_the_worker_job(app):
 
 
 # ---- finding 27: a GET does not mark a conversation read ---------------------------------------
+
 
 def test_cross_site_get_does_not_mark_read_but_the_page_heartbeat_does(app, client):
     from conversation_helpers import make_conversation
@@ -389,6 +415,7 @@ def test_cross_site_get_does_not_mark_read_but_the_page_heartbeat_does(app, clie
 
 
 # ---- findings 20-21: a Content-Security-Policy with a nonce on every page ----------------------
+
 
 def test_pages_carry_a_csp_with_a_fresh_nonce_that_inline_scripts_use(app, client, mailbox):
     from conversation_helpers import add_customer_message, make_conversation
@@ -419,8 +446,9 @@ def test_portal_policy_keeps_custom_css_from_calling_out(app, client, mailbox):
 
 
 def test_hsts_only_when_configured_on_https(tmp_path, _migrated_template):
-    app = make_app(str(tmp_path / "hsts"), _migrated_template, BASE_URL="https://help.example.com",
-                   HSTS_SECONDS=31536000)
+    app = make_app(
+        str(tmp_path / "hsts"), _migrated_template, BASE_URL="https://help.example.com", HSTS_SECONDS=31536000
+    )
     with app.app_context():
         resp = app.test_client().get("/login", base_url="https://help.example.com")
         assert resp.headers["Strict-Transport-Security"] == "max-age=31536000"

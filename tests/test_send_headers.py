@@ -1,4 +1,5 @@
 """Outgoing replies as a mail client reads them: threading headers, subject, addresses, MIME parts."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,25 +21,53 @@ def make_user(name="Ann Agent", email_="ann@agents.test", role="agent", signatur
     return user
 
 
-def make_conversation(mailbox, subject="Printer on fire", from_name="Carl Customer", from_email="carl@cust.test",
-                      message_id="m1@cust.test", references=(), raw_headers=""):
+def make_conversation(
+    mailbox,
+    subject="Printer on fire",
+    from_name="Carl Customer",
+    from_email="carl@cust.test",
+    message_id="m1@cust.test",
+    references=(),
+    raw_headers="",
+):
     customer = customer_for(from_email, from_name)
     db.session.flush()
-    conv = Conversation(number=(db.session.query(db.func.max(Conversation.number)).scalar() or 0) + 1,
-                        mailbox_id=mailbox.id, subject=subject, customer_id=customer.id)
+    conv = Conversation(
+        number=(db.session.query(db.func.max(Conversation.number)).scalar() or 0) + 1,
+        mailbox_id=mailbox.id,
+        subject=subject,
+        customer_id=customer.id,
+    )
     db.session.add(conv)
     db.session.flush()
     raw = None
     if raw_headers:
-        data = (f"From: {from_name} <{from_email}>\r\nMessage-ID: <{message_id}>\r\n{raw_headers}"
-                f"Subject: {subject}\r\n\r\nhello\r\n").encode()
-        raw = RawMessage(mailbox_id=mailbox.id, folder="INBOX", message_id=message_id, dedup_key=message_id,
-                         size=len(data), data=data)
+        data = (
+            f"From: {from_name} <{from_email}>\r\nMessage-ID: <{message_id}>\r\n{raw_headers}"
+            f"Subject: {subject}\r\n\r\nhello\r\n"
+        ).encode()
+        raw = RawMessage(
+            mailbox_id=mailbox.id,
+            folder="INBOX",
+            message_id=message_id,
+            dedup_key=message_id,
+            size=len(data),
+            data=data,
+        )
         db.session.add(raw)
         db.session.flush()
-    item = ThreadItem(conversation_id=conv.id, type="customer", customer_id=customer.id, message_id=message_id,
-                      references=list(references), from_name=from_name, from_email=from_email,
-                      subject=subject, text="It is on fire.", raw_message_id=raw.id if raw else None)
+    item = ThreadItem(
+        conversation_id=conv.id,
+        type="customer",
+        customer_id=customer.id,
+        message_id=message_id,
+        references=list(references),
+        from_name=from_name,
+        from_email=from_email,
+        subject=subject,
+        text="It is on fire.",
+        raw_message_id=raw.id if raw else None,
+    )
     db.session.add(item)
     db.session.commit()
     return conv
@@ -78,17 +107,20 @@ def test_reply_threads_in_the_customers_client(app, mailbox, smtp_sink):
     assert conv.first_response_at is not None
 
 
-@pytest.mark.parametrize("subject, expected", [
-    ("Printer on fire", "Re: Printer on fire"),
-    ("Re: Printer on fire", "Re: Printer on fire"),
-    ("RE: re: Re[2]: Printer on fire", "Re: Printer on fire"),
-    ("Aw: AW: Sv: Printer on fire", "Re: Printer on fire"),
-    ("Fwd: Printer on fire", "Re: Fwd: Printer on fire"),
-    ("Re: Fwd: FW: Printer on fire", "Re: Fwd: Printer on fire"),
-    ("[#12] Re: Printer on fire", "Re: Printer on fire"),
-    ("Reply needed", "Re: Reply needed"),
-    ("", "Re:"),
-])
+@pytest.mark.parametrize(
+    "subject, expected",
+    [
+        ("Printer on fire", "Re: Printer on fire"),
+        ("Re: Printer on fire", "Re: Printer on fire"),
+        ("RE: re: Re[2]: Printer on fire", "Re: Printer on fire"),
+        ("Aw: AW: Sv: Printer on fire", "Re: Printer on fire"),
+        ("Fwd: Printer on fire", "Re: Fwd: Printer on fire"),
+        ("Re: Fwd: FW: Printer on fire", "Re: Fwd: Printer on fire"),
+        ("[#12] Re: Printer on fire", "Re: Printer on fire"),
+        ("Reply needed", "Re: Reply needed"),
+        ("", "Re:"),
+    ],
+)
 def test_reply_subject_never_stacks(subject, expected):
     assert compose.reply_subject(subject) == expected
 
@@ -122,8 +154,9 @@ def test_long_message_ids_are_folded_not_encoded(app, mailbox, smtp_sink):
 def test_non_ascii_subject_names_and_body(app, mailbox, smtp_sink):
     user = make_user(name="Jörg Müller", signature="Jörg — Support\nBeispiel GmbH")
     mailbox.signature = "Das Team"
-    conv = make_conversation(mailbox, subject="Grüße aus München — Drucker brennt 🔥", from_name="Zoë Ångström",
-                             from_email="zoe@cust.test")
+    conv = make_conversation(
+        mailbox, subject="Grüße aus München — Drucker brennt 🔥", from_name="Zoë Ångström", from_email="zoe@cust.test"
+    )
     outbox.queue_reply(conv, user, "Hallo Zoë,\n\nwir löschen gerade. <b>nicht fett</b>\n")
     db.session.commit()
     outbox.send_due()
@@ -170,9 +203,13 @@ def test_reply_never_goes_to_our_own_address(app, mailbox):
 def test_html_reply_and_attachments(app, mailbox, smtp_sink):
     conv = make_conversation(mailbox)
     pdf = b"%PDF-1.4\n" + bytes(range(256)) * 40
-    item = outbox.queue_reply(conv, make_user(), "See attached.", "<p>See <em>attached</em>.</p>",
-                              attachments=[("invoice.pdf", "application/pdf", pdf),
-                                           ("notes-ü.txt", "text/plain", "naïve\n".encode())])
+    item = outbox.queue_reply(
+        conv,
+        make_user(),
+        "See attached.",
+        "<p>See <em>attached</em>.</p>",
+        attachments=[("invoice.pdf", "application/pdf", pdf), ("notes-ü.txt", "text/plain", "naïve\n".encode())],
+    )
     db.session.commit()
     assert [a.filename for a in item.attachments] == ["invoice.pdf", "notes-ü.txt"]
     outbox.send_due()

@@ -1,4 +1,5 @@
 """Auto-replies, new outbound conversations, and the message_sending / agent_replied hooks."""
+
 from __future__ import annotations
 
 import pytest
@@ -83,8 +84,9 @@ def test_auto_reply_has_no_undo_delay(app, mailbox, smtp_sink):
 
 def test_start_conversation_creates_customer_and_threads_replies(app, mailbox, smtp_sink):
     user = make_user()
-    conv = outbox.start_conversation(mailbox, user, "Dana Doe <Dana@Cust.test>", "Your order", "It shipped.",
-                                     cc=["ops@cust.test"])
+    conv = outbox.start_conversation(
+        mailbox, user, "Dana Doe <Dana@Cust.test>", "Your order", "It shipped.", cc=["ops@cust.test"]
+    )
     db.session.commit()
     assert conv.source == "agent" and conv.number >= 1 and conv.customer.email == "dana@cust.test"
     assert conv.customer.name == "Dana Doe" and conv.first_response_at is not None

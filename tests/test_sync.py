@@ -1,5 +1,6 @@
 """IMAP sync against a real Dovecot: incremental passes, the first-sync window, --history, no
 changes on the server. Helpers here are shared by the other sync test modules."""
+
 from __future__ import annotations
 
 import email.utils
@@ -15,10 +16,18 @@ from inbox.models import Conversation, MessageRef, RawMessage, ThreadItem
 _seq = itertools.count(1)
 
 
-def make_mail(subject="Help please", frm="Ann Customer <ann@customer.test>", to="support@support.test",
-              body="My order has not arrived.", message_id: str | None = None, in_reply_to: str | None = None,
-              references: list[str] | None = None, date: datetime | None = None,
-              attachments: list[tuple[str, str, bytes]] = (), headers: dict | None = None) -> bytes:
+def make_mail(
+    subject="Help please",
+    frm="Ann Customer <ann@customer.test>",
+    to="support@support.test",
+    body="My order has not arrived.",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
+    date: datetime | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
+    headers: dict | None = None,
+) -> bytes:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = frm, to, subject
     msg["Message-ID"] = f"<{message_id or f'm{next(_seq)}.{id(msg)}@customer.test'}>"
@@ -49,8 +58,16 @@ def our_reply(conv: Conversation, text="We are on it.", domain="support.test") -
     from inbox.mail.tokens import make_message_id
 
     mid = make_message_id(conv.id, domain)
-    item = ThreadItem(conversation_id=conv.id, type="reply", source="web", message_id=mid, text=text,
-                      from_email=conv.mailbox.email, send_status="sent", subject="Re: " + conv.subject)
+    item = ThreadItem(
+        conversation_id=conv.id,
+        type="reply",
+        source="web",
+        message_id=mid,
+        text=text,
+        from_email=conv.mailbox.email,
+        send_status="sent",
+        subject="Re: " + conv.subject,
+    )
     db.session.add(item)
     db.session.flush()
     db.session.add(MessageRef(mailbox_id=conv.mailbox_id, item_id=item.id, ref=mid, own=True))
@@ -69,8 +86,12 @@ def conv_of(message_id: str) -> Conversation:
 
 def test_incremental_sync_imports_new_mail_once(mailbox, dovecot, imap_account):
     user, _ = imap_account
-    dovecot.append(user, make_mail(subject="First", message_id="a1@c.test",
-                                   attachments=[("invoice.pdf", "application/pdf", b"%PDF-1.4 fake")]))
+    dovecot.append(
+        user,
+        make_mail(
+            subject="First", message_id="a1@c.test", attachments=[("invoice.pdf", "application/pdf", b"%PDF-1.4 fake")]
+        ),
+    )
     dovecot.append(user, make_mail(subject="Second", frm="bob@other.test", message_id="b1@c.test"))
     stats = sync(mailbox)
     assert (stats.fetched, stats.new_conversations, stats.duplicates) == (2, 2, 0)

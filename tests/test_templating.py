@@ -1,5 +1,6 @@
 """Reply templates (inbox.templating): finding 7 of the security review. Every payload that took a
 worker to 1 GB or 24 s is refused, fast, at render time and when saved; ordinary templates work."""
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,9 @@ def test_expensive_templates_are_refused_fast(template):
 def test_expensive_templates_are_refused_when_saved(template):
     for body_format in ("markdown", "html"):
         problem = check(template, body_format)
-        assert problem and ("rendering limits" in problem or problem.startswith(("template error", "not allowed"))), problem
+        assert problem and ("rendering limits" in problem or problem.startswith(("template error", "not allowed"))), (
+            problem
+        )
 
 
 def test_memory_stays_bounded_in_a_fresh_process():
@@ -84,20 +87,31 @@ def test_memory_stays_bounded_in_a_fresh_process():
         "            pass\n"
         "print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], input=json.dumps(FINDING_7 + MORE), capture_output=True,
-                         text=True, timeout=300, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(FINDING_7 + MORE),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout.split()
     before_kb, after_kb = int(out[0]), int(out[1])
     assert after_kb - before_kb < 150 * 1024, f"peak RSS grew by {(after_kb - before_kb) // 1024} MB"
 
 
 def test_ordinary_templates_still_render():
-    ctx = {"customer": {"first_name": "Ann", "name": "Ann Lee"}, "items": ["mug", "tee"],
-           "order": {"number": "A-17", "total": 42.5}}
+    ctx = {
+        "customer": {"first_name": "Ann", "name": "Ann Lee"},
+        "items": ["mug", "tee"],
+        "order": {"number": "A-17", "total": 42.5},
+    }
     out = render_string(
         "Hi {{ customer.first_name|default('there') }}, {{ items|join(', ') }} in order {{ order.number }} "
         "({{ '%.2f'|format(order.total) }}, {{ '{:>6}'.format(order.total) }}).{% for i in items %} {{ loop.index }}."
         "{{ i|upper|center(5) }}{% endfor %} {{ 'a-b'.replace('-', '+') }} {{ 2**10 }} {{ ('ab' * 3) ~ '!' }}"
-        "{% set a, b = 1, 2 %} {{ a + b }} {{ customer.name.split()|last }}", ctx)
+        "{% set a, b = 1, 2 %} {{ a + b }} {{ customer.name.split()|last }}",
+        ctx,
+    )
     assert out == ("Hi Ann, mug, tee in order A-17 (42.50,   42.5). 1. MUG  2. TEE  a+b 1024 ababab! 3 Lee")
     html = render("<p>{% for i in items %}<b>{{ i }}</b>{% endfor %}</p>", "html", ctx)
     assert html.html == "<p><b>mug</b><b>tee</b></p>" and html.text == "**mug****tee**"

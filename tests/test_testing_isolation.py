@@ -1,5 +1,6 @@
 """Issue 10: tests never touch a database they did not create. The app's own variables are often
 exported in the shell that runs the tests; the inbox.testing fixtures must ignore them."""
+
 from __future__ import annotations
 
 import hashlib
@@ -55,8 +56,9 @@ def test_test_config_wins_over_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("INBOX_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
     monkeypatch.setenv("INBOX_INSTANCE_PATH", str(tmp_path / "env-instance"))
     monkeypatch.setenv("INBOX_FETCH_BATCH", "12")
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "mine"), "DATABASE_URL": f"sqlite:///{tmp_path}/mine.db",
-                      "FETCH_BATCH": 13})
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path / "mine"), "DATABASE_URL": f"sqlite:///{tmp_path}/mine.db", "FETCH_BATCH": 13}
+    )
     assert app.instance_path == str(tmp_path / "mine")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/mine.db"  # not the env's
     assert app.config["FETCH_BATCH"] == 13

@@ -1,4 +1,5 @@
 """Portal themes: lookup order, extends of the default, the sandbox, switching at runtime."""
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,13 @@ def test_override_then_default_then_core(app, client, mailbox):
 
 
 def test_a_theme_extends_the_template_it_replaces(app, client, local_themes):
-    local_themes("plain", {"portal/sign_in.html": '{% extends "default:portal/sign_in.html" %}'
-                                                 '{% block title %}PLAIN SIGN IN{% endblock %}'})
+    local_themes(
+        "plain",
+        {
+            "portal/sign_in.html": '{% extends "default:portal/sign_in.html" %}'
+            "{% block title %}PLAIN SIGN IN{% endblock %}"
+        },
+    )
     _use("plain")
     page = client.get("/portal/").get_data(as_text=True)
     assert "<title>PLAIN SIGN IN</title>" in page and "Email me a sign-in link" in page
@@ -87,9 +93,14 @@ def test_switching_needs_no_restart_and_reaches_every_process(app, client, tmp_p
 
 def test_agent_templates_are_not_reachable_from_a_theme(app, local_themes):
     assert os.path.exists(os.path.join(app.root_path, "templates", "base.html"))
-    local_themes("sneaky", {"portal/a.html": '{% extends "base.html" %}',
-                            "portal/b.html": '{% include "admin/users.html" %}',
-                            "portal/c.html": '{% include "../../inbox/templates/base.html" %}'})
+    local_themes(
+        "sneaky",
+        {
+            "portal/a.html": '{% extends "base.html" %}',
+            "portal/b.html": '{% include "admin/users.html" %}',
+            "portal/c.html": '{% include "../../inbox/templates/base.html" %}',
+        },
+    )
     with app.test_request_context("/portal/"):
         for name in ("portal/a.html", "portal/b.html", "portal/c.html"):
             with pytest.raises(TemplateNotFound):
@@ -97,8 +108,13 @@ def test_agent_templates_are_not_reachable_from_a_theme(app, local_themes):
 
 
 def test_theme_templates_are_sandboxed(app, local_themes):
-    local_themes("evil", {"portal/x.html": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-                          "portal/y.html": "{{ url_for.__globals__['current_app'].config['SECRET_KEY'] }}"})
+    local_themes(
+        "evil",
+        {
+            "portal/x.html": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+            "portal/y.html": "{{ url_for.__globals__['current_app'].config['SECRET_KEY'] }}",
+        },
+    )
     with app.test_request_context("/portal/"):
         for name in ("portal/x.html", "portal/y.html"):
             with pytest.raises(SecurityError):
@@ -113,8 +129,15 @@ def test_theme_static_falls_back_to_default_and_stays_inside(client):
 
 
 def test_branding_is_honoured_by_every_theme(app, client):
-    set_setting("portal.branding", {"name": "Acme Help", "brand_color": "#aa3300", "footer_text": "© Acme",
-                                    "custom_css": "body > main { color: red }"})
+    set_setting(
+        "portal.branding",
+        {
+            "name": "Acme Help",
+            "brand_color": "#aa3300",
+            "footer_text": "© Acme",
+            "custom_css": "body > main { color: red }",
+        },
+    )
     for theme in ("default", "harbor"):
         _use(theme)
         page = client.get("/portal/").get_data(as_text=True)
@@ -213,15 +236,27 @@ def test_branding_form_validates_and_refuses_svg_logos(app, client):
     bad = client.post("/admin/themes/branding", data={"name": "", "brand_color": "red;}body{x"})
     text = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "The portal needs a name." in text and "Use a colour like" in text
-    svg = client.post("/admin/themes/branding", data={
-        "name": "Acme", "brand_color": "#123456",
-        "logo": (io.BytesIO(b"<svg onload=alert(1)></svg>"), "logo.svg", "image/svg+xml")},
-        content_type="multipart/form-data")
+    svg = client.post(
+        "/admin/themes/branding",
+        data={
+            "name": "Acme",
+            "brand_color": "#123456",
+            "logo": (io.BytesIO(b"<svg onload=alert(1)></svg>"), "logo.svg", "image/svg+xml"),
+        },
+        content_type="multipart/form-data",
+    )
     assert svg.status_code == 400 and "PNG, JPEG, GIF or WebP" in svg.get_data(as_text=True)
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
-    ok = client.post("/admin/themes/branding", data={
-        "name": "Acme", "brand_color": "#123456", "footer_text": "Hi",
-        "logo": (io.BytesIO(png), "logo.png", "image/png")}, content_type="multipart/form-data")
+    ok = client.post(
+        "/admin/themes/branding",
+        data={
+            "name": "Acme",
+            "brand_color": "#123456",
+            "footer_text": "Hi",
+            "logo": (io.BytesIO(png), "logo.png", "image/png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 302
     logo = client.get("/portal/branding/logo")
     assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == png

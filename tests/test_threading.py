@@ -1,4 +1,5 @@
 """Which conversation an incoming message joins, with mail delivered through a real Dovecot."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,8 +14,15 @@ from inbox.models import Conversation, Mailbox, ThreadItem, utcnow
 
 def test_reply_by_in_reply_to_and_references(deliver):
     deliver(make_mail(subject="Broken widget", message_id="root@c.test"))
-    deliver(make_mail(subject="Re: Broken widget", message_id="r1@c.test", in_reply_to="root@c.test",
-                      references=["root@c.test"], body="Any news?"))
+    deliver(
+        make_mail(
+            subject="Re: Broken widget",
+            message_id="r1@c.test",
+            in_reply_to="root@c.test",
+            references=["root@c.test"],
+            body="Any news?",
+        )
+    )
     deliver(make_mail(subject="something else", message_id="r2@c.test", references=["root@c.test", "r1@c.test"]))
     conv = conv_of("root@c.test")
     assert conv_of("r1@c.test").id == conv.id == conv_of("r2@c.test").id
@@ -25,8 +33,11 @@ def test_reply_by_in_reply_to_and_references(deliver):
 
 def test_out_of_order_arrival_threads_both_ways(deliver):
     # the reply arrives first, then the message it answers, then a sibling of the reply
-    deliver(make_mail(subject="Re: Refund", message_id="late-reply@c.test", in_reply_to="orig@c.test",
-                      references=["orig@c.test"]))
+    deliver(
+        make_mail(
+            subject="Re: Refund", message_id="late-reply@c.test", in_reply_to="orig@c.test", references=["orig@c.test"]
+        )
+    )
     deliver(make_mail(subject="Refund", message_id="orig@c.test", date=utcnow() - timedelta(hours=1)))
     deliver(make_mail(subject="Re: Refund", message_id="sibling@c.test", in_reply_to="orig@c.test"))
     assert count(Conversation) == 1
@@ -36,8 +47,10 @@ def test_out_of_order_arrival_threads_both_ways(deliver):
 
 
 def test_out_of_order_inside_one_batch(deliver):
-    deliver(make_mail(subject="Re: Batch", message_id="b-reply@c.test", in_reply_to="b-orig@c.test"),
-            make_mail(subject="Batch", message_id="b-orig@c.test"))
+    deliver(
+        make_mail(subject="Re: Batch", message_id="b-reply@c.test", in_reply_to="b-orig@c.test"),
+        make_mail(subject="Batch", message_id="b-orig@c.test"),
+    )
     assert count(Conversation) == 1
 
 
@@ -119,8 +132,10 @@ def test_closed_policy_new_after_days(deliver, mailbox):
     deliver(make_mail(subject="Recent", message_id="d1@c.test"), make_mail(subject="Old", message_id="d2@c.test"))
     recent = _closed("d1@c.test", days_ago=2)
     old = _closed("d2@c.test", days_ago=30)
-    deliver(make_mail(subject="Re: Recent", message_id="d3@c.test", in_reply_to="d1@c.test"),
-            make_mail(subject="Re: Old", message_id="d4@c.test", in_reply_to="d2@c.test"))
+    deliver(
+        make_mail(subject="Re: Recent", message_id="d3@c.test", in_reply_to="d1@c.test"),
+        make_mail(subject="Re: Old", message_id="d4@c.test", in_reply_to="d2@c.test"),
+    )
     assert conv_of("d3@c.test").id == recent.id
     db.session.refresh(recent)
     assert recent.status == "active"
@@ -141,8 +156,16 @@ def test_mail_from_our_address_is_a_reply_not_a_customer(deliver, mailbox):
     deliver(make_mail(subject="Hello", message_id="o1@c.test"))
     conv = conv_of("o1@c.test")
     customer_id = conv.customer_id
-    deliver(make_mail(subject="Re: Hello", message_id="o2@support.test", in_reply_to="o1@c.test",
-                      frm=f"Agent <{mailbox.email}>", to="ann@customer.test", body="Sent from my phone"))
+    deliver(
+        make_mail(
+            subject="Re: Hello",
+            message_id="o2@support.test",
+            in_reply_to="o1@c.test",
+            frm=f"Agent <{mailbox.email}>",
+            to="ann@customer.test",
+            body="Sent from my phone",
+        )
+    )
     item = db.session.execute(select(ThreadItem).where(ThreadItem.message_id == "o2@support.test")).scalar_one()
     db.session.refresh(conv)
     assert item.type == "reply" and item.customer_id is None and conv.customer_id == customer_id
@@ -162,13 +185,14 @@ def test_bounce_attaches_to_the_bounced_reply(deliver, mailbox):
     dsn = (
         "From: Mail Delivery System <MAILER-DAEMON@mx.test>\r\nTo: " + mailbox.email + "\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn1@mx.test>\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain\r\n\r\nThis is the mail system. Your message could not be delivered.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.test\r\n\r\n"
         "Final-Recipient: rfc822; ann@customer.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "Diagnostic-Code: smtp; 550 5.1.1 <ann@customer.test>: Recipient address rejected\r\n"
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"Message-ID: <{ours.message_id}>\r\nSubject: Re: Order 7\r\n--B--\r\n").encode()
+        f"Message-ID: <{ours.message_id}>\r\nSubject: Re: Order 7\r\n--B--\r\n"
+    ).encode()
     before = count(Conversation)
     deliver(dsn)
     db.session.refresh(ours)

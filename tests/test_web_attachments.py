@@ -1,4 +1,5 @@
 """Attachment downloads, previews and the signed cid: image route."""
+
 from urllib.parse import quote
 
 import pytest
@@ -12,12 +13,15 @@ def world(app):
     anna = make_user(mailboxes=[mb])
     olga = make_user(mailboxes=[other])
     conv = make_conversation(mb)
-    item = add_customer_message(conv, attachments=[
-        ("Übersicht März.pdf", "application/pdf", b"%PDF-1.4 fake", None),
-        ("evil.html", "text/html", b"<script>alert(1)</script>", None),
-        ("logo.svg", "image/svg+xml", b"<svg onload='alert(1)'/>", None),
-        ("pic.png", "image/png", PNG, "pic@x"),
-    ])
+    item = add_customer_message(
+        conv,
+        attachments=[
+            ("Übersicht März.pdf", "application/pdf", b"%PDF-1.4 fake", None),
+            ("evil.html", "text/html", b"<script>alert(1)</script>", None),
+            ("logo.svg", "image/svg+xml", b"<svg onload='alert(1)'/>", None),
+            ("pic.png", "image/png", PNG, "pic@x"),
+        ],
+    )
     atts = {a.filename: a for a in item.attachments}
     return dict(anna=anna, olga=olga, conv=conv, item=item, atts=atts)
 

@@ -1,4 +1,5 @@
 """Logging in and out, rate limiting, cookies, CSRF, profile and password reset by email."""
+
 from __future__ import annotations
 
 import email
@@ -31,8 +32,9 @@ def test_secure_cookie_from_configuration(tmp_path, _migrated_template):
     app = make_app(str(tmp_path / "tls"), _migrated_template, BASE_URL="https://inbox.test")
     with app.app_context():
         user = make_user("Tess Tls")
-        resp = app.test_client().post("/login", data={"email": user.email, "password": PASSWORD},
-                                      base_url="https://inbox.test")
+        resp = app.test_client().post(
+            "/login", data={"email": user.email, "password": PASSWORD}, base_url="https://inbox.test"
+        )
         cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session="))
         assert "Secure" in cookie
         db.session.remove()
@@ -73,8 +75,9 @@ def test_login_rate_limit_per_account_and_ip(app, client):
     assert db.session.query(RateEvent).filter_by(kind="login_fail").count() == 5
     # another address (another IP) is not locked out
     other = app.test_client()
-    resp = other.post("/login", data={"email": user.email, "password": PASSWORD},
-                      environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    resp = other.post(
+        "/login", data={"email": user.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
+    )
     assert resp.status_code == 302
 
 
@@ -97,8 +100,9 @@ def test_next_parameter_returns_to_the_page(app, client):
     user = make_user("Nora Next")
     resp = client.get("/search?q=refund")
     assert resp.status_code == 302 and "/login?next=" in resp.headers["Location"]
-    resp = client.post("/login", query_string={"next": "/search?q=refund"},
-                       data={"email": user.email, "password": PASSWORD})
+    resp = client.post(
+        "/login", query_string={"next": "/search?q=refund"}, data={"email": user.email, "password": PASSWORD}
+    )
     assert resp.headers["Location"].endswith("/search?q=refund")
 
 
@@ -118,7 +122,10 @@ def test_csrf_refuses_posts_without_token(tmp_path, _migrated_template):
         assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 400
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        assert client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+        assert (
+            client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}).status_code
+            == 302
+        )
         inbox = client.get("/inbox").get_data(as_text=True)
         meta = re.search(r'<meta name="csrf-token" content="([^"]+)"', inbox).group(1)
         assert client.post("/inbox/bulk", data={"action": "close"}).status_code == 400
@@ -134,13 +141,27 @@ def test_profile_updates_name_signature_and_password(app, client):
     user = make_user("Pat Profile")
     login(client, user)
     assert b"Your signature" in client.get("/profile").data
-    resp = client.post("/profile", data={"name": "Pat P.", "signature": "Pat from Support",
-                                         "current_password": "wrong", "new_password": "new password 123",
-                                         "confirm_password": "new password 123"})
+    resp = client.post(
+        "/profile",
+        data={
+            "name": "Pat P.",
+            "signature": "Pat from Support",
+            "current_password": "wrong",
+            "new_password": "new password 123",
+            "confirm_password": "new password 123",
+        },
+    )
     assert resp.status_code == 400 and b"not your current password" in resp.data
-    resp = client.post("/profile", data={"name": "Pat P.", "signature": "Pat from Support",
-                                         "current_password": PASSWORD, "new_password": "new password 123",
-                                         "confirm_password": "new password 123"})
+    resp = client.post(
+        "/profile",
+        data={
+            "name": "Pat P.",
+            "signature": "Pat from Support",
+            "current_password": PASSWORD,
+            "new_password": "new password 123",
+            "confirm_password": "new password 123",
+        },
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     fresh = db.session.get(User, user.id)

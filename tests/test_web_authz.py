@@ -4,6 +4,7 @@ For each route and each of anonymous / agent without access / agent with access 
 anonymous is sent to the login page (or gets 401); an agent never sees an object of a mailbox they
 were not granted (404, not 403); an agent with access is treated like an admin; /admin is 404 for
 agents. Route arguments are filled from objects created for the test."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,9 +24,14 @@ def _is_public(rule) -> bool:
     blueprint = endpoint.rsplit(".", 1)[0] if "." in endpoint else ""
     if blueprint == "api":  # tokens, not sessions: tests/test_api_authz.py has the API's own matrix
         return True
-    return (endpoint == "static" or endpoint.endswith(".static") or endpoint in PUBLIC_ENDPOINTS
-            or blueprint in PUBLIC_BLUEPRINTS or blueprint.endswith("_portal")
-            or rule.rule.startswith("/portal/"))
+    return (
+        endpoint == "static"
+        or endpoint.endswith(".static")
+        or endpoint in PUBLIC_ENDPOINTS
+        or blueprint in PUBLIC_BLUEPRINTS
+        or blueprint.endswith("_portal")
+        or rule.rule.startswith("/portal/")
+    )
 
 
 def _routes(app):
@@ -103,7 +109,9 @@ def test_every_route_enforces_access(app, people):
             if resp.status_code >= 500:
                 failures.append(where + " server error")
             if role == "anonymous":
-                ok = resp.status_code == 401 or (resp.status_code in (302, 303) and "/login" in resp.headers.get("Location", ""))
+                ok = resp.status_code == 401 or (
+                    resp.status_code in (302, 303) and "/login" in resp.headers.get("Location", "")
+                )
                 if "token" in rule.arguments:  # signed-link routes: the token is the credential
                     ok = resp.status_code in (302, 303, 401, 403, 404)
                 if not ok:
@@ -120,7 +128,9 @@ def test_every_route_enforces_access(app, people):
         if not rule.rule.startswith("/admin") and all_known and OBJECT_ARGS & set(rule.arguments):
             # an agent with access is treated like an admin: both reach the object or neither does
             if (status["agent_in"] == 404) != (status["admin"] == 404) or status["agent_in"] in (401, 403):
-                failures.append(f"{method} {rule.rule}: agent with access got {status['agent_in']}, admin {status['admin']}")
+                failures.append(
+                    f"{method} {rule.rule}: agent with access got {status['agent_in']}, admin {status['admin']}"
+                )
     assert checked > 20
     assert not failures, "\n".join(failures)
 

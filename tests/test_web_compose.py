@@ -1,5 +1,6 @@
 """Replies, notes, forwards, undo-send, drafts, collisions and new conversations via the test client.
 Outgoing mail is checked in the outbox rows (the SMTP leg is covered by the e2e test)."""
+
 import email
 import email.policy
 
@@ -22,8 +23,9 @@ def world(app):
     anna = make_user("Anna Berg", mailboxes=[mb])
     ben = make_user("Ben Ortiz", mailboxes=[mb])
     outsider = make_user("Olga Other", mailboxes=[other_mb])
-    conv = make_conversation(mb, customer_name="Carla Jensen", customer_email="carla@example.net",
-                             message_id="first@customer.test")
+    conv = make_conversation(
+        mb, customer_name="Carla Jensen", customer_email="carla@example.net", message_id="first@customer.test"
+    )
     return dict(mb=mb, anna=anna, ben=ben, outsider=outsider, conv=conv, other_mb=other_mb)
 
 
@@ -34,9 +36,16 @@ def _last_id(conv):
 def test_reply_is_queued_formatted_and_threaded(client, world):
     conv = world["conv"]
     login(client, world["anna"])
-    resp = client.post(f"/conversations/{conv.number}/reply", data={
-        "text": "Hi **Carla**,\n- one\n- two", "cc": "boss@example.net", "bcc": "audit@shop.test",
-        "last_item_id": _last_id(conv), "status_after": "pending"})
+    resp = client.post(
+        f"/conversations/{conv.number}/reply",
+        data={
+            "text": "Hi **Carla**,\n- one\n- two",
+            "cc": "boss@example.net",
+            "bcc": "audit@shop.test",
+            "last_item_id": _last_id(conv),
+            "status_after": "pending",
+        },
+    )
     assert resp.status_code == 302
     row = db.session.execute(db.select(OutboxMessage)).scalar_one()
     msg = email.message_from_bytes(row.mime)
@@ -55,8 +64,10 @@ def test_reply_is_queued_formatted_and_threaded(client, world):
 def test_undo_puts_text_back_and_restores_status(client, world):
     conv = world["conv"]
     login(client, world["anna"])
-    client.post(f"/conversations/{conv.number}/reply", data={"text": "Oops, wrong customer", "status_after": "closed",
-                                                              "last_item_id": _last_id(conv)})
+    client.post(
+        f"/conversations/{conv.number}/reply",
+        data={"text": "Oops, wrong customer", "status_after": "closed", "last_item_id": _last_id(conv)},
+    )
     item = db.session.execute(db.select(ThreadItem).where(ThreadItem.type == "reply")).scalar_one()
     # another agent cannot undo Anna's reply
     other = client.application.test_client()
@@ -95,8 +106,9 @@ def test_collision_warns_then_send_anyway(client, world):
     assert "Your reply was not sent" in html and "Actually, it just arrived!" in html
     assert "Send anyway" in html and ">We will refund you</textarea>" in html and 'name="force" value="1"' in html
     assert db.session.execute(db.select(OutboxMessage)).first() is None
-    resp = client.post(f"/conversations/{conv.number}/reply",
-                       data={"text": "We will refund you", "last_item_id": seen, "force": "1"})
+    resp = client.post(
+        f"/conversations/{conv.number}/reply", data={"text": "We will refund you", "last_item_id": seen, "force": "1"}
+    )
     assert resp.status_code == 302
     assert db.session.execute(db.select(OutboxMessage)).scalar_one()
 
@@ -128,15 +140,27 @@ def test_attachment_size_limit_is_clear(client, world):
 
     conv = world["conv"]
     login(client, world["anna"])
-    resp = client.post(f"/conversations/{conv.number}/reply", content_type="multipart/form-data", data={
-        "text": "see attached", "last_item_id": _last_id(conv),
-        "attachments": [(io.BytesIO(b"x" * 1500), "big.bin")]})
+    resp = client.post(
+        f"/conversations/{conv.number}/reply",
+        content_type="multipart/form-data",
+        data={
+            "text": "see attached",
+            "last_item_id": _last_id(conv),
+            "attachments": [(io.BytesIO(b"x" * 1500), "big.bin")],
+        },
+    )
     assert resp.status_code == 400
     assert "“big.bin” is too large" in resp.get_data(as_text=True)
     assert db.session.execute(db.select(OutboxMessage)).first() is None
-    resp = client.post(f"/conversations/{conv.number}/reply", content_type="multipart/form-data", data={
-        "text": "see attached", "last_item_id": _last_id(conv),
-        "attachments": [(io.BytesIO(b"small file"), "notes.txt")]})
+    resp = client.post(
+        f"/conversations/{conv.number}/reply",
+        content_type="multipart/form-data",
+        data={
+            "text": "see attached",
+            "last_item_id": _last_id(conv),
+            "attachments": [(io.BytesIO(b"small file"), "notes.txt")],
+        },
+    )
     assert resp.status_code == 302
     item = db.session.execute(db.select(ThreadItem).where(ThreadItem.type == "reply")).scalar_one()
     assert [(a.filename, a.size) for a in item.attachments] == [("notes.txt", 10)]
@@ -159,8 +183,10 @@ def test_forward_message(client, world):
     conv = world["conv"]
     login(client, world["anna"])
     item = conv.items[0]
-    resp = client.post(f"/conversations/{conv.number}/forward",
-                       data={"to": "warehouse@partner.test", "text": "Can you check?", "item_id": str(item.id)})
+    resp = client.post(
+        f"/conversations/{conv.number}/forward",
+        data={"to": "warehouse@partner.test", "text": "Can you check?", "item_id": str(item.id)},
+    )
     assert resp.status_code == 302
     row = db.session.execute(db.select(OutboxMessage)).scalar_one()
     assert row.recipients == ["warehouse@partner.test"]
@@ -172,9 +198,13 @@ def test_forward_message(client, world):
 def test_draft_autosave_roundtrip(client, world):
     conv = world["conv"]
     login(client, world["anna"])
-    r = client.post(f"/conversations/{conv.number}/draft", json={"kind": "reply", "body": "half a thought", "cc": "a@x.test"})
+    r = client.post(
+        f"/conversations/{conv.number}/draft", json={"kind": "reply", "body": "half a thought", "cc": "a@x.test"}
+    )
     assert r.json["saved"] is True
-    client.post(f"/conversations/{conv.number}/draft", json={"kind": "reply", "body": "a whole thought", "cc": "a@x.test"})
+    client.post(
+        f"/conversations/{conv.number}/draft", json={"kind": "reply", "body": "a whole thought", "cc": "a@x.test"}
+    )
     drafts = db.session.execute(db.select(Draft)).scalars().all()
     assert [(d.body, d.cc) for d in drafts] == [("a whole thought", ["a@x.test"])]
     page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
@@ -193,14 +223,23 @@ def test_compose_new_conversation(client, world):
     login(client, world["anna"])
     page = client.get("/compose").get_data(as_text=True)
     assert "Support" in page and "Billing" not in page
-    resp = client.post("/compose", data={"mailbox_id": str(world["other_mb"].id), "to": "x@y.test", "subject": "s", "text": "t"})
+    resp = client.post(
+        "/compose", data={"mailbox_id": str(world["other_mb"].id), "to": "x@y.test", "subject": "s", "text": "t"}
+    )
     assert resp.status_code == 404
     resp = client.post("/compose", data={"mailbox_id": str(world["mb"].id), "to": "", "subject": "", "text": ""})
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert "Enter at least one recipient." in html and "needs a subject" in html
-    resp = client.post("/compose", data={"mailbox_id": str(world["mb"].id), "to": "Dana <dana@example.org>",
-                                         "subject": "Your quote", "text": "Hello **Dana**"})
+    resp = client.post(
+        "/compose",
+        data={
+            "mailbox_id": str(world["mb"].id),
+            "to": "Dana <dana@example.org>",
+            "subject": "Your quote",
+            "text": "Hello **Dana**",
+        },
+    )
     assert resp.status_code == 302
     conv = db.session.execute(db.select(Conversation).where(Conversation.subject == "Your quote")).scalar_one()
     assert conv.customer.email == "dana@example.org" and conv.source == "agent"
@@ -211,11 +250,24 @@ def test_compose_new_conversation(client, world):
 
 def test_compose_draft(client, world):
     login(client, world["anna"])
-    client.post("/compose/draft", json={"kind": "new", "body": "Dear Dana", "to": "dana@example.org",
-                                        "subject": "Quote", "mailbox_id": str(world["mb"].id)})
+    client.post(
+        "/compose/draft",
+        json={
+            "kind": "new",
+            "body": "Dear Dana",
+            "to": "dana@example.org",
+            "subject": "Quote",
+            "mailbox_id": str(world["mb"].id),
+        },
+    )
     page = client.get("/compose").get_data(as_text=True)
     assert ">Dear Dana</textarea>" in page and 'value="Quote"' in page and 'value="dana@example.org"' in page
-    assert client.post("/compose/draft", json={"kind": "new", "body": "x", "mailbox_id": str(world["other_mb"].id)}).status_code == 404
+    assert (
+        client.post(
+            "/compose/draft", json={"kind": "new", "body": "x", "mailbox_id": str(world["other_mb"].id)}
+        ).status_code
+        == 404
+    )
 
 
 def test_names_with_commas_survive_the_to_field(client, world):
@@ -223,8 +275,14 @@ def test_names_with_commas_survive_the_to_field(client, world):
     login(client, world["anna"])
     page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
     assert 'value="&#34;Jensen, Carla&#34; &lt;cj@example.net&gt;"' in page
-    resp = client.post(f"/conversations/{conv.number}/reply", data={
-        "text": "Hello", "to": '"Jensen, Carla" <cj@example.net>; extra@example.net', "last_item_id": _last_id(conv)})
+    resp = client.post(
+        f"/conversations/{conv.number}/reply",
+        data={
+            "text": "Hello",
+            "to": '"Jensen, Carla" <cj@example.net>; extra@example.net',
+            "last_item_id": _last_id(conv),
+        },
+    )
     assert resp.status_code == 302
     row = db.session.execute(db.select(OutboxMessage)).scalar_one()
     assert row.recipients == ["cj@example.net", "extra@example.net"]

@@ -1,4 +1,5 @@
 """The conversation page and its actions, through the Flask test client."""
+
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -42,7 +43,12 @@ def test_page_shows_thread_kinds_and_marks_read(client, world):
     db.session.refresh(conv)
     assert conv.is_unread
     last = re.search(r'data-last-item-id="(\d+)"', html).group(1)
-    assert client.post(f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last}).status_code == 200
+    assert (
+        client.post(
+            f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last}
+        ).status_code
+        == 200
+    )
     db.session.refresh(conv)
     assert conv.last_read_at is not None and not conv.is_unread
 
@@ -53,8 +59,24 @@ def test_other_mailbox_is_404_everywhere(client, world):
     item = conv.items[0]
     assert client.get(f"/conversations/{conv.number}").status_code == 404
     assert client.get(f"/conversations/{conv.number}/items/{item.id}/body").status_code == 404
-    for path in ("status", "assign", "tags", "tags/remove", "snooze", "merge", "move", "customer", "customer/emails",
-                 "presence", "order", f"items/{item.id}/retry", "reply", "note", "forward", "draft"):
+    for path in (
+        "status",
+        "assign",
+        "tags",
+        "tags/remove",
+        "snooze",
+        "merge",
+        "move",
+        "customer",
+        "customer/emails",
+        "presence",
+        "order",
+        f"items/{item.id}/retry",
+        "reply",
+        "note",
+        "forward",
+        "draft",
+    ):
         assert client.post(f"/conversations/{conv.number}/{path}", data={"status": "closed"}).status_code == 404, path
     assert client.get("/conversations/99999").status_code == 404
 
@@ -66,9 +88,12 @@ def test_login_required(client, world):
 
 def test_body_route_is_sandboxed_and_sanitised(client, world):
     conv = world["conv"]
-    item = add_customer_message(conv, html='<p onclick="x()">Hi<script>alert(1)</script>'
-                                           '<img src="https://tracker.test/p.gif"><img src="cid:logo"></p>',
-                                attachments=[("logo.png", "image/png", PNG, "logo")])
+    item = add_customer_message(
+        conv,
+        html='<p onclick="x()">Hi<script>alert(1)</script>'
+        '<img src="https://tracker.test/p.gif"><img src="cid:logo"></p>',
+        attachments=[("logo.png", "image/png", PNG, "logo")],
+    )
     login(client, world["anna"])
     page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
     assert f'src="/conversations/{conv.number}/items/{item.id}/body"' in page
@@ -133,10 +158,14 @@ def test_snooze_preset_and_custom(client, world):
     db.session.commit()
     client.post(f"/conversations/{n}/snooze", data={"until": "2031-07-01T09:00"})
     db.session.expire_all()
-    assert db.session.get(Conversation, conv.id).snoozed_until == datetime(2031, 7, 1, 13, 0, tzinfo=timezone.utc)  # EDT
+    assert db.session.get(Conversation, conv.id).snoozed_until == datetime(
+        2031, 7, 1, 13, 0, tzinfo=timezone.utc
+    )  # EDT
     client.post(f"/conversations/{n}/snooze", data={"until": "2031-12-01T09:00"})
     db.session.expire_all()
-    assert db.session.get(Conversation, conv.id).snoozed_until == datetime(2031, 12, 1, 14, 0, tzinfo=timezone.utc)  # EST
+    assert db.session.get(Conversation, conv.id).snoozed_until == datetime(
+        2031, 12, 1, 14, 0, tzinfo=timezone.utc
+    )  # EST
 
 
 def test_merge_keeps_history_and_refuses_hidden(client, world):
@@ -206,8 +235,9 @@ def test_presence_shows_other_agents_and_new_items(app, world):
     login(anna, world["anna"])
     login(ben, world["ben"])
     last = max(i.id for i in conv.items)
-    assert anna.post(f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last}).json \
-        == {"others": [], "new_items": 0}
+    assert anna.post(
+        f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last}
+    ).json == {"others": [], "new_items": 0}
     ben.post(f"/conversations/{conv.number}/presence", json={"state": "replying"})
     data = anna.post(f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last}).json
     assert data["others"] == [{"name": "Ben Ortiz", "state": "replying"}]
@@ -215,8 +245,9 @@ def test_presence_shows_other_agents_and_new_items(app, world):
     data = anna.post(f"/conversations/{conv.number}/presence", json={"state": "viewing", "last_item_id": last}).json
     assert data["new_items"] == 1
     # a heartbeat older than the window no longer counts
-    db.session.execute(db.update(Presence).where(Presence.user_id == world["ben"].id)
-                       .values(seen_at=utcnow() - timedelta(seconds=30)))
+    db.session.execute(
+        db.update(Presence).where(Presence.user_id == world["ben"].id).values(seen_at=utcnow() - timedelta(seconds=30))
+    )
     db.session.commit()
     assert anna.post(f"/conversations/{conv.number}/presence", json={}).json["others"] == []
     page = anna.get(f"/conversations/{conv.number}").get_data(as_text=True)
@@ -259,8 +290,20 @@ def test_csrf_refused_without_token(csrf_app):
     conv = make_conversation(mb)
     client = csrf_app.test_client()
     login(client, anna)
-    for path in ("status", "assign", "tags", "snooze", "merge", "move", "customer", "presence", "reply", "note",
-                 "forward", "draft"):
+    for path in (
+        "status",
+        "assign",
+        "tags",
+        "snooze",
+        "merge",
+        "move",
+        "customer",
+        "presence",
+        "reply",
+        "note",
+        "forward",
+        "draft",
+    ):
         resp = client.post(f"/conversations/{conv.number}/{path}", data={"status": "closed", "text": "x"})
         assert resp.status_code == 400, path
     db.session.expire_all()
@@ -268,5 +311,11 @@ def test_csrf_refused_without_token(csrf_app):
     # with the token from the page the same POST works
     page = client.get(f"/conversations/{conv.number}").get_data(as_text=True)
     token = page.split('name="csrf-token" content="')[1].split('"')[0]
-    assert client.post(f"/conversations/{conv.number}/status", data={"status": "closed", "csrf_token": token}).status_code == 302
-    assert client.post(f"/conversations/{conv.number}/presence", json={}, headers={"X-CSRFToken": token}).status_code == 200
+    assert (
+        client.post(f"/conversations/{conv.number}/status", data={"status": "closed", "csrf_token": token}).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/conversations/{conv.number}/presence", json={}, headers={"X-CSRFToken": token}).status_code
+        == 200
+    )

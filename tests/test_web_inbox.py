@@ -1,4 +1,5 @@
 """The inbox list: folders and counts, keyset pages, sorting and filters, bulk actions, live poll."""
+
 from __future__ import annotations
 
 import re
@@ -114,8 +115,14 @@ def test_filters_status_assignee_tag(app, client):
 
 def test_row_shows_customer_subject_preview_tags_unread_and_snooze(app, client):
     support, _billing, admin, agent = _setup(app)
-    conv = make_conversation(support, "Where is <my> order?", text="Tracking says <b>nothing</b>", tags=["shipping"],
-                             customer_name="Olivia Martin", assignee=agent)
+    conv = make_conversation(
+        support,
+        "Where is <my> order?",
+        text="Tracking says <b>nothing</b>",
+        tags=["shipping"],
+        customer_name="Olivia Martin",
+        assignee=agent,
+    )
     snoozed = make_conversation(support, "Sleeping", status="pending")
     snoozed.snoozed_until = utcnow() + timedelta(days=2)
     db.session.commit()
@@ -154,8 +161,13 @@ def test_bulk_close_assign_tag_spam(app, client):
     one, two = db.session.get(Conversation, one.id), db.session.get(Conversation, two.id)
     assert (one.status, two.status) == ("closed", "spam")
     assert one.assignee_id == agent.id and [t.name for t in one.tags] == ["refund"]
-    events = db.session.execute(db.select(ThreadItem.event).where(ThreadItem.conversation_id == one.id,
-                                                                  ThreadItem.type == "event")).scalars().all()
+    events = (
+        db.session.execute(
+            db.select(ThreadItem.event).where(ThreadItem.conversation_id == one.id, ThreadItem.type == "event")
+        )
+        .scalars()
+        .all()
+    )
     assert {e["kind"] for e in events} == {"assigned", "tagged", "status"}
 
 
@@ -175,8 +187,11 @@ def test_bulk_assign_to_someone_without_access_is_explained(app, client):
     outsider = make_user("Olga Other", mailboxes=[billing])
     conv = make_conversation(support, "Needs help")
     login(client, admin)
-    resp = client.post("/inbox/bulk", data={"ids": [str(conv.id)], "action": "assign", "assignee": str(outsider.id)},
-                       follow_redirects=True)
+    resp = client.post(
+        "/inbox/bulk",
+        data={"ids": [str(conv.id)], "action": "assign", "assignee": str(outsider.id)},
+        follow_redirects=True,
+    )
     assert "has no access" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Conversation, conv.id).assignee_id is None

@@ -1,5 +1,6 @@
 """Search: the query language, FTS5 kept in sync by triggers, access limits, safe highlighting,
 and the portable SQL backend giving the same answers."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,21 +12,32 @@ from inbox.models import ThreadItem
 
 
 def test_parse_query_language():
-    q = search_service.parse('refund "double charge" inv* from:anna@example.com to:support subject:"late order" '
-                             "tag:VIP status:closed assignee:me mailbox:Billing before:2024-05-31 after:2024-01-01")
-    assert q.terms == [(None, "refund", False), (None, "double charge", False), (None, "inv", True),
-                       ("sender", "anna@example.com", False), ("recipients", "support", False),
-                       ("subject", "late order", False)]
+    q = search_service.parse(
+        'refund "double charge" inv* from:anna@example.com to:support subject:"late order" '
+        "tag:VIP status:closed assignee:me mailbox:Billing before:2024-05-31 after:2024-01-01"
+    )
+    assert q.terms == [
+        (None, "refund", False),
+        (None, "double charge", False),
+        (None, "inv", True),
+        ("sender", "anna@example.com", False),
+        ("recipients", "support", False),
+        ("subject", "late order", False),
+    ]
     assert (q.tags, q.status, q.assignee, q.mailbox) == (["vip"], "closed", "me", "Billing")
     assert q.before.date().isoformat() == "2024-05-31" and q.after.date().isoformat() == "2024-01-02"
     assert search_service.parse("status:bogus before:yesterday").errors == [
-        "status: is one of active, pending, closed, spam", "before: needs a date like 2024-05-31"]
+        "status: is one of active, pending, closed, spam",
+        "before: needs a date like 2024-05-31",
+    ]
     # an unbalanced quote or stray colon never raises
     assert search_service.parse('"unbalanced why:').terms
 
 
-@pytest.mark.parametrize("raw", ['AND OR NOT', '"', "a*b", "NEAR(a b)", "col:val", "^start", "(x", "a - b",
-                                 "\\", "'", "*", "from:\"", "🙂 emoji"])
+@pytest.mark.parametrize(
+    "raw",
+    ["AND OR NOT", '"', "a*b", "NEAR(a b)", "col:val", "^start", "(x", "a - b", "\\", "'", "*", 'from:"', "🙂 emoji"],
+)
 def test_odd_input_never_raises(app, raw):
     admin = make_user("Ada Admin", role="admin")
     make_conversation(make_mailbox(), "Normal subject", text="AND OR NOT words (x) a-b")
@@ -36,10 +48,19 @@ def test_odd_input_never_raises(app, raw):
 def test_finds_words_phrases_prefixes_and_fields(app):
     box = make_mailbox("Support", email="support@acme.test")
     admin = make_user("Ada Admin", role="admin")
-    a = make_conversation(box, "Refund for duplicate charge", text="I was charged twice for my annual plan.",
-                          customer_email="anna@example.com", customer_name="Anna Smith")
-    b = make_conversation(box, "Dark mode request", text="Please add a dark mode, my eyes hurt at night.",
-                          customer_email="bob@example.com")
+    a = make_conversation(
+        box,
+        "Refund for duplicate charge",
+        text="I was charged twice for my annual plan.",
+        customer_email="anna@example.com",
+        customer_name="Anna Smith",
+    )
+    b = make_conversation(
+        box,
+        "Dark mode request",
+        text="Please add a dark mode, my eyes hurt at night.",
+        customer_email="bob@example.com",
+    )
 
     def numbers(raw):
         return [h.conversation.number for h in search_service.search(raw, admin)[1].hits]
@@ -68,8 +89,9 @@ def test_index_follows_inserts_updates_and_deletes(app):
     db.session.add(ThreadItem(conversation_id=conv.id, type="note", text="Called the fire brigade: extinguisher"))
     db.session.commit()
     assert [h.conversation.id for h in search_service.search("extinguisher", admin)[1].hits] == [conv.id]
-    item = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id,
-                                                          ThreadItem.type == "customer")).scalar_one()
+    item = db.session.execute(
+        db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id, ThreadItem.type == "customer")
+    ).scalar_one()
     item.text = "The printer is out of toner"
     db.session.commit()
     assert search_service.search("toner", admin)[1].hits
@@ -145,14 +167,24 @@ def test_search_page_pages_with_htmx(app, client):
 def test_sql_backend_agrees_with_fts(app):
     box = make_mailbox("Support", email="support@acme.test")
     admin = make_user("Ada Admin", role="admin")
-    make_conversation(box, "Refund for duplicate charge", text="charged twice", customer_email="anna@example.com",
-                      tags=["billing"])
+    make_conversation(
+        box, "Refund for duplicate charge", text="charged twice", customer_email="anna@example.com", tags=["billing"]
+    )
     make_conversation(box, "Dark mode", text="dark mode please", customer_email="bob@example.com")
     fts, sql = search_service.SqliteFtsSearch(), search_service.SqlSearch()
-    for raw in ["charged", "twice OR night", '"dark mode"', "from:anna@example.com", "subject:dark", "tag:billing", "refund tag:billing"]:
+    for raw in [
+        "charged",
+        "twice OR night",
+        '"dark mode"',
+        "from:anna@example.com",
+        "subject:dark",
+        "tag:billing",
+        "refund tag:billing",
+    ]:
         q = search_service.parse(raw)
-        assert [h.conversation.id for h in fts.search(q, admin).hits] == \
-               [h.conversation.id for h in sql.search(q, admin).hits], raw
+        assert [h.conversation.id for h in fts.search(q, admin).hits] == [
+            h.conversation.id for h in sql.search(q, admin).hits
+        ], raw
     hit = sql.search(search_service.parse("twice"), admin).hits[0]
     assert "<mark>twice</mark>" in str(hit.snippet)
 
@@ -162,14 +194,24 @@ def test_backend_is_chosen_by_dialect(app):
 
 
 def test_korean_words_with_particles_attached(app):
-    """"배송" finds "배송이 늦어요": Korean glues particles to the word, so CJK words match as prefixes
+    """ "배송" finds "배송이 늦어요": Korean glues particles to the word, so CJK words match as prefixes
     (inbox.cjk), on FTS5 here and on PostgreSQL's tsvector (tests/test_postgres.py runs this too)."""
     box = make_mailbox("고객지원", email="help@shop.test")
     admin = make_user("관리자", role="admin")
-    late = make_conversation(box, "배송 문의", text="배송이 늦어요. 주문번호는 1234입니다.",
-                             customer_email="minji@example.com", customer_name="김민지")
-    broken = make_conversation(box, "환불 요청", text="제품이 파손되었어요. 환불을 원합니다.",
-                               customer_email="seojun@example.com", customer_name="이서준")
+    late = make_conversation(
+        box,
+        "배송 문의",
+        text="배송이 늦어요. 주문번호는 1234입니다.",
+        customer_email="minji@example.com",
+        customer_name="김민지",
+    )
+    broken = make_conversation(
+        box,
+        "환불 요청",
+        text="제품이 파손되었어요. 환불을 원합니다.",
+        customer_email="seojun@example.com",
+        customer_name="이서준",
+    )
     english = make_conversation(box, "Late parcel", text="My parcel is late.", customer_email="ann@example.com")
 
     def numbers(raw, backend=None):

@@ -1,5 +1,6 @@
 """Helpers for the web tests (no tests here): people, mailboxes and conversations built through
 the real models, and logging in through the real login form."""
+
 from __future__ import annotations
 
 import itertools
@@ -15,8 +16,9 @@ PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
 
 
-def make_user(name: str, role: str = "agent", mailboxes=(), email: str | None = None,
-              password: str | None = PASSWORD) -> User:
+def make_user(
+    name: str, role: str = "agent", mailboxes=(), email: str | None = None, password: str | None = PASSWORD
+) -> User:
     user = User(name=name, email=email or f"{name.lower().replace(' ', '.')}.{next(_seq)}@team.test", role=role)
     if password:  # scrypt is deliberately slow; users who never log in skip it
         user.set_password(password)
@@ -34,20 +36,48 @@ def make_mailbox(name: str | None = None, **kw) -> Mailbox:
     return mb
 
 
-def make_conversation(mailbox: Mailbox, subject: str = "Help with my order", text: str = "My order has not arrived.",
-                      customer_email: str | None = None, status: str = "active", assignee: User | None = None,
-                      tags=(), minutes_ago: int = 0, customer_name: str = "Casey Customer") -> Conversation:
+def make_conversation(
+    mailbox: Mailbox,
+    subject: str = "Help with my order",
+    text: str = "My order has not arrived.",
+    customer_email: str | None = None,
+    status: str = "active",
+    assignee: User | None = None,
+    tags=(),
+    minutes_ago: int = 0,
+    customer_name: str = "Casey Customer",
+) -> Conversation:
     when = utcnow() - timedelta(minutes=minutes_ago)
     customer = customer_for(customer_email or f"casey{next(_seq)}@example.com", customer_name)
     db.session.flush()
-    conv = Conversation(number=convs.next_number(), mailbox_id=mailbox.id, subject=subject, customer_id=customer.id,
-                        status=status, assignee_id=assignee.id if assignee else None, preview=text[:300],
-                        created_at=when, last_activity_at=when, last_customer_at=when)
+    conv = Conversation(
+        number=convs.next_number(),
+        mailbox_id=mailbox.id,
+        subject=subject,
+        customer_id=customer.id,
+        status=status,
+        assignee_id=assignee.id if assignee else None,
+        preview=text[:300],
+        created_at=when,
+        last_activity_at=when,
+        last_customer_at=when,
+    )
     db.session.add(conv)
     db.session.flush()
-    db.session.add(ThreadItem(conversation_id=conv.id, type="customer", customer_id=customer.id,
-                              from_name=customer_name, from_email=customer.email, subject=subject, text=text,
-                              new_text=text, date=when, to=[{"name": mailbox.name, "email": mailbox.email}]))
+    db.session.add(
+        ThreadItem(
+            conversation_id=conv.id,
+            type="customer",
+            customer_id=customer.id,
+            from_name=customer_name,
+            from_email=customer.email,
+            subject=subject,
+            text=text,
+            new_text=text,
+            date=when,
+            to=[{"name": mailbox.name, "email": mailbox.email}],
+        )
+    )
     for tag in tags:
         conv.tags.append(convs.tag_for(tag))
     db.session.commit()
@@ -70,8 +100,14 @@ def world(mailbox: Mailbox, user: User) -> dict:
     draft = Draft(conversation_id=conv.id, mailbox_id=mailbox.id, user_id=user.id, body="draft text")
     db.session.add(draft)
     db.session.commit()
-    return {"mailbox_id": mailbox.id, "conversation_id": conv.id, "number": conv.number, "item_id": item.id,
-            "attachment_id": att.id, "draft_id": draft.id}
+    return {
+        "mailbox_id": mailbox.id,
+        "conversation_id": conv.id,
+        "number": conv.number,
+        "item_id": item.id,
+        "attachment_id": att.id,
+        "draft_id": draft.id,
+    }
 
 
 def login(client, user: User, password: str = PASSWORD):

@@ -1,11 +1,13 @@
 """Admin → Webhooks: subscribe (secret shown once), the delivery log, a test event, redelivery,
 turning a subscription off; agents never reach it."""
+
 from __future__ import annotations
+
+from test_web_support import login, make_mailbox, make_user
 
 from inbox import webhooks
 from inbox.extensions import db
 from inbox.models import WebhookDelivery, WebhookSubscription
-from test_web_support import login, make_mailbox, make_user
 
 
 def test_admin_subscribes_sees_the_log_and_redelivers(app):
@@ -14,8 +16,10 @@ def test_admin_subscribes_sees_the_log_and_redelivers(app):
     client = app.test_client()
     login(client, admin)
     assert client.get("/admin/webhooks/").status_code == 200
-    resp = client.post("/admin/webhooks/", data={"url": "https://hooks.example.com/in", "events": ["note.created"],
-                                                 "mailbox_ids": [str(box.id)]})
+    resp = client.post(
+        "/admin/webhooks/",
+        data={"url": "https://hooks.example.com/in", "events": ["note.created"], "mailbox_ids": [str(box.id)]},
+    )
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
     secret = resp.get_data(as_text=True).split('readonly value="', 1)[1].split('"', 1)[0]
     assert secret.startswith("whsec_")

@@ -2,6 +2,7 @@
 module is an ImportError at start-up, never a page or command group silently left out; templates do
 not ask whether a core endpoint exists; config is not written after start-up; and a misspelt hook
 implementation fails loudly (pm.check_pending)."""
+
 from __future__ import annotations
 
 import ast
@@ -13,8 +14,21 @@ import pytest
 from inbox import create_app, hookimpl
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE_BLUEPRINTS = {"auth", "inbox_list", "conversation", "compose", "attachments", "search", "admin",
-                   "plugin_slots", "plugins_admin", "themes_admin", "live", "errors", "portal"}
+CORE_BLUEPRINTS = {
+    "auth",
+    "inbox_list",
+    "conversation",
+    "compose",
+    "attachments",
+    "search",
+    "admin",
+    "plugin_slots",
+    "plugins_admin",
+    "themes_admin",
+    "live",
+    "errors",
+    "portal",
+}
 CORE_COMMANDS = {"init-db", "users", "mailboxes", "worker", "plugins", "themes", "run", "demo"}
 # Writes to a config outside inbox/config.py that are not the running app's config after start-up.
 CONFIG_WRITE_EXCEPTIONS = {
@@ -27,8 +41,12 @@ CONFIG_WRITES_REMOVED_ELSEWHERE = {"SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SEC
 
 
 def _python_sources(*roots: str) -> list[Path]:
-    return [p for root in roots for p in ROOT.joinpath(root).rglob("*.py")
-            if "tests" not in p.relative_to(ROOT).parts and "migrations" not in p.parts]
+    return [
+        p
+        for root in roots
+        for p in ROOT.joinpath(root).rglob("*.py")
+        if "tests" not in p.relative_to(ROOT).parts and "migrations" not in p.parts
+    ]
 
 
 def test_every_core_blueprint_and_command_group_is_registered(app):
@@ -55,8 +73,11 @@ def test_no_import_guards_around_core_modules():
 
 
 def test_templates_do_not_ask_whether_core_endpoints_exist():
-    templates = [*ROOT.joinpath("inbox").rglob("*.html"), *ROOT.joinpath("plugins").rglob("*.html"),
-                 *ROOT.joinpath("themes").rglob("*.html")]
+    templates = [
+        *ROOT.joinpath("inbox").rglob("*.html"),
+        *ROOT.joinpath("plugins").rglob("*.html"),
+        *ROOT.joinpath("themes").rglob("*.html"),
+    ]
     assert [str(p.relative_to(ROOT)) for p in templates if "url_endpoints" in p.read_text()] == []
 
 
@@ -68,15 +89,27 @@ def _config_writes(tree: ast.AST) -> list[tuple[int, str, str | None]]:
     def visit(node: ast.AST, func: str | None) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             func = node.name
-        targets = node.targets if isinstance(node, ast.Assign) else \
-            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, (ast.AugAssign, ast.AnnAssign))
+            else []
+        )
         for target in targets:
-            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute) \
-                    and target.value.attr == "config":
+            if (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Attribute)
+                and target.value.attr == "config"
+            ):
                 found.append((node.lineno, target.slice.value if isinstance(target.slice, ast.Constant) else "?", func))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("update", "setdefault") and isinstance(node.func.value, ast.Attribute) \
-                and node.func.value.attr == "config":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("update", "setdefault")
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr == "config"
+        ):
             found.append((node.lineno, f"config.{node.func.attr}", func))
         for child in ast.iter_child_nodes(node):
             visit(child, func)
@@ -94,7 +127,9 @@ def test_config_is_not_written_after_start_up():
         if rel == "inbox/config.py":
             continue
         for line, key, func in _config_writes(ast.parse(path.read_text())):
-            if key not in CONFIG_WRITE_EXCEPTIONS | CONFIG_WRITES_REMOVED_ELSEWHERE and not (func or "").startswith("init_"):
+            if key not in CONFIG_WRITE_EXCEPTIONS | CONFIG_WRITES_REMOVED_ELSEWHERE and not (func or "").startswith(
+                "init_"
+            ):
                 found.append(f"{rel}:{line} {key} in {func}()")
     assert found == []
 
@@ -114,8 +149,14 @@ class Misspelt:
 
 def test_a_misspelt_hook_implementation_fails_loudly(tmp_path):
     """pm.check_pending(): the plugin is marked broken with the reason, instead of never being called."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
-                      "INSTANCE_PATH": str(tmp_path), "EXTRA_PLUGINS": [Misspelt()]})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            "INSTANCE_PATH": str(tmp_path),
+            "EXTRA_PLUGINS": [Misspelt()],
+        }
+    )
     from inbox.plugin_host import host
 
     plugins = host(app)
@@ -132,8 +173,14 @@ def test_a_correct_plugin_still_loads(tmp_path):
         def sidebar_panels(self, conversation, user):
             return []
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
-                      "INSTANCE_PATH": str(tmp_path), "EXTRA_PLUGINS": [Fine()]})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            "INSTANCE_PATH": str(tmp_path),
+            "EXTRA_PLUGINS": [Fine()],
+        }
+    )
     from inbox.plugin_host import host
 
     assert "fine" in host(app).modules and not host(app).broken

@@ -1,5 +1,6 @@
 """The worker: IDLE picks up new mail within 2 s, polling where IDLE is off, two workers never
 fetch one folder twice, snoozes wake up, plugin jobs run guarded."""
+
 from __future__ import annotations
 
 import time
@@ -61,8 +62,10 @@ class Ticker:
 
     @hookimpl
     def register_jobs(self):
-        return [Job(id="tick", func=Ticker.tick, trigger="interval", trigger_args={"seconds": 1}),
-                Job(id="boom", func=Ticker.boom, trigger="interval", trigger_args={"seconds": 1})]
+        return [
+            Job(id="tick", func=Ticker.tick, trigger="interval", trigger_args={"seconds": 1}),
+            Job(id="boom", func=Ticker.boom, trigger="interval", trigger_args={"seconds": 1}),
+        ]
 
     @staticmethod
     def tick():

@@ -1,5 +1,6 @@
 """IMAP IDLE: the worker stores new mail within 2 s of its arrival (polling is off by default
 interval: 60 s, so only IDLE can be this fast)."""
+
 from __future__ import annotations
 
 import time

@@ -1,6 +1,7 @@
 """The REST API v1 (/api/v1): the help desk's second face, over the same services as the web UI.
 core.py holds the machinery (tokens, problems, validation, the operation registry); one module per
 resource group declares its operations; openapi.py generates the contract and its docs page."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -8,8 +9,8 @@ from flask import Flask
 from .. import webhooks as webhook_service
 from ..extensions import csrf
 from . import conversations, customers, directory, openapi, webhooks  # noqa: F401  (each declares its routes)
-from .schemas import conversation_out
 from .core import bp, http_problem
+from .schemas import conversation_out
 
 __all__ = ["init_api", "http_problem"]
 

@@ -1,6 +1,7 @@
 """/api/v1/conversations and their thread items: the same services the agent pages use
 (inbox.access for who sees what, inbox.listing and inbox.search for lists, inbox.conversations for
 changes, the outbox for mail), so the API follows every rule the web UI does."""
+
 from __future__ import annotations
 
 import base64
@@ -34,8 +35,16 @@ def _invalid(field: str, message: str) -> ApiError:
     return ApiError(422, "Validation failed", message, [ProblemField(field=field, message=message)])
 
 
-@operation("GET", "/conversations", summary="List conversations", scope=READ, tag="Conversations",
-           response=s.ConversationPage, query=s.ConversationQuery, errors=(404, 422))
+@operation(
+    "GET",
+    "/conversations",
+    summary="List conversations",
+    scope=READ,
+    tag="Conversations",
+    response=s.ConversationPage,
+    query=s.ConversationQuery,
+    errors=(404, 422),
+)
 def list_conversations(query: s.ConversationQuery):
     """Newest first by id, so the pages stay stable while new conversations arrive (they appear
     before the first page, never in the middle). Filters are the inbox's (folder, mailbox, status,
@@ -44,8 +53,14 @@ def list_conversations(query: s.ConversationQuery):
         return _search(query)
     if query.mailbox_id:
         access.mailbox_or_404(query.mailbox_id)
-    view = listing.View(user=_me(), folder=query.folder, mailbox_id=query.mailbox_id, status=query.status,
-                        assignee=query.assignee, tag=query.tag)
+    view = listing.View(
+        user=_me(),
+        folder=query.folder,
+        mailbox_id=query.mailbox_id,
+        status=query.status,
+        assignee=query.assignee,
+        tag=query.tag,
+    )
     base = listing.base_query(view)
     page = base
     after = decode_cursor(query.cursor, 1)
@@ -53,13 +68,14 @@ def list_conversations(query: s.ConversationQuery):
         page = page.where(Conversation.id < after[0])
     rows = list(db.session.execute(page.order_by(Conversation.id.desc()).limit(query.limit + 1)).unique().scalars())
     more = len(rows) > query.limit
-    rows = rows[:query.limit]
+    rows = rows[: query.limit]
     cursor = encode_cursor([rows[-1].id]) if more and rows else None
     total = None
     if query.count:
         total = db.session.execute(select(func.count()).select_from(base.order_by(None).subquery())).scalar_one()
-    return s.ConversationPage(items=[s.conversation_out(c) for c in rows], next_cursor=cursor,
-                              next=next_link(cursor), count=total)
+    return s.ConversationPage(
+        items=[s.conversation_out(c) for c in rows], next_cursor=cursor, next=next_link(cursor), count=total
+    )
 
 
 def _search(query: s.ConversationQuery):
@@ -73,12 +89,20 @@ def _search(query: s.ConversationQuery):
     if query.count:
         _, everything = search_service.search(query.q, _me(), limit=100_000)
         total = len(everything.hits)
-    return s.ConversationPage(items=[s.conversation_out(c) for c in convs], next_cursor=cursor,
-                              next=next_link(cursor), count=total)
+    return s.ConversationPage(
+        items=[s.conversation_out(c) for c in convs], next_cursor=cursor, next=next_link(cursor), count=total
+    )
 
 
-@operation("GET", "/conversations/<int:conversation_id>", summary="Get a conversation", scope=READ,
-           tag="Conversations", response=s.ConversationOut, errors=(404,))
+@operation(
+    "GET",
+    "/conversations/<int:conversation_id>",
+    summary="Get a conversation",
+    scope=READ,
+    tag="Conversations",
+    response=s.ConversationOut,
+    errors=(404,),
+)
 def get_conversation(conversation_id: int):
     return s.conversation_out(_conversation(conversation_id))
 
@@ -94,30 +118,64 @@ def _attachments(items: list[s.AttachmentIn]) -> list[tuple[str, str, bytes]]:
     return out
 
 
-@operation("POST", "/conversations", summary="Start an outbound conversation", scope=WRITE, tag="Conversations",
-           response=s.ConversationOut, status=201, body=s.ConversationIn, errors=(404, 422))
+@operation(
+    "POST",
+    "/conversations",
+    summary="Start an outbound conversation",
+    scope=WRITE,
+    tag="Conversations",
+    response=s.ConversationOut,
+    status=201,
+    body=s.ConversationIn,
+    errors=(404, 422),
+)
 def create_conversation(body: s.ConversationIn):
     """Queues the first message through the outbox, like the web's New conversation form."""
     mailbox = access.mailbox_or_404(body.mailbox_id)
     try:
-        conv = outbox.start_conversation(mailbox, _me(), body.to, body.subject, body.text, format_text(body.text),
-                                         cc=body.cc, bcc=body.bcc, attachments=_attachments(body.attachments))
+        conv = outbox.start_conversation(
+            mailbox,
+            _me(),
+            body.to,
+            body.subject,
+            body.text,
+            format_text(body.text),
+            cc=body.cc,
+            bcc=body.bcc,
+            attachments=_attachments(body.attachments),
+        )
     except ValueError as exc:
         db.session.rollback()
         raise _invalid("body", str(exc)) from None
     return s.conversation_out(conv)
 
 
-@operation("PUT", "/conversations/<int:conversation_id>/status", summary="Change the status", scope=WRITE,
-           tag="Conversations", response=s.ConversationOut, body=s.StatusIn, errors=(404, 422))
+@operation(
+    "PUT",
+    "/conversations/<int:conversation_id>/status",
+    summary="Change the status",
+    scope=WRITE,
+    tag="Conversations",
+    response=s.ConversationOut,
+    body=s.StatusIn,
+    errors=(404, 422),
+)
 def set_status(conversation_id: int, body: s.StatusIn):
     conv = _conversation(conversation_id)
     conversations.set_status(conv, body.status, by=_me())
     return s.conversation_out(conv)
 
 
-@operation("PUT", "/conversations/<int:conversation_id>/assignee", summary="Assign or unassign", scope=WRITE,
-           tag="Conversations", response=s.ConversationOut, body=s.AssigneeIn, errors=(404, 422))
+@operation(
+    "PUT",
+    "/conversations/<int:conversation_id>/assignee",
+    summary="Assign or unassign",
+    scope=WRITE,
+    tag="Conversations",
+    response=s.ConversationOut,
+    body=s.AssigneeIn,
+    errors=(404, 422),
+)
 def set_assignee(conversation_id: int, body: s.AssigneeIn):
     conv = _conversation(conversation_id)
     assignee = None
@@ -133,8 +191,16 @@ def set_assignee(conversation_id: int, body: s.AssigneeIn):
     return s.conversation_out(conv)
 
 
-@operation("PATCH", "/conversations/<int:conversation_id>/tags", summary="Add and remove tags", scope=WRITE,
-           tag="Conversations", response=s.ConversationOut, body=s.TagsIn, errors=(404, 422))
+@operation(
+    "PATCH",
+    "/conversations/<int:conversation_id>/tags",
+    summary="Add and remove tags",
+    scope=WRITE,
+    tag="Conversations",
+    response=s.ConversationOut,
+    body=s.TagsIn,
+    errors=(404, 422),
+)
 def change_tags(conversation_id: int, body: s.TagsIn):
     conv = _conversation(conversation_id)
     for name in body.add:
@@ -144,8 +210,16 @@ def change_tags(conversation_id: int, body: s.TagsIn):
     return s.conversation_out(conv)
 
 
-@operation("POST", "/conversations/<int:conversation_id>/snooze", summary="Snooze until a time", scope=WRITE,
-           tag="Conversations", response=s.ConversationOut, body=s.SnoozeIn, errors=(404, 422))
+@operation(
+    "POST",
+    "/conversations/<int:conversation_id>/snooze",
+    summary="Snooze until a time",
+    scope=WRITE,
+    tag="Conversations",
+    response=s.ConversationOut,
+    body=s.SnoozeIn,
+    errors=(404, 422),
+)
 def snooze(conversation_id: int, body: s.SnoozeIn):
     conv = _conversation(conversation_id)
     if body.until <= utcnow():  # as on the web: the worker's wake-up also snoozes into the past
@@ -154,8 +228,16 @@ def snooze(conversation_id: int, body: s.SnoozeIn):
     return s.conversation_out(conv)
 
 
-@operation("POST", "/conversations/<int:conversation_id>/move", summary="Move to another mailbox", scope=WRITE,
-           tag="Conversations", response=s.ConversationOut, body=s.MoveIn, errors=(404, 422))
+@operation(
+    "POST",
+    "/conversations/<int:conversation_id>/move",
+    summary="Move to another mailbox",
+    scope=WRITE,
+    tag="Conversations",
+    response=s.ConversationOut,
+    body=s.MoveIn,
+    errors=(404, 422),
+)
 def move(conversation_id: int, body: s.MoveIn):
     conv = _conversation(conversation_id)
     mailbox = db.session.get(Mailbox, body.mailbox_id)
@@ -165,8 +247,16 @@ def move(conversation_id: int, body: s.MoveIn):
     return s.conversation_out(conv)
 
 
-@operation("POST", "/conversations/<int:conversation_id>/merge", summary="Merge another conversation into this one",
-           scope=WRITE, tag="Conversations", response=s.ConversationOut, body=s.MergeIn, errors=(404, 422))
+@operation(
+    "POST",
+    "/conversations/<int:conversation_id>/merge",
+    summary="Merge another conversation into this one",
+    scope=WRITE,
+    tag="Conversations",
+    response=s.ConversationOut,
+    body=s.MergeIn,
+    errors=(404, 422),
+)
 def merge(conversation_id: int, body: s.MergeIn):
     conv = _conversation(conversation_id)
     other = db.session.get(Conversation, body.from_id)
@@ -182,8 +272,17 @@ def merge(conversation_id: int, body: s.MergeIn):
 
 # --- thread items ---------------------------------------------------------------------------------
 
-@operation("GET", "/conversations/<int:conversation_id>/items", summary="List a conversation's thread items",
-           scope=READ, tag="Thread items", response=s.ItemPage, query=s.PageQuery, errors=(404, 422))
+
+@operation(
+    "GET",
+    "/conversations/<int:conversation_id>/items",
+    summary="List a conversation's thread items",
+    scope=READ,
+    tag="Thread items",
+    response=s.ItemPage,
+    query=s.PageQuery,
+    errors=(404, 422),
+)
 def list_items(conversation_id: int, query: s.PageQuery):
     """Oldest first by id: new items only ever join the end."""
     conv = _conversation(conversation_id)
@@ -192,16 +291,20 @@ def list_items(conversation_id: int, query: s.PageQuery):
     page = base.where(ThreadItem.id > after[0]) if after else base
     rows = list(db.session.execute(page.order_by(ThreadItem.id).limit(query.limit + 1)).unique().scalars())
     more = len(rows) > query.limit
-    rows = rows[:query.limit]
+    rows = rows[: query.limit]
     author_ids = {r.author_id for r in rows if r.author_id}
-    authors = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(author_ids))).scalars()} \
-        if author_ids else {}
+    authors = (
+        {u.id: u for u in db.session.execute(select(User).where(User.id.in_(author_ids))).scalars()}
+        if author_ids
+        else {}
+    )
     cursor = encode_cursor([rows[-1].id]) if more and rows else None
     total = None
     if query.count:
         total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    return s.ItemPage(items=[s.item_out(r, authors) for r in rows], next_cursor=cursor, next=next_link(cursor),
-                      count=total)
+    return s.ItemPage(
+        items=[s.item_out(r, authors) for r in rows], next_cursor=cursor, next=next_link(cursor), count=total
+    )
 
 
 def _one_item(item: ThreadItem) -> s.ItemOut:
@@ -209,8 +312,17 @@ def _one_item(item: ThreadItem) -> s.ItemOut:
     return s.item_out(item, authors)
 
 
-@operation("POST", "/conversations/<int:conversation_id>/items", summary="Add a reply or a note", scope=WRITE,
-           tag="Thread items", response=s.ItemOut, status=201, body=s.ReplyIn, errors=(404, 422))
+@operation(
+    "POST",
+    "/conversations/<int:conversation_id>/items",
+    summary="Add a reply or a note",
+    scope=WRITE,
+    tag="Thread items",
+    response=s.ItemOut,
+    status=201,
+    body=s.ReplyIn,
+    errors=(404, 422),
+)
 def add_item(conversation_id: int, body: s.ReplyIn):
     """A reply is queued through the outbox (sent after the undo window by the worker); a note is
     internal. Attachments are base64 in the body."""
@@ -221,9 +333,17 @@ def add_item(conversation_id: int, body: s.ReplyIn):
                 raise ValueError("a note takes only text")
             item = conversations.add_note(conv, _me(), body.text, format_text(body.text))
         else:
-            item = outbox.queue_reply(conv, _me(), body.text, format_text(body.text), to=body.to, cc=body.cc,
-                                      bcc=body.bcc, attachments=_attachments(body.attachments),
-                                      status_after=body.status_after)
+            item = outbox.queue_reply(
+                conv,
+                _me(),
+                body.text,
+                format_text(body.text),
+                to=body.to,
+                cc=body.cc,
+                bcc=body.bcc,
+                attachments=_attachments(body.attachments),
+                status_after=body.status_after,
+            )
     except ValueError as exc:
         db.session.rollback()
         raise _invalid("body", str(exc)) from None
@@ -231,8 +351,17 @@ def add_item(conversation_id: int, body: s.ReplyIn):
     return _one_item(item)
 
 
-@operation("POST", "/conversations/<int:conversation_id>/forward", summary="Forward the conversation or one item",
-           scope=WRITE, tag="Thread items", response=s.ItemOut, status=201, body=s.ForwardIn, errors=(404, 422))
+@operation(
+    "POST",
+    "/conversations/<int:conversation_id>/forward",
+    summary="Forward the conversation or one item",
+    scope=WRITE,
+    tag="Thread items",
+    response=s.ItemOut,
+    status=201,
+    body=s.ForwardIn,
+    errors=(404, 422),
+)
 def forward(conversation_id: int, body: s.ForwardIn):
     conv = _conversation(conversation_id)
     item = None

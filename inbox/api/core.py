@@ -2,6 +2,7 @@
 request validation with the pydantic models, and the registry of operations that the OpenAPI
 document is generated from (every route is declared with `operation`, so none escapes the contract
 or the permission tests)."""
+
 from __future__ import annotations
 
 import base64
@@ -31,8 +32,14 @@ MAX_ID = 2**31 - 1  # ids in a path; larger ones are documented out and answered
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, title: str, detail: str | None = None,
-                 errors: list[ProblemField] | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        errors: list[ProblemField] | None = None,
+        headers: dict | None = None,
+    ):
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.errors, self.headers = status, title, detail, errors, headers
 
@@ -68,26 +75,35 @@ def http_problem(exc: HTTPException):
 
 # --- authentication -------------------------------------------------------------------------------
 
+
 @bp.before_request
 def _authenticate():
     if any(k in request.args for k in QUERY_SECRETS):
-        raise ApiError(400, "Credentials in the query string",
-                       "Send the token in the Authorization header (Bearer), never in the URL.")
+        raise ApiError(
+            400,
+            "Credentials in the query string",
+            "Send the token in the Authorization header (Bearer), never in the URL.",
+        )
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     scheme, _, raw = (request.headers.get("Authorization") or "").partition(" ")
     token = access_tokens.authenticate(raw.strip()) if scheme.lower() == "bearer" else None
     if token is None:
-        raise ApiError(401, "Unauthorized", "A valid personal access token is required (Authorization: Bearer …).",
-                       headers={"WWW-Authenticate": 'Bearer realm="inbox"'})
+        raise ApiError(
+            401,
+            "Unauthorized",
+            "A valid personal access token is required (Authorization: Bearer …).",
+            headers={"WWW-Authenticate": 'Bearer realm="inbox"'},
+        )
     g.api_token = token
     # flask-login's current_user reads this: inbox.access then checks every object as this user
     g._login_user = token.user
     try:
         g.api_rate_headers = limits.charge(token)
     except limits.Limited as exc:
-        raise ApiError(429, "Too Many Requests", f"Slow down: try again in {exc.retry_after} s.",
-                       headers=exc.headers) from None
+        raise ApiError(
+            429, "Too Many Requests", f"Slow down: try again in {exc.retry_after} s.", headers=exc.headers
+        ) from None
     return None
 
 
@@ -108,6 +124,7 @@ def require(scope: str) -> None:
 
 
 # --- validation -----------------------------------------------------------------------------------
+
 
 def _problem_fields(exc: ValidationError, where: str) -> list[ProblemField]:
     out = []
@@ -145,6 +162,7 @@ def _body() -> Any:
 
 # --- operations -----------------------------------------------------------------------------------
 
+
 @dataclass
 class Operation:
     method: str
@@ -165,17 +183,38 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def operation(method: str, rule: str, *, summary: str, scope: str | None, tag: str,
-              response: type[BaseModel] | None, status: int = 200, body: type[BaseModel] | None = None,
-              query: type[BaseModel] | None = None, errors: tuple[int, ...] = ()) -> Callable:
+def operation(
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    scope: str | None,
+    tag: str,
+    response: type[BaseModel] | None,
+    status: int = 200,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = (),
+) -> Callable:
     """Declare and route one API operation. The view gets the path arguments plus `body=` and
     `query=` (validated models) when declared, and returns a model (sent with `status`), or a
     (model, status) pair."""
 
     def decorate(view: Callable) -> Callable:
-        op = Operation(method=method, rule=rule, endpoint=view.__name__, summary=summary, scope=scope, tag=tag,
-                       response=response, status=status, body=body, query=query, errors=errors,
-                       description=(view.__doc__ or "").strip())
+        op = Operation(
+            method=method,
+            rule=rule,
+            endpoint=view.__name__,
+            summary=summary,
+            scope=scope,
+            tag=tag,
+            response=response,
+            status=status,
+            body=body,
+            query=query,
+            errors=errors,
+            description=(view.__doc__ or "").strip(),
+        )
         OPERATIONS.append(op)
 
         def handler(**kwargs):
@@ -214,8 +253,12 @@ def _run(view: Callable, kwargs: dict):
         kwargs["query"] = validate(op.query, _query_data(op.query), "query")
     elif request.args:
         unknown = sorted(request.args)
-        raise ApiError(422, "Validation failed", "This operation takes no query parameters.",
-                       [ProblemField(field=f"query.{k}", message="unknown parameter") for k in unknown])
+        raise ApiError(
+            422,
+            "Validation failed",
+            "This operation takes no query parameters.",
+            [ProblemField(field=f"query.{k}", message="unknown parameter") for k in unknown],
+        )
     if op.body is not None:
         kwargs["body"] = validate(op.body, _body(), "body")
     return view(**kwargs)
@@ -234,12 +277,17 @@ def _idempotency(method: str):
     if state == "mismatch":
         raise ApiError(422, "Idempotency-Key reused", "This key was used with another request in the last 24 hours.")
     if state == "busy":
-        raise ApiError(409, "Request in progress", "A request with this Idempotency-Key is still running; retry later.",
-                       headers={"Retry-After": "1"})
+        raise ApiError(
+            409,
+            "Request in progress",
+            "A request with this Idempotency-Key is still running; retry later.",
+            headers={"Retry-After": "1"},
+        )
     return row
 
 
 # --- cursors --------------------------------------------------------------------------------------
+
 
 def encode_cursor(values: list) -> str:
     """Opaque to clients; it only names a position, so a tampered one shows nothing extra (every
@@ -255,8 +303,12 @@ def decode_cursor(raw: str | None, arity: int) -> list | None:
     except ValueError:
         values = None
     if not isinstance(values, list) or len(values) != arity or not all(isinstance(v, int) for v in values):
-        raise ApiError(422, "Validation failed", "The cursor is not valid.",
-                       [ProblemField(field="query.cursor", message="not a cursor from this API")])
+        raise ApiError(
+            422,
+            "Validation failed",
+            "The cursor is not valid.",
+            [ProblemField(field="query.cursor", message="not a cursor from this API")],
+        )
     return values
 
 

@@ -1,6 +1,7 @@
 """/api/v1 mailboxes, users and tags (read only): what a script needs to name them in other calls.
 Mailboxes are the ones the token's user may see; people and tags are what the web's assign and tag
 pickers show every agent."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -14,15 +15,21 @@ from .core import operation
 READ = "conversations:read"
 
 
-@operation("GET", "/mailboxes", summary="Mailboxes you can see", scope=READ, tag="Directory",
-           response=s.MailboxList)
+@operation("GET", "/mailboxes", summary="Mailboxes you can see", scope=READ, tag="Directory", response=s.MailboxList)
 def list_mailboxes():
     rows = db.session.execute(access.visible(select(Mailbox), Mailbox.id).order_by(Mailbox.name)).scalars()
     return s.MailboxList(items=[s.mailbox_out(m) for m in rows])
 
 
-@operation("GET", "/mailboxes/<int:mailbox_id>", summary="Get a mailbox", scope=READ, tag="Directory",
-           response=s.MailboxOut, errors=(404,))
+@operation(
+    "GET",
+    "/mailboxes/<int:mailbox_id>",
+    summary="Get a mailbox",
+    scope=READ,
+    tag="Directory",
+    response=s.MailboxOut,
+    errors=(404,),
+)
 def get_mailbox(mailbox_id: int):
     return s.mailbox_out(access.mailbox_or_404(mailbox_id))
 

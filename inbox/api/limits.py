@@ -9,6 +9,7 @@ Idempotency: a POST or PATCH with an Idempotency-Key first reserves (token, key)
 (the unique constraint makes a concurrent twin wait its turn: 409), then the operation and its
 stored answer commit together, so a retry after any failure either replays the answer or runs the
 operation anew, never twice."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,13 +43,21 @@ def charge(token: ApiToken) -> dict:
     cost = 2 if request.method in WRITES else 1
     key = f"token:{token.id}"
     used, oldest = db.session.execute(
-        db.select(func.count(), func.min(RateEvent.created_at))
-        .where(RateEvent.kind == KIND, RateEvent.key == key, RateEvent.created_at >= utcnow() - window)).one()
+        db.select(func.count(), func.min(RateEvent.created_at)).where(
+            RateEvent.kind == KIND, RateEvent.key == key, RateEvent.created_at >= utcnow() - window
+        )
+    ).one()
     reset = max(1, int(((oldest + window) - utcnow()).total_seconds()) + 1) if oldest else int(window.total_seconds())
     policy = {"RateLimit-Policy": f"{limit};w={int(window.total_seconds())}"}
     if used + cost > limit:
-        raise Limited(reset, {**policy, "RateLimit": f"limit={limit}, remaining={max(0, limit - used)}, reset={reset}",
-                              "Retry-After": str(reset)})
+        raise Limited(
+            reset,
+            {
+                **policy,
+                "RateLimit": f"limit={limit}, remaining={max(0, limit - used)}, reset={reset}",
+                "Retry-After": str(reset),
+            },
+        )
     for _ in range(cost):
         db.session.add(RateEvent(kind=KIND, key=key))
     db.session.commit()
@@ -56,8 +65,9 @@ def charge(token: ApiToken) -> dict:
 
 
 def fingerprint() -> str:
-    return hashlib.sha256(b"\0".join([request.method.encode(), request.path.encode(),
-                                      request.get_data() or b""])).hexdigest()
+    return hashlib.sha256(
+        b"\0".join([request.method.encode(), request.path.encode(), request.get_data() or b""])
+    ).hexdigest()
 
 
 def _ttl() -> timedelta:
@@ -68,11 +78,16 @@ def reserve(token: ApiToken, key: str):
     """("replay", row) for a stored answer; ("mismatch", None) if the key came with another
     request; ("busy", None) if its twin is running; ("new", row) once reserved (committed)."""
     mine = fingerprint()
-    db.session.execute(db.delete(IdempotentResponse).where(IdempotentResponse.token_id == token.id,
-                                                           IdempotentResponse.key == key,
-                                                           IdempotentResponse.created_at < utcnow() - _ttl()))
-    row = db.session.execute(db.select(IdempotentResponse).where(
-        IdempotentResponse.token_id == token.id, IdempotentResponse.key == key)).scalar_one_or_none()
+    db.session.execute(
+        db.delete(IdempotentResponse).where(
+            IdempotentResponse.token_id == token.id,
+            IdempotentResponse.key == key,
+            IdempotentResponse.created_at < utcnow() - _ttl(),
+        )
+    )
+    row = db.session.execute(
+        db.select(IdempotentResponse).where(IdempotentResponse.token_id == token.id, IdempotentResponse.key == key)
+    ).scalar_one_or_none()
     if row is not None:
         if row.fingerprint != mine:
             return "mismatch", None
@@ -116,9 +131,17 @@ def body_of(payload) -> bytes:
 def prune() -> int:
     """Forget answers older than the replay window and API ledger rows older than an hour (the
     worker runs this hourly); returns how many rows went."""
-    gone = db.session.execute(db.delete(IdempotentResponse).where(
-        IdempotentResponse.created_at < utcnow() - _ttl())).rowcount or 0
-    gone += db.session.execute(db.delete(RateEvent).where(
-        RateEvent.kind == KIND, RateEvent.created_at < utcnow() - timedelta(hours=1))).rowcount or 0
+    gone = (
+        db.session.execute(
+            db.delete(IdempotentResponse).where(IdempotentResponse.created_at < utcnow() - _ttl())
+        ).rowcount
+        or 0
+    )
+    gone += (
+        db.session.execute(
+            db.delete(RateEvent).where(RateEvent.kind == KIND, RateEvent.created_at < utcnow() - timedelta(hours=1))
+        ).rowcount
+        or 0
+    )
     db.session.commit()
     return gone

@@ -1,6 +1,7 @@
 """The API's shapes, as pydantic models: requests are validated with them, responses are built from
 them, and /api/v1/openapi.json is generated from their JSON Schemas (inbox/api/openapi.py), so the
 contract cannot drift from the code. Representations are built here from the rows (`*_out`)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,6 +36,7 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, ma
 
 # --- small pieces ---------------------------------------------------------------------------------
 
+
 class MailboxRef(BaseModel):
     id: int
     name: str
@@ -62,6 +64,7 @@ class AttachmentOut(BaseModel):
 
 
 # --- resources ------------------------------------------------------------------------------------
+
 
 class ConversationOut(BaseModel):
     id: int
@@ -176,9 +179,11 @@ class Problem(BaseModel):
 
 # --- queries --------------------------------------------------------------------------------------
 
+
 class PageQuery(Strict):
     cursor: Annotated[str, StringConstraints(max_length=500)] | None = Field(
-        None, description="opaque: the next_cursor of the previous page")
+        None, description="opaque: the next_cursor of the previous page"
+    )
     limit: int = Field(50, ge=1, le=200)
     count: bool = Field(False, description="also return the exact total (costs a count query)")
 
@@ -188,18 +193,22 @@ class ConversationQuery(PageQuery):
     mailbox_id: int | None = Field(None, ge=1, le=2**31 - 1)
     status: Status | None = None
     assignee: Annotated[str, StringConstraints(pattern=r"^(me|none|[0-9]{1,9})$")] | None = Field(
-        None, description="me, none, or a user id")
+        None, description="me, none, or a user id"
+    )
     tag: Annotated[str, StringConstraints(max_length=80)] | None = None
     q: Annotated[str, StringConstraints(max_length=500)] | None = Field(
-        None, description="the inbox's search language (words, \"phrases\", OR, from:, tag:, status:, ...)")
+        None, description='the inbox\'s search language (words, "phrases", OR, from:, tag:, status:, ...)'
+    )
 
 
 class CustomerQuery(PageQuery):
     email: Annotated[str, StringConstraints(max_length=320)] | None = Field(
-        None, description="the customer owning this address (any of theirs)")
+        None, description="the customer owning this address (any of theirs)"
+    )
 
 
 # --- bodies ---------------------------------------------------------------------------------------
+
 
 class StatusIn(Strict):
     status: Status
@@ -211,9 +220,11 @@ class AssigneeIn(Strict):
 
 class TagsIn(Strict):
     add: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]] = Field(
-        default_factory=list, max_length=50)
+        default_factory=list, max_length=50
+    )
     remove: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]] = Field(
-        default_factory=list, max_length=50)
+        default_factory=list, max_length=50
+    )
 
 
 class SnoozeIn(Strict):
@@ -237,8 +248,9 @@ class MergeIn(Strict):
 
 class AttachmentIn(Strict):
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=255)] = \
+    content_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=255)] = (
         "application/octet-stream"
+    )
     content_base64: Annotated[str, StringConstraints(max_length=14_000_000)]
 
 
@@ -307,6 +319,7 @@ class CustomerPatch(Strict):
 
 # --- rows -> representations ----------------------------------------------------------------------
 
+
 def _user_ref(user: User | None) -> UserRef | None:
     return UserRef(id=user.id, name=user.name, email=user.email) if user else None
 
@@ -320,33 +333,62 @@ def _addr(entry) -> str:
 def conversation_out(conv: Conversation) -> ConversationOut:
     cust = conv.customer
     return ConversationOut(
-        id=conv.id, number=conv.number, subject=conv.subject or "", status=conv.status,
+        id=conv.id,
+        number=conv.number,
+        subject=conv.subject or "",
+        status=conv.status,
         mailbox=MailboxRef(id=conv.mailbox.id, name=conv.mailbox.name, email=conv.mailbox.email),
         assignee=_user_ref(conv.assignee),
         customer=CustomerRef(id=cust.id, name=cust.name, emails=[e.email for e in cust.emails]) if cust else None,
-        tags=sorted(t.name for t in conv.tags), preview=conv.preview or "", unread=conv.is_unread, source=conv.source,
-        created_at=conv.created_at, last_activity_at=conv.last_activity_at, snoozed_until=conv.snoozed_until,
-        closed_at=conv.closed_at, merged_into_id=conv.merged_into_id)
+        tags=sorted(t.name for t in conv.tags),
+        preview=conv.preview or "",
+        unread=conv.is_unread,
+        source=conv.source,
+        created_at=conv.created_at,
+        last_activity_at=conv.last_activity_at,
+        snoozed_until=conv.snoozed_until,
+        closed_at=conv.closed_at,
+        merged_into_id=conv.merged_into_id,
+    )
 
 
 def attachment_out(att: Attachment) -> AttachmentOut:
-    return AttachmentOut(id=att.id, filename=att.filename, content_type=att.content_type, size=att.size,
-                         inline=bool(att.inline))
+    return AttachmentOut(
+        id=att.id, filename=att.filename, content_type=att.content_type, size=att.size, inline=bool(att.inline)
+    )
 
 
 def item_out(item: ThreadItem, authors: dict[int, User]) -> ItemOut:
     return ItemOut(
-        id=item.id, conversation_id=item.conversation_id, type=item.type, source=item.source,
-        author=_user_ref(authors.get(item.author_id)) if item.author_id else None, from_name=item.from_name,
-        from_email=item.from_email, to=[_addr(t) for t in item.to or []], cc=[_addr(t) for t in item.cc or []],
-        subject=item.subject, text=item.text or "", new_text=item.new_text, html=item.html, date=item.date,
-        send_status=item.send_status, send_error=item.send_error, event=item.event,
-        attachments=[attachment_out(a) for a in item.attachments])
+        id=item.id,
+        conversation_id=item.conversation_id,
+        type=item.type,
+        source=item.source,
+        author=_user_ref(authors.get(item.author_id)) if item.author_id else None,
+        from_name=item.from_name,
+        from_email=item.from_email,
+        to=[_addr(t) for t in item.to or []],
+        cc=[_addr(t) for t in item.cc or []],
+        subject=item.subject,
+        text=item.text or "",
+        new_text=item.new_text,
+        html=item.html,
+        date=item.date,
+        send_status=item.send_status,
+        send_error=item.send_error,
+        event=item.event,
+        attachments=[attachment_out(a) for a in item.attachments],
+    )
 
 
 def customer_out(customer: Customer) -> CustomerOut:
-    return CustomerOut(id=customer.id, name=customer.name, notes=customer.notes,
-                       emails=[e.email for e in customer.emails], created_at=customer.created_at)
+    return CustomerOut(
+        id=customer.id,
+        name=customer.name,
+        notes=customer.notes,
+        emails=[e.email for e in customer.emails],
+        created_at=customer.created_at,
+    )
 
 
 def mailbox_out(mb: Mailbox) -> MailboxOut:
@@ -363,16 +405,25 @@ def tag_out(tag: Tag) -> TagOut:
 
 # --- webhooks -------------------------------------------------------------------------------------
 
-WebhookEvent = Literal["conversation.created", "conversation.status_changed", "conversation.assigned",
-                       "conversation.tags_changed", "conversation.moved", "conversation.merged",
-                       "message.customer_reply", "message.agent_reply", "note.created"]
+WebhookEvent = Literal[
+    "conversation.created",
+    "conversation.status_changed",
+    "conversation.assigned",
+    "conversation.tags_changed",
+    "conversation.moved",
+    "conversation.merged",
+    "message.customer_reply",
+    "message.agent_reply",
+    "note.created",
+]
 
 
 class WebhookIn(Strict):
     url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+[^\s]*$", max_length=2000)]
     events: list[WebhookEvent] = Field(min_length=1, max_length=20)
     mailbox_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
-        None, max_length=100, description="only these mailboxes' events; default every mailbox")
+        None, max_length=100, description="only these mailboxes' events; default every mailbox"
+    )
 
 
 class WebhookOut(BaseModel):
@@ -413,16 +464,33 @@ class DeliveryPage(Page):
 
 
 def webhook_out(sub, secret: str | None = None) -> WebhookOut:
-    fields = dict(id=sub.id, url=sub.url, events=list(sub.events or []), mailbox_ids=sub.mailbox_ids,
-                  active=sub.active, created_at=sub.created_at, disabled_at=sub.disabled_at)
+    fields = dict(
+        id=sub.id,
+        url=sub.url,
+        events=list(sub.events or []),
+        mailbox_ids=sub.mailbox_ids,
+        active=sub.active,
+        created_at=sub.created_at,
+        disabled_at=sub.disabled_at,
+    )
     return WebhookCreated(secret=secret, **fields) if secret else WebhookOut(**fields)
 
 
 def delivery_out(d) -> DeliveryOut:
-    return DeliveryOut(id=d.id, message_id=d.message_id, event_type=d.event_type, status=d.status,
-                       attempts=d.attempts, next_attempt_at=d.next_attempt_at, last_status_code=d.last_status_code,
-                       last_error=d.last_error, last_response=d.last_response, latency_ms=d.latency_ms,
-                       created_at=d.created_at, delivered_at=d.delivered_at)
+    return DeliveryOut(
+        id=d.id,
+        message_id=d.message_id,
+        event_type=d.event_type,
+        status=d.status,
+        attempts=d.attempts,
+        next_attempt_at=d.next_attempt_at,
+        last_status_code=d.last_status_code,
+        last_error=d.last_error,
+        last_response=d.last_response,
+        latency_ms=d.latency_ms,
+        created_at=d.created_at,
+        delivered_at=d.delivered_at,
+    )
 
 
 class RedeliverIn(Strict):

@@ -1,5 +1,6 @@
 """The one CLI, `inbox`: Flask's FlaskGroup over the app factory, one module per command group,
 each registered here by name."""
+
 from __future__ import annotations
 
 import click

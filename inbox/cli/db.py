@@ -1,4 +1,5 @@
 """`inbox init-db`."""
+
 from __future__ import annotations
 
 import click

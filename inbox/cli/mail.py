@@ -1,4 +1,5 @@
 """`inbox fetch`, `inbox export`, `inbox worker`: the mail pipeline from the command line."""
+
 from __future__ import annotations
 
 import json
@@ -97,8 +98,15 @@ def export_cmd(mailbox_name: str | None, output: str | None) -> None:
         if output:
             out.close()
     if output:
-        click.echo(ngettext("%(num)d conversation written to %(file)s", "%(num)d conversations written to %(file)s",
-                            count, file=output), err=True)
+        click.echo(
+            ngettext(
+                "%(num)d conversation written to %(file)s",
+                "%(num)d conversations written to %(file)s",
+                count,
+                file=output,
+            ),
+            err=True,
+        )
 
 
 # Characters that end a line for many readers (Python's splitlines, JavaScript) but that JSON
@@ -120,15 +128,23 @@ def _person(name, email) -> dict:
 
 def _message(item) -> dict:
     return {
-        "type": item.type, "message_id": item.message_id, "from": _person(item.from_name, item.from_email),
+        "type": item.type,
+        "message_id": item.message_id,
+        "from": _person(item.from_name, item.from_email),
         "to": [_person(a.get("name"), a.get("email")) for a in item.to or []],
         "cc": [_person(a.get("name"), a.get("email")) for a in item.cc or []],
-        "subject": item.subject, "date": item.date.isoformat() if item.date else None,
-        "text": item.text, "html": item.html,
-        "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-                         "content_id": a.content_id} for a in item.attachments],
-        "is_auto_reply": bool(item.is_auto_reply), "is_bounce": bool(item.is_bounce),
-        "is_bulk": bool(item.is_bulk), "parse_error": item.parse_error,
+        "subject": item.subject,
+        "date": item.date.isoformat() if item.date else None,
+        "text": item.text,
+        "html": item.html,
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size, "content_id": a.content_id}
+            for a in item.attachments
+        ],
+        "is_auto_reply": bool(item.is_auto_reply),
+        "is_bounce": bool(item.is_bounce),
+        "is_bulk": bool(item.is_bulk),
+        "parse_error": item.parse_error,
     }
 
 
@@ -137,22 +153,35 @@ def conversations_as_dicts(mailbox_ids: list[int], page: int = 200) -> Iterator[
 
     last = 0
     while True:
-        convs = db.session.execute(
-            select(Conversation).where(Conversation.mailbox_id.in_(mailbox_ids), Conversation.number > last)
-            .order_by(Conversation.number).limit(page)
-            .options(selectinload(Conversation.items).selectinload(ThreadItem.attachments))
-        ).scalars().all()
+        convs = (
+            db.session.execute(
+                select(Conversation)
+                .where(Conversation.mailbox_id.in_(mailbox_ids), Conversation.number > last)
+                .order_by(Conversation.number)
+                .limit(page)
+                .options(selectinload(Conversation.items).selectinload(ThreadItem.attachments))
+            )
+            .scalars()
+            .all()
+        )
         if not convs:
             return
         for conv in convs:
             customer = conv.customer
             yield {
-                "number": conv.number, "mailbox": conv.mailbox.name, "subject": conv.subject,
-                "status": conv.status, "automated": bool(conv.automated),
-                "customer": {"name": customer.name if customer else None,
-                             "emails": [e.email for e in customer.emails] if customer else []},
+                "number": conv.number,
+                "mailbox": conv.mailbox.name,
+                "subject": conv.subject,
+                "status": conv.status,
+                "automated": bool(conv.automated),
+                "customer": {
+                    "name": customer.name if customer else None,
+                    "emails": [e.email for e in customer.emails] if customer else [],
+                },
                 "tags": [t.name for t in conv.tags],
-                "messages": [_message(i) for i in conv.items if i.type in ("customer", "reply", "auto_reply", "forward")],
+                "messages": [
+                    _message(i) for i in conv.items if i.type in ("customer", "reply", "auto_reply", "forward")
+                ],
             }
             last = conv.number
         db.session.expunge_all()

@@ -3,6 +3,7 @@
 Passwords come from environment variables named on the command line, so they never appear in
 shell history or `ps`; they are stored encrypted (inbox.crypto).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,7 @@ from .users import check_email, find_mailbox
 
 mailboxes = AppGroup("mailboxes", help="Support mailboxes (IMAP in, SMTP out).")
 _SECURITY = click.Choice(SECURITY)
-_DEFAULT_PORTS = {"imap": {"ssl": 993, "starttls": 143, "none": 143},
-                  "smtp": {"ssl": 465, "starttls": 587, "none": 25}}
+_DEFAULT_PORTS = {"imap": {"ssl": 993, "starttls": 143, "none": 143}, "smtp": {"ssl": 465, "starttls": 587, "none": 25}}
 
 
 def _port(value: str | None, option: str, kind: str, security: str) -> int:
@@ -30,7 +30,9 @@ def _port(value: str | None, option: str, kind: str, security: str) -> int:
     try:
         port = int(value)
     except ValueError:
-        raise click.ClickException(_("%(option)s must be a number from 1 to 65535, not '%(value)s'", option=option, value=value)) from None
+        raise click.ClickException(
+            _("%(option)s must be a number from 1 to 65535, not '%(value)s'", option=option, value=value)
+        ) from None
     if not 1 <= port <= 65535:
         raise click.ClickException(_("%(option)s must be from 1 to 65535, not %(port)s", option=option, port=port))
     return port
@@ -39,7 +41,9 @@ def _port(value: str | None, option: str, kind: str, security: str) -> int:
 def _secret_from_env(var: str, option: str) -> str:
     value = os.environ.get(var)
     if not value:
-        raise click.ClickException(_("environment variable %(var)s (named by %(option)s) is not set or empty", var=var, option=option))
+        raise click.ClickException(
+            _("environment variable %(var)s (named by %(option)s) is not set or empty", var=var, option=option)
+        )
     return value
 
 
@@ -60,8 +64,24 @@ def _secret_from_env(var: str, option: str) -> str:
 @click.option("--sent-folder", help="Append a copy of every reply to this IMAP folder.")
 @click.option("--from-name", help="Sender name for automatic mail. Default: the mailbox name.")
 @click.option("--reply-to", help="Reply-To address on outgoing mail.")
-def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_security, smtp_host, smtp_port,
-        smtp_user, smtp_password_env, smtp_security, folders, sent_folder, from_name, reply_to) -> None:
+def add(
+    name,
+    address,
+    imap_host,
+    imap_port,
+    imap_user,
+    imap_password_env,
+    imap_security,
+    smtp_host,
+    smtp_port,
+    smtp_user,
+    smtp_password_env,
+    smtp_security,
+    folders,
+    sent_folder,
+    from_name,
+    reply_to,
+) -> None:
     """Add a mailbox. Check it afterwards with `inbox mailboxes test NAME`."""
     name, address = name.strip(), check_email(address)
     if not name:
@@ -82,17 +102,35 @@ def add(name, address, imap_host, imap_port, imap_user, imap_password_env, imap_
         raise click.ClickException(_("a mailbox named '%(name)s' already exists", name=name))
     if db.session.execute(db.select(Mailbox.id).where(Mailbox.email == address)).first():
         raise click.ClickException(_("a mailbox with address %(address)s already exists", address=address))
-    mb = Mailbox(name=name, email=address, imap_host=imap_host.strip(), imap_port=imap_port_n,
-                 imap_user=(imap_user or address).strip(), imap_security=imap_security,
-                 smtp_host=smtp_host.strip(), smtp_port=smtp_port_n, smtp_user=smtp_user or None,
-                 smtp_security=smtp_security, folders=[f.strip() for f in folders if f.strip()] or ["INBOX"],
-                 sent_folder=(sent_folder or "").strip() or None, from_name=from_name, reply_to=reply_to)
+    mb = Mailbox(
+        name=name,
+        email=address,
+        imap_host=imap_host.strip(),
+        imap_port=imap_port_n,
+        imap_user=(imap_user or address).strip(),
+        imap_security=imap_security,
+        smtp_host=smtp_host.strip(),
+        smtp_port=smtp_port_n,
+        smtp_user=smtp_user or None,
+        smtp_security=smtp_security,
+        folders=[f.strip() for f in folders if f.strip()] or ["INBOX"],
+        sent_folder=(sent_folder or "").strip() or None,
+        from_name=from_name,
+        reply_to=reply_to,
+    )
     mb.set_imap_password(imap_password)
     mb.set_smtp_password(smtp_password)
     db.session.add(mb)
     db.session.commit()
-    click.echo(_("added mailbox %(name)s <%(email)s> (id %(id)s); try it: inbox mailboxes test %(quoted)s",
-                 name=mb.name, email=mb.email, id=mb.id, quoted=repr(mb.name)))
+    click.echo(
+        _(
+            "added mailbox %(name)s <%(email)s> (id %(id)s); try it: inbox mailboxes test %(quoted)s",
+            name=mb.name,
+            email=mb.email,
+            id=mb.id,
+            quoted=repr(mb.name),
+        )
+    )
 
 
 @mailboxes.command("list")
@@ -105,14 +143,29 @@ def list_mailboxes() -> None:
     for mb in rows:
         imap_pw = _("password set") if mb.imap_password_enc else _("no password")
         smtp_pw = _("password set") if mb.smtp_password_enc else _("no password")
-        smtp_login = _("user %(user)s, %(password)s", user=mb.smtp_user, password=smtp_pw) if mb.smtp_user else _("no login")
+        smtp_login = (
+            _("user %(user)s, %(password)s", user=mb.smtp_user, password=smtp_pw) if mb.smtp_user else _("no login")
+        )
         imap_server, smtp_server = f"{mb.imap_host}:{mb.imap_port}", f"{mb.smtp_host}:{mb.smtp_port}"
-        click.echo(f"{mb.id}\t{mb.name} <{mb.email}>{'' if mb.active else ' ' + _('(inactive)')}\n\t"
-                   + _("IMAP %(server)s %(security)s, user %(user)s, %(password)s; folders %(folders)s; sent copies: %(sent)s",
-                       server=imap_server, security=mb.imap_security, user=mb.imap_user,
-                       password=imap_pw, folders=", ".join(mb.folders or []), sent=mb.sent_folder or _("off"))
-                   + "\n\t" + _("SMTP %(server)s %(security)s, %(login)s", server=smtp_server,
-                                  security=mb.smtp_security, login=smtp_login))
+        click.echo(
+            f"{mb.id}\t{mb.name} <{mb.email}>{'' if mb.active else ' ' + _('(inactive)')}\n\t"
+            + _(
+                "IMAP %(server)s %(security)s, user %(user)s, %(password)s; folders %(folders)s; sent copies: %(sent)s",
+                server=imap_server,
+                security=mb.imap_security,
+                user=mb.imap_user,
+                password=imap_pw,
+                folders=", ".join(mb.folders or []),
+                sent=mb.sent_folder or _("off"),
+            )
+            + "\n\t"
+            + _(
+                "SMTP %(server)s %(security)s, %(login)s",
+                server=smtp_server,
+                security=mb.smtp_security,
+                login=smtp_login,
+            )
+        )
 
 
 @mailboxes.command("test")
@@ -122,12 +175,25 @@ def test(name: str) -> None:
     mb = find_mailbox(name)
     results = check_servers(mb, timeout=15)
     for r in results:
-        click.echo(_("%(server)s %(where)s: %(result)s: %(note)s", server=r.server, where=r.where,
-                     result=_("OK") if r.ok else _("FAILED"), note=r.note))
+        click.echo(
+            _(
+                "%(server)s %(where)s: %(result)s: %(note)s",
+                server=r.server,
+                where=r.where,
+                result=_("OK") if r.ok else _("FAILED"),
+                note=r.note,
+            )
+        )
     failures = sum(not r.ok for r in results)
     if failures:
-        raise click.ClickException(ngettext("mailbox %(name)s: %(num)d check failed",
-                                             "mailbox %(name)s: %(num)d checks failed", failures, name=mb.name))
+        raise click.ClickException(
+            ngettext(
+                "mailbox %(name)s: %(num)d check failed",
+                "mailbox %(name)s: %(num)d checks failed",
+                failures,
+                name=mb.name,
+            )
+        )
 
 
 def register(cli: click.Group) -> None:

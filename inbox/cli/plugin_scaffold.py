@@ -1,5 +1,6 @@
 """The files `inbox plugins new NAME` writes: a pip-installable plugin with a sidebar panel, a
 setting, a CLI command and a passing test. examples/inbox-hello is this output for NAME=hello."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ class ScaffoldError(ValueError):
     pass
 
 
-PYPROJECT = '''\
+PYPROJECT = """\
 [build-system]
 requires = ["setuptools>=61", "wheel"]
 build-backend = "setuptools.build_meta"
@@ -36,7 +37,7 @@ include = ["inbox_$name*"]
 
 [tool.setuptools.package-data]
 inbox_$name = ["templates/**/*", "static/**/*", "migrations/*.py"]
-'''
+"""
 
 MODULE = '''\
 """$title: greets the customer in the conversation sidebar and adds `inbox $dash`.
@@ -85,7 +86,7 @@ def greet(who):
     click.echo(f"{plugin_setting(PLUGIN_NAME, 'greeting')}, {who}!")
 '''
 
-CONFTEST = '''\
+CONFTEST = """\
 import os
 import sys
 
@@ -93,7 +94,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 pytest_plugins = ["inbox.testing.fixtures"]
-'''
+"""
 
 TEST = '''\
 """Runs with `pytest`: a real app on a throwaway SQLite database (inbox.testing.fixtures)."""
@@ -134,7 +135,7 @@ def test_command_uses_the_setting(app):
     assert runner.invoke(args=["$dash", "Bob"]).output == "Howdy, Bob!\\n"
 '''
 
-README = '''\
+README = """\
 # inbox-$dash
 
 $title, a plugin for the inbox help desk: a sidebar panel that greets the customer, a
@@ -148,7 +149,7 @@ $title, a plugin for the inbox help desk: a sidebar panel that greets the custom
 
 Restart the web app after installing. Hooks, settings, migrations and testing are described
 in the inbox documentation, docs/plugins.md.
-'''
+"""
 
 
 def scaffold(name: str, directory: str) -> str:
@@ -160,8 +161,11 @@ def scaffold(name: str, directory: str) -> str:
         raise ScaffoldError(f"{root} already exists")
     values = {"name": name, "dash": dash, "title": name.replace("_", " ").title()}
     files = {
-        "pyproject.toml": PYPROJECT, "README.md": README, f"inbox_{name}/__init__.py": MODULE,
-        "tests/conftest.py": CONFTEST, f"tests/test_{name}.py": TEST,
+        "pyproject.toml": PYPROJECT,
+        "README.md": README,
+        f"inbox_{name}/__init__.py": MODULE,
+        "tests/conftest.py": CONFTEST,
+        f"tests/test_{name}.py": TEST,
     }
     for rel, text in files.items():
         path = os.path.join(root, rel)

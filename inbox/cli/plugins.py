@@ -1,4 +1,5 @@
 """`inbox plugins list|enable|disable|config|new`."""
+
 from __future__ import annotations
 
 import os
@@ -38,16 +39,27 @@ def list_cmd() -> None:
     if not rows:
         click.echo(_("no plugins found (bundled ones live in plugins/, others are pip-installed)"))
     for row in rows:
-        state = (pgettext("plugin", "broken") if row["broken"]
-                 else pgettext("plugin", "enabled") if row["enabled"] else pgettext("plugin", "disabled"))
+        state = (
+            pgettext("plugin", "broken")
+            if row["broken"]
+            else pgettext("plugin", "enabled")
+            if row["enabled"]
+            else pgettext("plugin", "disabled")
+        )
         version = f" {row['version']}" if row["version"] else ""
         summary = row["description"].splitlines()[0] if row["description"] else ""
         click.echo(f"{row['name']:<20} {state:<9} {row['origin']}{version}  {summary}".rstrip())
         if row["broken"]:
             click.echo(f"{'':<20} " + _("broken: %(reason)s", reason=row["broken"]))
         if row["last_error"]:
-            click.echo(f"{'':<20} " + _("last error (%(time)s): %(error)s", time=format_datetime(row["last_error_at"]),
-                                          error=row["last_error"]))
+            click.echo(
+                f"{'':<20} "
+                + _(
+                    "last error (%(time)s): %(error)s",
+                    time=format_datetime(row["last_error_at"]),
+                    error=row["last_error"],
+                )
+            )
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
@@ -87,7 +99,9 @@ def config(name: str, assignments: tuple[str, ...], mailbox: str | None, unset_k
 
     _known(name)
     if name not in _host().modules:
-        raise click.ClickException(_("plugin %(name)s is broken: %(reason)s", name=name, reason=_host().broken_reason(name)))
+        raise click.ClickException(
+            _("plugin %(name)s is broken: %(reason)s", name=name, reason=_host().broken_reason(name))
+        )
     box = _mailbox(mailbox) if mailbox else None
     try:
         for key in unset_keys:
@@ -108,8 +122,11 @@ def config(name: str, assignments: tuple[str, ...], mailbox: str | None, unset_k
         value = ps.get(name, spec.key, box)
         where = ps.source(name, spec, box)
         scope = " " + _("[per mailbox]") if spec.scope == "mailbox" else ""
-        click.echo(f"{spec.key} = {ps.display(spec, value)}  "
-                   + _("(%(type)s, from %(source)s)", type=spec.type, source=where) + scope)
+        click.echo(
+            f"{spec.key} = {ps.display(spec, value)}  "
+            + _("(%(type)s, from %(source)s)", type=spec.type, source=where)
+            + scope
+        )
         if spec.help:
             click.echo(f"    {spec.label}: {spec.help}")
 
@@ -124,8 +141,13 @@ def _mailbox(ref: str):
 
 @plugins.command("new")
 @click.argument("name")
-@click.option("--dir", "directory", default=".", type=click.Path(file_okay=False),
-              help="Where to create the inbox-NAME folder (default: here).")
+@click.option(
+    "--dir",
+    "directory",
+    default=".",
+    type=click.Path(file_okay=False),
+    help="Where to create the inbox-NAME folder (default: here).",
+)
 def new(name: str, directory: str | None) -> None:
     """Scaffold a pip-installable plugin package inbox-NAME (no app or database needed)."""
 
@@ -134,8 +156,10 @@ def new(name: str, directory: str | None) -> None:
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     rel = os.path.relpath(root)
-    click.echo(_("created %(path)s", path=rel) + "\n\n" + _("next:") + f"\n  pip install -e {rel}\n  inbox plugins list\n"
-               f"  inbox {name.replace('_', '-')} world\n  pytest {rel}/tests")
+    click.echo(
+        _("created %(path)s", path=rel) + "\n\n" + _("next:") + f"\n  pip install -e {rel}\n  inbox plugins list\n"
+        f"  inbox {name.replace('_', '-')} world\n  pytest {rel}/tests"
+    )
 
 
 def register(cli: click.Group) -> None:

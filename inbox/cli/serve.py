@@ -1,5 +1,6 @@
 """`inbox run`: the development web server, optionally with the mail worker in the same process.
 For production run gunicorn on wsgi:app and `inbox worker` separately."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,12 @@ from ..worker import start_in_thread
 @click.command("run")
 @click.option("--host", "-h", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", "-p", default=5000, show_default=True, type=int)
-@click.option("--worker/--no-worker", default=False, show_default=True,
-              help="Also fetch and send mail in this process (background threads).")
+@click.option(
+    "--worker/--no-worker",
+    default=False,
+    show_default=True,
+    help="Also fetch and send mail in this process (background threads).",
+)
 @click.option("--debug/--no-debug", default=False, help="Reload on code changes and show tracebacks.")
 @with_appcontext
 def run(host: str, port: int, worker: bool, debug: bool) -> None:

@@ -1,4 +1,5 @@
 """`inbox themes list|set NAME|new NAME`."""
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,9 @@ def set_theme(name: str) -> None:
     """Make NAME the active theme (takes effect at once, in every process)."""
 
     if name not in discover():
-        raise click.ClickException(_("no theme named '%(name)s'; `inbox themes list` shows the installed ones", name=name))
+        raise click.ClickException(
+            _("no theme named '%(name)s'; `inbox themes list` shows the installed ones", name=name)
+        )
     set_setting(THEME_SETTING, name)
     db.session.commit()
     click.echo(_("active theme: %(name)s", name=name))
@@ -55,8 +58,13 @@ def new_theme(name: str, target: str | None) -> None:
         path = scaffold(name, target)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(_("created %(path)s; edit templates/portal/*.html and static/theme.css, then `inbox themes set %(name)s`",
-                 path=path, name=name))
+    click.echo(
+        _(
+            "created %(path)s; edit templates/portal/*.html and static/theme.css, then `inbox themes set %(name)s`",
+            path=path,
+            name=name,
+        )
+    )
 
 
 def register(cli: click.Group) -> None:

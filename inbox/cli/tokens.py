@@ -1,4 +1,5 @@
 """`inbox tokens ...`: personal access tokens for the REST API (create, list, revoke)."""
+
 from __future__ import annotations
 
 import click
@@ -21,8 +22,13 @@ def _user(email: str) -> User:
 @tokens.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="What the token is for, e.g. the script using it.")
-@click.option("--scope", "scopes", multiple=True, type=click.Choice(access_tokens.SCOPES),
-              help="Repeat for several; default: read and write conversations and customers.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(access_tokens.SCOPES),
+    help="Repeat for several; default: read and write conversations and customers.",
+)
 @click.option("--expires", type=click.IntRange(min=1), default=None, help="Days until it stops working.")
 def create(email: str, name: str, scopes: tuple[str, ...], expires: int | None) -> None:
     """Create a token for EMAIL's user. The token is printed once, alone on the last line."""

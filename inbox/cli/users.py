@@ -1,4 +1,5 @@
 """`inbox users ...`: create, list, grant mailbox access, and make sure an admin exists."""
+
 from __future__ import annotations
 
 import os
@@ -15,6 +16,8 @@ from ..models import ROLES, Mailbox, User
 from ..passwords import password_problem
 
 users = AppGroup("users", help="Agents and admins.")
+
+
 def check_email(email: str) -> str:
     """The address, normalised, or a ClickException (inbox.addresses has the rule)."""
     email = normalize(email)
@@ -39,8 +42,9 @@ def _find_user(email: str) -> User:
 
 def find_mailbox(name_or_email: str) -> Mailbox:
     key = name_or_email.strip()
-    mb = db.session.execute(db.select(Mailbox).where(
-        (Mailbox.name == key) | (Mailbox.email == key.lower()))).scalar_one_or_none()
+    mb = db.session.execute(
+        db.select(Mailbox).where((Mailbox.name == key) | (Mailbox.email == key.lower()))
+    ).scalar_one_or_none()
     if mb is None:
         raise click.ClickException(_("no mailbox named '%(name)s' (see `inbox mailboxes list`)", name=key))
     return mb
@@ -69,8 +73,11 @@ def create(email: str, name: str, role: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = create_user(email, name, role, _check_password(password))
-    click.echo(_("created admin %(email)s (id %(id)s)", email=user.email, id=user.id) if user.role == "admin"
-               else _("created agent %(email)s (id %(id)s)", email=user.email, id=user.id))
+    click.echo(
+        _("created admin %(email)s (id %(id)s)", email=user.email, id=user.id)
+        if user.role == "admin"
+        else _("created agent %(email)s (id %(id)s)", email=user.email, id=user.id)
+    )
 
 
 @users.command("list")

@@ -10,6 +10,7 @@ inside ``force_locale(customer_locale(customer, mailbox))``. Dates, times, numbe
 inbox.i18n.formatting, also as Jinja filters (see FILTERS). The catalogue lives in
 inbox/translations/<lang>/LC_MESSAGES/messages.po; docs/i18n.md has the commands.
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -43,9 +44,26 @@ from .selection import (
 )
 
 __all__ = [
-    "N_", "gettext", "lazy_gettext", "lazy_pgettext", "ngettext", "pgettext", "force_locale", "get_locale",
-    "get_timezone", "init_i18n", "agent_locale", "customer_locale", "portal_locale", "install_locale",
-    "install_timezone", "supported_locales", "locale_names", "timezone_names", "formatting", "FILTERS",
+    "N_",
+    "gettext",
+    "lazy_gettext",
+    "lazy_pgettext",
+    "ngettext",
+    "pgettext",
+    "force_locale",
+    "get_locale",
+    "get_timezone",
+    "init_i18n",
+    "agent_locale",
+    "customer_locale",
+    "portal_locale",
+    "install_locale",
+    "install_timezone",
+    "supported_locales",
+    "locale_names",
+    "timezone_names",
+    "formatting",
+    "FILTERS",
     "install_jinja_i18n",
 ]
 
@@ -56,6 +74,7 @@ def N_(message: str) -> str:
     """Marks a string for extraction only; whoever shows it translates it with gettext later
     (e.g. flask-login's login_message, translated by its localize_callback)."""
     return message
+
 
 FILTERS = {
     "datetime": formatting.format_datetime,
@@ -71,7 +90,6 @@ FILTERS = {
 def install_jinja_i18n(env) -> None:
     """The i18n extension and gettext functions for a Jinja environment Flask-Babel does not set up
     (the portal themes' sandbox): the same catalogue and the same autoescaping new-style calls."""
-
 
     env.add_extension("jinja2.ext.i18n")
     # Markup("<code>%s</code>") % value: markup inside a translated sentence, the value still escaped
@@ -96,6 +114,7 @@ def init_i18n(app: Flask) -> None:
         # CLI-driven requests): every request decides afresh for whoever is signed in
 
         refresh()
+
     app.jinja_env.filters.update(FILTERS)
 
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), locale_names=locale_names, Markup=Markup)

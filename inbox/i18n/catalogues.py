@@ -7,6 +7,7 @@
 
 The comparison is by message (context, id, plural), not by bytes: line numbers moving is no change.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,11 +25,24 @@ KEYWORDS = ["-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2", "-k", "lazy_ngette
 
 
 def extract(output: str) -> None:
-    CommandLineInterface().run([
-        "pybabel", "-q", "extract", "-F", os.path.join(ROOT, "babel.cfg"), *KEYWORDS, "--add-location=file",
-        "--sort-output", "--no-wrap", "--project=inbox", "--copyright-holder=inbox contributors",
-        "-o", output, ".",
-    ])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            os.path.join(ROOT, "babel.cfg"),
+            *KEYWORDS,
+            "--add-location=file",
+            "--sort-output",
+            "--no-wrap",
+            "--project=inbox",
+            "--copyright-holder=inbox contributors",
+            "-o",
+            output,
+            ".",
+        ]
+    )
     with open(output, encoding="utf-8") as f:  # the creation date alone would make every run a change
         lines = [line for line in f if not line.startswith('"POT-Creation-Date:')]
     with open(output, "w", encoding="utf-8") as f:
@@ -57,8 +71,22 @@ def update() -> None:
     extract(POT)
     for lang in languages():
         # no fuzzy matching: a guessed translation of a changed string is worse than an honest gap
-        CommandLineInterface().run(["pybabel", "-q", "update", "--no-fuzzy-matching", "--ignore-obsolete",
-                                    "--no-wrap", "-i", POT, "-d", DIR, "-l", lang])
+        CommandLineInterface().run(
+            [
+                "pybabel",
+                "-q",
+                "update",
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+                "--no-wrap",
+                "-i",
+                POT,
+                "-d",
+                DIR,
+                "-l",
+                lang,
+            ]
+        )
     fill_source()
 
 
@@ -91,7 +119,9 @@ def problems() -> list[str]:
             os.chdir(cwd)
         code, committed = _keys(_read(fresh)), _keys(_read(POT))
     for ctx, mid in sorted(code - committed, key=str):
-        out.append(f"messages.pot lacks {mid!r}" + (f" (context {ctx!r})" if ctx else "") + " - run scripts/i18n_update.sh")
+        out.append(
+            f"messages.pot lacks {mid!r}" + (f" (context {ctx!r})" if ctx else "") + " - run scripts/i18n_update.sh"
+        )
     for _ctx, mid in sorted(committed - code, key=str):
         out.append(f"messages.pot has {mid!r}, gone from the code - run scripts/i18n_update.sh")
     for lang in languages():

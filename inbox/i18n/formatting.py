@@ -6,6 +6,7 @@ are right. Locale and zone can be passed explicitly for mail rendered outside a 
 
 Durations use our own formatter: Babel's format_timedelta rounds (90 minutes -> "2 hours").
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -130,7 +131,7 @@ def format_filesize(size: int | None, locale=None) -> str:
     """Bytes as '1.5 MB' with the locale's decimal sign."""
     if size is None:
         return ""
-    for unit, step in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+    for unit, step in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if size >= step:
             return f"{babel_numbers.format_decimal(round(size / step, 1), locale=_locale(locale))} {unit}"
     return pgettext("file size", "%(n)s bytes", n=format_number(size, locale))

@@ -11,6 +11,7 @@ domain has its own commands (docs/i18n.md); this covers every catalogue that is 
 translated by a person: ``check`` fails on an untranslated or fuzzy entry, and on a committed .pot
 that differs from what the code would extract now (a string added without updating the catalogue).
 """
+
 from __future__ import annotations
 
 import io
@@ -23,19 +24,29 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOCALES = ("en", "ko")
-PY_KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2),
-               "lazy_ngettext": (1, 2)}
+PY_KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2), "lazy_ngettext": (1, 2)}
 # inbox.t / inbox.nt / inbox.pt, and the local aliases the scripts use (T, NT, wcT)
 JS_KEYWORDS = {"t": None, "T": None, "wcT": None, "nt": (1, 2), "NT": (1, 2), "pt": ((1, "c"), 2)}
-PY_MAP = [("**/tests/**", "ignore"), ("**/migrations/**", "ignore"), ("**.py", "python"),
-          ("**/templates/**.html", "jinja2")]
+PY_MAP = [
+    ("**/tests/**", "ignore"),
+    ("**/migrations/**", "ignore"),
+    ("**.py", "python"),
+    ("**/templates/**.html", "jinja2"),
+]
 JS_MAP = [("**/vendor/**", "ignore"), ("**/tests/**", "ignore"), ("**.js", "javascript")]
 
 
 def targets() -> list[dict]:
     """Every catalogue this module looks after: source folder, method map, output folder, domain."""
-    out = [{"src": os.path.join(ROOT, "inbox", "static"), "map": JS_MAP, "keywords": JS_KEYWORDS,
-            "dir": os.path.join(ROOT, "inbox", "translations"), "domain": "js"}]
+    out = [
+        {
+            "src": os.path.join(ROOT, "inbox", "static"),
+            "map": JS_MAP,
+            "keywords": JS_KEYWORDS,
+            "dir": os.path.join(ROOT, "inbox", "translations"),
+            "domain": "js",
+        }
+    ]
     plugins = os.path.join(ROOT, "plugins")
     for name in sorted(os.listdir(plugins)):
         folder = os.path.join(plugins, name)
@@ -52,8 +63,12 @@ def targets() -> list[dict]:
 def extract(target: dict) -> Catalog:
     catalog = Catalog(project="inbox", domain=target["domain"], charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            target["src"], method_map=target["map"], keywords=target["keywords"], comment_tags=("Translators:",),
-            strip_comment_tags=True):
+        target["src"],
+        method_map=target["map"],
+        keywords=target["keywords"],
+        comment_tags=("Translators:",),
+        strip_comment_tags=True,
+    ):
         path = os.path.relpath(os.path.join(target["src"], filename), ROOT)
         catalog.add(message, None, [(path, lineno)], auto_comments=comments, context=context)
     return catalog

@@ -16,6 +16,7 @@ The ``.po`` files are read directly (compiled in memory once per process and loc
 language is one file and there is no build step to forget. The locale is whatever the core selected
 for this request (``flask_babel.get_locale()``), including inside ``flask_babel.force_locale``.
 """
+
 from __future__ import annotations
 
 import io
@@ -121,11 +122,16 @@ def jinja_callables(domain) -> dict:
     def npg(c, s, p, num):
         return domain.get_translations().unpgettext(c, s, p, num)
 
-
     gettext = _make_new_gettext(g)
     # Markup("<strong>%s</strong>") % value: markup around a placeholder, the value still escaped
-    return {"_": gettext, "gettext": gettext, "ngettext": _make_new_ngettext(n),
-            "pgettext": _make_new_pgettext(pg), "npgettext": _make_new_npgettext(npg), "Markup": Markup}
+    return {
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": _make_new_ngettext(n),
+        "pgettext": _make_new_pgettext(pg),
+        "npgettext": _make_new_npgettext(npg),
+        "Markup": Markup,
+    }
 
 
 def _package_dir(module_name: str) -> tuple[str, str]:
@@ -206,4 +212,3 @@ def install_template_domains(app, modules: dict) -> None:
                 return
 
     before_render_template.connect(inject, app, weak=False)
-

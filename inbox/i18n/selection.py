@@ -9,6 +9,7 @@ inside ``flask_babel.force_locale(customer_locale(...))``).
 The install defaults are the admin's database settings (Admin -> Settings), else config
 DEFAULT_LOCALE / DEFAULT_TIMEZONE, else English and UTC.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,9 @@ def locale_names() -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
-                 ) + ("UTC",)
+    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))) + (
+        "UTC",
+    )
 
 
 def valid_locale(value: str | None) -> str | None:
@@ -70,19 +72,20 @@ def _setting(key: str):
     try:
         return get_setting(key)
     except Exception:  # noqa: BLE001  (no table yet: `inbox init-db` before the first migration)
-
         db.session.rollback()
         return None
 
 
 def install_locale() -> str:
-    return (valid_locale(_setting(LOCALE_SETTING)) or valid_locale(current_app.config.get("DEFAULT_LOCALE"))
-            or "en")
+    return valid_locale(_setting(LOCALE_SETTING)) or valid_locale(current_app.config.get("DEFAULT_LOCALE")) or "en"
 
 
 def install_timezone() -> str:
-    return (valid_timezone(_setting(TIMEZONE_SETTING)) or valid_timezone(current_app.config.get("DEFAULT_TIMEZONE"))
-            or "UTC")
+    return (
+        valid_timezone(_setting(TIMEZONE_SETTING))
+        or valid_timezone(current_app.config.get("DEFAULT_TIMEZONE"))
+        or "UTC"
+    )
 
 
 def browser_locale() -> str | None:
@@ -118,8 +121,11 @@ def portal_locale() -> str:
 def customer_locale(customer=None, mailbox=None) -> str:
     """The language of mail to a customer: their last portal language, else the mailbox's, else the
     install's. Use as ``with force_locale(customer_locale(c, mb)):`` around rendering the mail."""
-    return (valid_locale(getattr(customer, "locale", None)) or valid_locale(getattr(mailbox, "locale", None))
-            or install_locale())
+    return (
+        valid_locale(getattr(customer, "locale", None))
+        or valid_locale(getattr(mailbox, "locale", None))
+        or install_locale()
+    )
 
 
 def environment_locale() -> str | None:

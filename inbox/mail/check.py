@@ -1,6 +1,7 @@
-""""Test this mailbox": really log in to its IMAP server and connect (and log in) to its SMTP
+""" "Test this mailbox": really log in to its IMAP server and connect (and log in) to its SMTP
 server, and report each server's own words. One check, rendered by the admin page and printed by
 `inbox mailboxes test`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ class CheckResult:
 
 def _imap_where(mb: Mailbox) -> str:
     server = f"{mb.imap_host}:{mb.imap_port}"
-    return _("%(server)s (%(security)s) as %(user)s", server=server,
-             security=mb.imap_security, user=mb.imap_user or mb.email)
+    return _(
+        "%(server)s (%(security)s) as %(user)s", server=server, security=mb.imap_security, user=mb.imap_user or mb.email
+    )
 
 
 def _smtp_where(mb: Mailbox) -> str:
@@ -43,8 +45,12 @@ def check_imap(mb: Mailbox, timeout: float = 10) -> CheckResult:
     try:
         folders = imap_client.folder_names(client)
     except imap_client.NETWORK_ERRORS as exc:
-        return CheckResult("IMAP", False, _("Logged in, but listing folders failed: %(reason)s", reason=imap_client.describe(exc)),
-                           _imap_where(mb))
+        return CheckResult(
+            "IMAP",
+            False,
+            _("Logged in, but listing folders failed: %(reason)s", reason=imap_client.describe(exc)),
+            _imap_where(mb),
+        )
     finally:
         imap_client.close(client)
     missing = [f for f in mb.folders or [] if f not in folders]
@@ -61,8 +67,9 @@ def check_smtp(mb: Mailbox, timeout: float = 10) -> CheckResult:
         smtp.close(smtp.connect_smtp(mb, timeout=timeout))
     except Exception as exc:  # smtplib and socket errors, described in the server's words
         return CheckResult("SMTP", False, smtp.describe(exc).reason, _smtp_where(mb))
-    return CheckResult("SMTP", True, _("Connected and logged in.") if mb.smtp_user else _("Connected (no login set)."),
-                       _smtp_where(mb))
+    return CheckResult(
+        "SMTP", True, _("Connected and logged in.") if mb.smtp_user else _("Connected (no login set)."), _smtp_where(mb)
+    )
 
 
 def check_servers(mb: Mailbox, timeout: float = 10) -> list[CheckResult]:

@@ -4,6 +4,7 @@
 the app secret. A reply whose client kept only our id in References still finds its conversation;
 a forged or altered token verifies as nothing.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The REST API's own rows: personal access tokens and remembered Idempotency-Key answers."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -79,8 +80,7 @@ class WebhookDelivery(db.Model):
     __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscription.id", ondelete="CASCADE"),
-                                                 index=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscription.id", ondelete="CASCADE"), index=True)
     message_id: Mapped[str] = mapped_column(String(40), unique=True)  # the webhook-id header, every attempt
     event_type: Mapped[str] = mapped_column(String(60))
     payload: Mapped[str] = mapped_column(db.Text)  # the exact JSON body that is signed and sent

@@ -1,4 +1,5 @@
 """Conversations, their tags, and each agent's read marker."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -69,7 +70,9 @@ class Conversation(db.Model):
     customer: Mapped[Customer | None] = relationship(lazy="joined")
     tags: Mapped[list[Tag]] = relationship(secondary=conversation_tag, lazy="selectin", order_by=Tag.name)
     items: Mapped[list["ThreadItem"]] = relationship(  # noqa: F821
-        back_populates="conversation", order_by="ThreadItem.id", lazy="select",
+        back_populates="conversation",
+        order_by="ThreadItem.id",
+        lazy="select",
         foreign_keys="ThreadItem.conversation_id",
     )
 

@@ -1,4 +1,5 @@
 """Customers, who may write from several addresses."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,7 +23,9 @@ class Customer(db.Model):
     portal_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     emails: Mapped[list[CustomerEmail]] = relationship(
-        back_populates="customer", cascade="all, delete-orphan", lazy="selectin",
+        back_populates="customer",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="CustomerEmail.id",
     )
 

@@ -1,5 +1,6 @@
 """Which worker ran each scheduled job last, and when the next run is due: the lease that makes a
 job run once per schedule however many worker processes share the database."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """A support mailbox: its address, how to reach its IMAP and SMTP servers, and its policies."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Outgoing mail waits here until the worker has handed it to SMTP."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Customer-portal sign-in tokens and the rate-limit ledger."""
+
 from __future__ import annotations
 
 from datetime import datetime

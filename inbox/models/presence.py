@@ -3,6 +3,7 @@
 A row per (conversation, agent), refreshed by the page's heartbeat. It lives in the database so
 every web worker sees every agent; rows older than a minute are simply ignored (and pruned).
 """
+
 from __future__ import annotations
 
 from datetime import datetime

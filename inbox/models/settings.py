@@ -1,4 +1,5 @@
 """Install-wide settings and plugin state, kept in the database so every process sees changes."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Where each mailbox folder's IMAP sync stands, and which worker holds it."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """What happens in a conversation: messages both ways, notes, auto-replies, system events."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Agents and admins, and which mailboxes each may see."""
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ Every page renders through inbox.themes.render_portal, so themes change how it l
 else. A customer is identified by session["portal_customer_id"]; agents' flask-login session is
 separate and grants nothing here.
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -4,6 +4,7 @@ The post is written as RFC 822 bytes (From the customer, To the mailbox, In-Repl
 pointing at the conversation's latest message) and handed to the same importer IMAP mail goes
 through, so threading, hooks (auto-responder, notifications) and the stored raw copy are the same.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,10 @@ from ..models import Conversation, Customer, Mailbox, ThreadItem, utcnow
 
 def _latest_ids(conv: Conversation) -> list[str]:
     rows = db.session.execute(
-        db.select(ThreadItem.message_id).where(ThreadItem.conversation_id == conv.id,
-                                               ThreadItem.message_id.is_not(None))
-        .order_by(ThreadItem.id.desc()).limit(10)
+        db.select(ThreadItem.message_id)
+        .where(ThreadItem.conversation_id == conv.id, ThreadItem.message_id.is_not(None))
+        .order_by(ThreadItem.id.desc())
+        .limit(10)
     ).scalars()
     return list(reversed(list(rows)))
 
@@ -35,8 +37,15 @@ def one_line(value: str | None) -> str:
     return " ".join(_CONTROLS.sub(" ", value or "").split())
 
 
-def build_raw(mailbox: Mailbox, customer: Customer, email: str, subject: str, text: str,
-              attachments=(), conversation: Conversation | None = None) -> bytes:
+def build_raw(
+    mailbox: Mailbox,
+    customer: Customer,
+    email: str,
+    subject: str,
+    text: str,
+    attachments=(),
+    conversation: Conversation | None = None,
+) -> bytes:
     msg = EmailMessage(policy=SMTP)
     subject = one_line(subject)
     msg["From"] = formataddr((one_line(customer.name), email))
@@ -61,8 +70,15 @@ def build_raw(mailbox: Mailbox, customer: Customer, email: str, subject: str, te
     return msg.as_bytes()
 
 
-def deliver_from_customer(mailbox: Mailbox, customer: Customer, email: str, subject: str, text: str,
-                          attachments=(), conversation: Conversation | None = None) -> Conversation:
+def deliver_from_customer(
+    mailbox: Mailbox,
+    customer: Customer,
+    email: str,
+    subject: str,
+    text: str,
+    attachments=(),
+    conversation: Conversation | None = None,
+) -> Conversation:
     """Import the post through the mail importer (which commits); returns its conversation."""
     from ..mail.inbound.ingest import Ingestor, prepare
 

@@ -5,6 +5,7 @@ A customer sees conversations of any of their addresses in mailboxes with the po
 and in each only customer messages and agent replies (never notes, events or auto-reply
 internals). Anything else — another customer's id in a URL included — is a 404.
 """
+
 from __future__ import annotations
 
 import time
@@ -37,9 +38,11 @@ def _customer_or_signin() -> Customer:
 
 
 def _portal_mailboxes() -> list[Mailbox]:
-    return list(db.session.execute(
-        db.select(Mailbox).where(Mailbox.active.is_(True), Mailbox.portal_enabled.is_(True)).order_by(Mailbox.name)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Mailbox).where(Mailbox.active.is_(True), Mailbox.portal_enabled.is_(True)).order_by(Mailbox.name)
+        ).scalars()
+    )
 
 
 def _visible_to_address(customer: Customer):
@@ -53,9 +56,13 @@ def _visible_to_address(customer: Customer):
         return db.false()
     if mine.id == min(e.id for e in customer.emails):
         return db.true()
-    wrote = db.select(ThreadItem.id).where(
-        ThreadItem.conversation_id == Conversation.id, ThreadItem.type == "customer",
-        ThreadItem.from_email == email).exists()
+    wrote = (
+        db.select(ThreadItem.id)
+        .where(
+            ThreadItem.conversation_id == Conversation.id, ThreadItem.type == "customer", ThreadItem.from_email == email
+        )
+        .exists()
+    )
     if mine.created_at is None:
         return wrote
     return db.or_(Conversation.created_at >= mine.created_at, wrote)
@@ -63,10 +70,16 @@ def _visible_to_address(customer: Customer):
 
 def _conversation_or_404(customer: Customer, number: int) -> Conversation:
     conv = db.session.execute(
-        db.select(Conversation).join(Mailbox, Mailbox.id == Conversation.mailbox_id)
-        .where(Conversation.number == number, Conversation.customer_id == customer.id,
-               Conversation.merged_into_id.is_(None), Mailbox.portal_enabled.is_(True),
-               Conversation.status != "spam", _visible_to_address(customer))
+        db.select(Conversation)
+        .join(Mailbox, Mailbox.id == Conversation.mailbox_id)
+        .where(
+            Conversation.number == number,
+            Conversation.customer_id == customer.id,
+            Conversation.merged_into_id.is_(None),
+            Mailbox.portal_enabled.is_(True),
+            Conversation.status != "spam",
+            _visible_to_address(customer),
+        )
     ).scalar_one_or_none()
     if conv is None:
         abort(404)
@@ -77,27 +90,50 @@ def _conversation_or_404(customer: Customer, number: int) -> Conversation:
 def requests():
     customer = _customer_or_signin()
     rows = db.session.execute(
-        db.select(Conversation).join(Mailbox, Mailbox.id == Conversation.mailbox_id)
-        .where(Conversation.customer_id == customer.id, Conversation.merged_into_id.is_(None),
-               Mailbox.portal_enabled.is_(True), Conversation.status != "spam", _visible_to_address(customer))
-        .order_by(Conversation.last_activity_at.desc()).limit(200)
+        db.select(Conversation)
+        .join(Mailbox, Mailbox.id == Conversation.mailbox_id)
+        .where(
+            Conversation.customer_id == customer.id,
+            Conversation.merged_into_id.is_(None),
+            Mailbox.portal_enabled.is_(True),
+            Conversation.status != "spam",
+            _visible_to_address(customer),
+        )
+        .order_by(Conversation.last_activity_at.desc())
+        .limit(200)
     ).scalars()
-    items = [{"number": c.number, "subject": c.subject or _("(no subject)"), "status": _status_label(c.status),
-              "status_key": c.status, "updated_at": c.last_activity_at, "mailbox": c.mailbox.name,
-              "url": url_for("portal.request_page", number=c.number)} for c in rows]
+    items = [
+        {
+            "number": c.number,
+            "subject": c.subject or _("(no subject)"),
+            "status": _status_label(c.status),
+            "status_key": c.status,
+            "updated_at": c.last_activity_at,
+            "mailbox": c.mailbox.name,
+            "url": url_for("portal.request_page", number=c.number),
+        }
+        for c in rows
+    ]
     return page("portal/requests.html", customer, requests=items)
 
 
 def _status_label(status: str) -> str:
-    labels = {"active": pgettext("portal status", "Open"), "pending": pgettext("portal status", "Waiting for you"),
-              "closed": pgettext("portal status", "Closed")}
+    labels = {
+        "active": pgettext("portal status", "Open"),
+        "pending": pgettext("portal status", "Waiting for you"),
+        "closed": pgettext("portal status", "Closed"),
+    }
     return labels.get(status, status.title())
 
 
 def _messages(conv: Conversation) -> list[dict]:
     items = db.session.execute(
-        db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id, ThreadItem.type.in_(VISIBLE_TYPES),
-                                    ThreadItem.send_status.is_distinct_from("cancelled"))
+        db.select(ThreadItem)
+        .where(
+            ThreadItem.conversation_id == conv.id,
+            ThreadItem.type.in_(VISIBLE_TYPES),
+            ThreadItem.send_status.is_distinct_from("cancelled"),
+        )
         .order_by(ThreadItem.id)
     ).scalars()
     theirs = {e.email for e in conv.customer.emails} if conv.customer is not None else set()
@@ -105,15 +141,28 @@ def _messages(conv: Conversation) -> list[dict]:
     for item in items:
         # someone else in the conversation (a colleague the customer copied) is never shown as "You"
         mine = item.type == "customer" and (item.from_email or "").lower() in theirs
-        out.append({
-            "id": item.id, "from_customer": mine, "from_other": item.type == "customer" and not mine,
-            "author": (item.from_name or item.from_email or "") if item.type == "customer"
-            else (item.author.first_name if item.author else _("Support")),
-            "date": item.date, "text": item.new_text if item.new_text is not None else item.text,
-            "attachments": [{"filename": a.filename, "size": a.size, "content_type": a.content_type,
-                             "url": url_for("portal.attachment", attachment_id=a.id)}
-                            for a in item.attachments if not a.inline],
-        })
+        out.append(
+            {
+                "id": item.id,
+                "from_customer": mine,
+                "from_other": item.type == "customer" and not mine,
+                "author": (item.from_name or item.from_email or "")
+                if item.type == "customer"
+                else (item.author.first_name if item.author else _("Support")),
+                "date": item.date,
+                "text": item.new_text if item.new_text is not None else item.text,
+                "attachments": [
+                    {
+                        "filename": a.filename,
+                        "size": a.size,
+                        "content_type": a.content_type,
+                        "url": url_for("portal.attachment", attachment_id=a.id),
+                    }
+                    for a in item.attachments
+                    if not a.inline
+                ],
+            }
+        )
     return out
 
 
@@ -121,14 +170,20 @@ def _messages(conv: Conversation) -> list[dict]:
 def request_page(number: int):
     customer = _customer_or_signin()
     conv = _conversation_or_404(customer, number)
-    return page("portal/request.html", customer, request_info=_request_info(conv), messages=_messages(conv),
-                 error=None, body="")
+    return page(
+        "portal/request.html", customer, request_info=_request_info(conv), messages=_messages(conv), error=None, body=""
+    )
 
 
 def _request_info(conv: Conversation) -> dict:
-    return {"number": conv.number, "subject": conv.subject or _("(no subject)"), "status": _status_label(conv.status),
-            "status_key": conv.status, "created_at": conv.created_at,
-            "reply_url": url_for("portal.reply", number=conv.number)}
+    return {
+        "number": conv.number,
+        "subject": conv.subject or _("(no subject)"),
+        "status": _status_label(conv.status),
+        "status_key": conv.status,
+        "created_at": conv.created_at,
+        "reply_url": url_for("portal.reply", number=conv.number),
+    }
 
 
 def _uploads() -> tuple[list[Upload], str | None]:
@@ -147,10 +202,23 @@ def reply(number: int):
     if not body and not error:
         error = _("Write a message before sending.")
     if error:
-        return page("portal/request.html", customer, request_info=_request_info(conv),
-                     messages=_messages(conv), error=error, body=body), 400
-    deliver_from_customer(conv.mailbox, customer, session.get("portal_email") or customer.email,
-                          subject=conv.subject, text=body, attachments=files, conversation=conv)
+        return page(
+            "portal/request.html",
+            customer,
+            request_info=_request_info(conv),
+            messages=_messages(conv),
+            error=error,
+            body=body,
+        ), 400
+    deliver_from_customer(
+        conv.mailbox,
+        customer,
+        session.get("portal_email") or customer.email,
+        subject=conv.subject,
+        text=body,
+        attachments=files,
+        conversation=conv,
+    )
     db.session.commit()
     return redirect(url_for("portal.request_page", number=number) + "#latest")
 
@@ -159,8 +227,11 @@ def reply(number: int):
 def new_request():
     customer = _customer_or_signin()
     mailboxes = _portal_mailboxes()
-    form = {"mailbox": request.form.get("mailbox", ""), "subject": one_line(request.form.get("subject", "")),
-            "body": request.form.get("body", "").strip()}
+    form = {
+        "mailbox": request.form.get("mailbox", ""),
+        "subject": one_line(request.form.get("subject", "")),
+        "body": request.form.get("body", "").strip(),
+    }
     choices = [{"id": m.id, "name": m.name} for m in mailboxes]
     if request.method == "GET":
         session["portal_form_at"] = time.time()
@@ -183,8 +254,14 @@ def new_request():
         session["portal_form_at"] = time.time()
         status = 429 if "rate" in errors else 400
         return page("portal/new.html", customer, mailboxes=choices, form=form, errors=errors), status
-    conv = deliver_from_customer(mailbox, customer, session.get("portal_email") or customer.email,
-                                 subject=form["subject"], text=form["body"], attachments=files)
+    conv = deliver_from_customer(
+        mailbox,
+        customer,
+        session.get("portal_email") or customer.email,
+        subject=form["subject"],
+        text=form["body"],
+        attachments=files,
+    )
     db.session.commit()
     return redirect(url_for("portal.request_page", number=conv.number))
 
@@ -198,8 +275,9 @@ def _spam_checks(customer: Customer) -> dict:
     if time.time() - started < current_app.config.get("PORTAL_MIN_FORM_SECONDS", 2):
         errors["form"] = _("That was quick! Please check your request and send it again.")
     per_hour = current_app.config.get("PORTAL_REQUESTS_PER_HOUR", 10)
-    if not ratelimit.allow("portal-new-ip", ratelimit.client_ip(), per_hour * 3, timedelta(hours=1)) or \
-            not ratelimit.allow("portal-new-customer", str(customer.id), per_hour, timedelta(hours=1)):
+    if not ratelimit.allow(
+        "portal-new-ip", ratelimit.client_ip(), per_hour * 3, timedelta(hours=1)
+    ) or not ratelimit.allow("portal-new-customer", str(customer.id), per_hour, timedelta(hours=1)):
         errors["rate"] = _("You have sent many requests in the last hour. Please wait before sending another.")
     return errors
 
@@ -216,8 +294,9 @@ def attachment(attachment_id: int):
     conv = db.session.get(Conversation, item.conversation_id)
     _conversation_or_404(customer, conv.number)
     # the type is whatever a mail said: a download never runs as a page of this origin
-    response = send_file(path_for(att.sha256), mimetype="application/octet-stream", as_attachment=True,
-                         download_name=att.filename)
+    response = send_file(
+        path_for(att.sha256), mimetype="application/octet-stream", as_attachment=True, download_name=att.filename
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -1,5 +1,6 @@
 """Every portal page renders through page(), which passes the customer explicitly (the base
 context — branding, nav, csrf_token... — comes from inbox.themes.render_portal)."""
+
 from __future__ import annotations
 
 from ..models import Customer

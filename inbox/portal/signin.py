@@ -5,6 +5,7 @@ and the request page answers the same whether or not the address is known (no ac
 Opening the link shows a button; only its POST signs in, so mail scanners that fetch links do
 not burn the token.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,11 @@ def current_customer_id() -> int | None:
     hours = current_app.config.get("PORTAL_SESSION_HOURS", 12)
     started = session.get("portal_signed_in_at") or 0
     customer = db.session.get(Customer, customer_id)
-    if (customer is None or time.time() - started > hours * 3600
-            or session.get("portal_generation") != (customer.portal_generation or 0)):
+    if (
+        customer is None
+        or time.time() - started > hours * 3600
+        or session.get("portal_generation") != (customer.portal_generation or 0)
+    ):
         _forget_portal_session()
         return None
     return customer_id
@@ -64,24 +68,31 @@ def home():
 def request_link():
     email = normalize(request.form.get("email") or "")
     if not is_address(email):
-        return page("portal/sign_in.html", None, email=email, error=_("That is not an email address: enter the one you write to us from, like name@example.com.")), 400
+        return page(
+            "portal/sign_in.html",
+            None,
+            email=email,
+            error=_("That is not an email address: enter the one you write to us from, like name@example.com."),
+        ), 400
     per_hour = current_app.config.get("PORTAL_SIGNIN_PER_HOUR", 5)
     ok_ip = ratelimit.allow("portal-signin-ip", ratelimit.client_ip(), per_hour * 4, timedelta(hours=1))
     ok_addr = ok_ip and ratelimit.allow("portal-signin-addr", email, per_hour, timedelta(hours=1))
     if not (ok_ip and ok_addr):
         db.session.commit()
-        return page("portal/sign_in.html", None, email=email,
-                             error=_("Too many sign-in requests. Please wait an hour and try again.")), 429
-    customer_id = db.session.execute(
-        db.select(CustomerEmail.customer_id).where(CustomerEmail.email == email)).scalar()
+        return page(
+            "portal/sign_in.html",
+            None,
+            email=email,
+            error=_("Too many sign-in requests. Please wait an hour and try again."),
+        ), 429
+    customer_id = db.session.execute(db.select(CustomerEmail.customer_id).where(CustomerEmail.email == email)).scalar()
     # the query runs for unknown addresses too (id 0 matches nothing): the same work either way
     known = _has_portal_conversations(customer_id or 0)
     # known and unknown addresses do the same work (a token row, a built mail); only a known one's
     # mail is queued. An unknown address's token reaches nobody and consume() refuses it (finding 11)
     token = secrets.token_urlsafe(32)
     minutes = current_app.config.get("PORTAL_TOKEN_MINUTES", 30)
-    db.session.add(PortalToken(token_hash=_hash(token), email=email,
-                               expires_at=utcnow() + timedelta(minutes=minutes)))
+    db.session.add(PortalToken(token_hash=_hash(token), email=email, expires_at=utcnow() + timedelta(minutes=minutes)))
     mailbox = system_mailbox()
     if mailbox is None:
         current_app.logger.warning("portal sign-in link not sent: no mailbox can send system mail")
@@ -92,15 +103,22 @@ def request_link():
         language = str(get_locale())
         # the language the portal is showing now is the one they last used: their mail's from now on
         # (an unknown address updates no row: the same statement either way)
-        db.session.execute(db.update(Customer).where(Customer.id == (customer_id if known else 0))
-                           .values(locale=language))
+        db.session.execute(
+            db.update(Customer).where(Customer.id == (customer_id if known else 0)).values(locale=language)
+        )
         with force_locale(language):
             subject = _("Your sign-in link")
-            text = "\n\n".join([
-                _("Open this link to see your requests:"), link,
-                ngettext("It works once and expires in %(num)d minute. If you did not ask for it, ignore this message.",
-                         "It works once and expires in %(num)d minutes. If you did not ask for it, ignore this message.",
-                         minutes)])
+            text = "\n\n".join(
+                [
+                    _("Open this link to see your requests:"),
+                    link,
+                    ngettext(
+                        "It works once and expires in %(num)d minute. If you did not ask for it, ignore this message.",
+                        "It works once and expires in %(num)d minutes. If you did not ask for it, ignore this message.",
+                        minutes,
+                    ),
+                ]
+            )
         message_id, mime = build_system_mail(mailbox, "", email, subject, text, from_name=branding()["name"])
         if known:
             queue_system_mail(mailbox, email, message_id, mime)
@@ -112,10 +130,15 @@ def request_link():
 def _has_portal_conversations(customer_id: int) -> bool:
     from ..models import Mailbox
 
-    return db.session.execute(
-        db.select(Conversation.id).join(Mailbox, Mailbox.id == Conversation.mailbox_id)
-        .where(Conversation.customer_id == customer_id, Mailbox.portal_enabled.is_(True)).limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            db.select(Conversation.id)
+            .join(Mailbox, Mailbox.id == Conversation.mailbox_id)
+            .where(Conversation.customer_id == customer_id, Mailbox.portal_enabled.is_(True))
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _valid_token(token: str) -> PortalToken | None:
@@ -136,8 +159,9 @@ def consume(token: str):
     # single use even under a double click: the conditional UPDATE lets exactly one request win
     now = utcnow()
     won = db.session.execute(
-        db.update(PortalToken).where(PortalToken.token_hash == _hash(token), PortalToken.used_at.is_(None),
-                                     PortalToken.expires_at >= now).values(used_at=now)
+        db.update(PortalToken)
+        .where(PortalToken.token_hash == _hash(token), PortalToken.used_at.is_(None), PortalToken.expires_at >= now)
+        .values(used_at=now)
     ).rowcount
     if not won:
         db.session.rollback()

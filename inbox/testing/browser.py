@@ -5,6 +5,7 @@ pytest-playwright; this module points them at the system Chromium (no downloaded
 `live_server` and `log_in`. Run without a browser with `pytest -p no:playwright`: the browser tests
 are then skipped, not failed.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,16 @@ import pytest
 from .live import serve
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 _BROWSER_FIXTURES = {"page", "browser", "context", "browser_page"}
 
 
@@ -53,8 +62,9 @@ def csp_violations(request):
         return
     page = request.getfixturevalue("page")
     page.context.add_init_script(_CSP_LISTENER)
-    page.context.on("console",
-                    lambda msg: violations.append(msg.text) if msg.text.startswith("CSP-VIOLATION") else None)
+    page.context.on(
+        "console", lambda msg: violations.append(msg.text) if msg.text.startswith("CSP-VIOLATION") else None
+    )
     yield violations
     assert not violations, "Content-Security-Policy violations: " + "; ".join(violations)
 

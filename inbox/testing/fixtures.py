@@ -8,6 +8,7 @@ in the shell that runs the real app, and must never touch a database they did no
 test its settings through the ``app_config`` fixture. (INBOX_TEST_DATABASE=postgresql, read by
 the ``app`` fixture itself, only chooses a throwaway PostgreSQL server instead of SQLite.)
 """
+
 from __future__ import annotations
 
 import itertools
@@ -68,10 +69,17 @@ def make_app(instance_path: str, template_db: str | None = None, **config):
     os.makedirs(instance_path, exist_ok=True)
     if template_db:
         shutil.copy(template_db, os.path.join(instance_path, "inbox.sqlite3"))
-    settings = {"INSTANCE_PATH": instance_path, "SECRET_KEY": "test-secret", "TESTING": True,
-                "WTF_CSRF_ENABLED": False, "UNDO_SEND_SECONDS": 0,
-                # the test client's host; live servers (inbox.testing.live) listen on 127.0.0.1
-                "BASE_URL": "http://localhost", "EXTRA_TRUSTED_HOSTS": ["127.0.0.1"], **ISOLATED}
+    settings = {
+        "INSTANCE_PATH": instance_path,
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "UNDO_SEND_SECONDS": 0,
+        # the test client's host; live servers (inbox.testing.live) listen on 127.0.0.1
+        "BASE_URL": "http://localhost",
+        "EXTRA_TRUSTED_HOSTS": ["127.0.0.1"],
+        **ISOLATED,
+    }
     settings.update(config)
     return create_app(settings)
 
@@ -129,8 +137,15 @@ def _pg_template(pg_server):
     name = f"tpl{os.getpid()}"
     url = pg_server.create_database(name)
     folder = tempfile.mkdtemp(prefix="inbox-pgtpl-")
-    app = create_app({"INSTANCE_PATH": folder, "SECRET_KEY": "test-secret", "TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": url, **ISOLATED})
+    app = create_app(
+        {
+            "INSTANCE_PATH": folder,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            **ISOLATED,
+        }
+    )
     failed = upgrade_all(app)
     assert not failed, failed
     with app.app_context():
@@ -170,9 +185,19 @@ def make_mailbox(dovecot, imap_account, smtp_sink):
     from ..models import Mailbox
 
     user, password = imap_account
-    mb = Mailbox(name=f"Support {user}", email=f"{user}@support.test", imap_host=dovecot.host,
-                 imap_port=dovecot.port, imap_user=user, imap_security="none", smtp_host=smtp_sink.host,
-                 smtp_port=smtp_sink.port, smtp_security="none", folders=["INBOX"], history_days=None)
+    mb = Mailbox(
+        name=f"Support {user}",
+        email=f"{user}@support.test",
+        imap_host=dovecot.host,
+        imap_port=dovecot.port,
+        imap_user=user,
+        imap_security="none",
+        smtp_host=smtp_sink.host,
+        smtp_port=smtp_sink.port,
+        smtp_security="none",
+        folders=["INBOX"],
+        history_days=None,
+    )
     mb.set_imap_password(password)
     db.session.add(mb)
     db.session.commit()

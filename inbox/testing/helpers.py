@@ -1,4 +1,5 @@
 """Helpers for tests of the core and of plugins: import a mail, sign people in."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,15 @@ import time
 from email.message import EmailMessage
 
 
-def mail_in(mailbox, sender: str, subject: str, body: str, name: str = "", message_id: str | None = None,
-            in_reply_to: str | None = None):
+def mail_in(
+    mailbox,
+    sender: str,
+    subject: str,
+    body: str,
+    name: str = "",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+):
     """Import one customer mail through the same importer IMAP mail goes through; returns its
     Conversation. No IMAP server needed (tests of the pipeline itself use Dovecot)."""
     from ..extensions import db
@@ -24,8 +32,9 @@ def mail_in(mailbox, sender: str, subject: str, body: str, name: str = "", messa
     msg.set_content(body)
     fetched = prepare(None, msg.as_bytes())
     Ingestor(mailbox, "INBOX", None).store([fetched])
-    item = db.session.execute(db.select(ThreadItem).where(
-        ThreadItem.message_id == fetched.parsed.message_id)).scalar_one()
+    item = db.session.execute(
+        db.select(ThreadItem).where(ThreadItem.message_id == fetched.parsed.message_id)
+    ).scalar_one()
     return db.session.get(Conversation, item.conversation_id)
 
 

@@ -1,4 +1,5 @@
 """Serve an app on a free loopback port in a thread, for browser tests."""
+
 from __future__ import annotations
 
 import threading

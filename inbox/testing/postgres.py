@@ -4,6 +4,7 @@ PostgreSQL refuses to run as root, so as root every command runs as the ``postgr
 Databases are cheap to copy: migrate one template database once, then ``new_database()`` per test
 clones it with ``CREATE DATABASE ... TEMPLATE`` (a file copy, far faster than migrating again).
 """
+
 from __future__ import annotations
 
 import glob
@@ -43,19 +44,39 @@ class PgServer:
 
     def _pg(self, tool: str, *args: str) -> str:
         # pg_ctl must get -l: otherwise the postmaster inherits our pipes and run() never returns
-        done = subprocess.run(self.run_as + [os.path.join(self.bin, tool), *args], capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            self.run_as + [os.path.join(self.bin, tool), *args], capture_output=True, text=True, timeout=60
+        )
         if done.returncode:
             raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
         return done.stdout
 
     def start(self) -> "PgServer":
-        self._pg("initdb", "-D", f"{self.dir}/data", "-U", self.user, "--auth=trust", "-E", "UTF8",
-                 "--locale=C.UTF-8", "--no-sync")
+        self._pg(
+            "initdb",
+            "-D",
+            f"{self.dir}/data",
+            "-U",
+            self.user,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
         # durability is pointless for a throwaway cluster; these make commits and CREATE DATABASE fast
-        self._pg("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "start", "-o",
-                 f"-p {self.port} -k {self.dir} -c listen_addresses={self.host} -c fsync=off "
-                 "-c synchronous_commit=off -c full_page_writes=off")
+        self._pg(
+            "pg_ctl",
+            "-D",
+            f"{self.dir}/data",
+            "-l",
+            f"{self.dir}/log",
+            "-w",
+            "start",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses={self.host} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off",
+        )
         return self
 
     def url(self, dbname: str) -> str:
@@ -65,8 +86,9 @@ class PgServer:
         """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
         import psycopg
 
-        with psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(statement)
 
     def create_database(self, name: str, template: str | None = None) -> str:

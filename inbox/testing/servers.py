@@ -1,4 +1,5 @@
 """A throwaway Dovecot IMAP server and an aiosmtpd SMTP sink, on 127.0.0.1."""
+
 from __future__ import annotations
 
 import grp
@@ -43,9 +44,11 @@ class DovecotServer:
         else:
             mail_user = pwd.getpwuid(os.getuid()).pw_name
             mail_group = grp.getgrgid(os.getgid()).gr_name
-            extra = (f"default_internal_user = {mail_user}\ndefault_internal_group = {mail_group}\n"
-                     f"default_login_user = {mail_user}\n"
-                     "service anvil {\n  chroot =\n}\nservice imap-login {\n  chroot =\n}\n")
+            extra = (
+                f"default_internal_user = {mail_user}\ndefault_internal_group = {mail_group}\n"
+                f"default_login_user = {mail_user}\n"
+                "service anvil {\n  chroot =\n}\nservice imap-login {\n  chroot =\n}\n"
+            )
         uid = pwd.getpwnam(mail_user).pw_uid
         return f"""\
 base_dir = {d}/run
@@ -116,8 +119,9 @@ protocol imap {{
         with open(self.conf, "w") as f:
             f.write(self._config())
         with open(os.path.join(d, "stderr.log"), "w") as stderr:  # the child keeps its own copy
-            self.proc = subprocess.Popen([DOVECOT, "-F", "-c", self.conf], stdout=subprocess.DEVNULL,
-                                         stderr=stderr, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [DOVECOT, "-F", "-c", self.conf], stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

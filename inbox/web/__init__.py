@@ -2,6 +2,7 @@
 imported by name and registered below, and every app-wide hook (template filters and globals,
 error handlers, login and security headers) is installed by one call in init_web. Plugins'
 blueprints are registered after ours."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -32,9 +33,23 @@ from .admin import plugins as admin_plugins
 from .admin import themes as admin_themes
 from .admin import webhooks as admin_webhooks
 
-BLUEPRINTS = (auth.bp, inbox_list.bp, conversation.bp, compose.bp, attachments.bp, search.bp, admin.bp,
-              plugin_slots.bp, admin_plugins.bp, admin_themes.bp, admin_webhooks.bp, live.bp, tokens.bp, errors.bp,
-              js_i18n.bp)
+BLUEPRINTS = (
+    auth.bp,
+    inbox_list.bp,
+    conversation.bp,
+    compose.bp,
+    attachments.bp,
+    search.bp,
+    admin.bp,
+    plugin_slots.bp,
+    admin_plugins.bp,
+    admin_themes.bp,
+    admin_webhooks.bp,
+    live.bp,
+    tokens.bp,
+    errors.bp,
+    js_i18n.bp,
+)
 
 
 def init_web(app: Flask) -> None:

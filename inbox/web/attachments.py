@@ -9,6 +9,7 @@ The email body iframe is sandboxed with allow-same-origin but without scripts, s
 images are plain preview URLs: they carry the session cookie and pass the same access check as
 every other attachment (there are no bearer URLs that outlive a session or a revoked access).
 """
+
 from __future__ import annotations
 
 import io
@@ -58,8 +59,13 @@ def _bytes(att: Attachment) -> bytes:
 @login_required
 def download(attachment_id: int):
     att = attachment_or_404(attachment_id)
-    resp = send_file(io.BytesIO(_bytes(att)), mimetype=download_type(att.content_type), as_attachment=True,
-                     download_name=safe_filename(att.filename), max_age=0)
+    resp = send_file(
+        io.BytesIO(_bytes(att)),
+        mimetype=download_type(att.content_type),
+        as_attachment=True,
+        download_name=safe_filename(att.filename),
+        max_age=0,
+    )
     return harden(resp)
 
 
@@ -67,8 +73,9 @@ def _inline(att: Attachment):
     ct = (att.content_type or "").split(";")[0].strip().lower()
     if ct not in INLINE_TYPES:
         abort(404)
-    resp = send_file(io.BytesIO(_bytes(att)), mimetype=ct, as_attachment=False,
-                     download_name=safe_filename(att.filename), max_age=0)
+    resp = send_file(
+        io.BytesIO(_bytes(att)), mimetype=ct, as_attachment=False, download_name=safe_filename(att.filename), max_age=0
+    )
     return harden(resp)
 
 

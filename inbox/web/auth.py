@@ -11,6 +11,7 @@ Reset links are signed, expire after RESET_MAX_AGE seconds and carry a fingerpri
 password hash, so they stop working once used. The mail is queued in the outbox (never sent inside
 the request), and known and unknown addresses do the same work, so neither an SMTP outage nor the
 response time tells whether an account exists (findings 10-11)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -59,6 +60,7 @@ def _home() -> str:
 
 # ---- rate limiting ------------------------------------------------------------------------
 
+
 def _pair_key(email: str) -> str:
     return ratelimit.key_of(email, ratelimit.client_ip())
 
@@ -76,10 +78,13 @@ def _locked_message(email: str) -> str | None:
         if not (count and account_count >= account_limit):
             return None
     wait = max(1, ratelimit.retry_after(oldest, window) // 60 + 1)
-    return ngettext("Too many failed attempts for this account. For your security, logging in is paused; "
-                    "try again in %(num)d minute or reset your password.",
-                    "Too many failed attempts for this account. For your security, logging in is paused; "
-                    "try again in %(num)d minutes or reset your password.", wait)
+    return ngettext(
+        "Too many failed attempts for this account. For your security, logging in is paused; "
+        "try again in %(num)d minute or reset your password.",
+        "Too many failed attempts for this account. For your security, logging in is paused; "
+        "try again in %(num)d minutes or reset your password.",
+        wait,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -123,6 +128,7 @@ def logout():
 
 # ---- profile ---------------------------------------------------------------------------------
 
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
@@ -154,15 +160,22 @@ def profile():
             if new:
                 user.set_password(new)
                 # other sessions end with the old password; this one goes on under the new fingerprint
-                login_user(user, remember=bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))))
+                login_user(
+                    user,
+                    remember=bool(
+                        request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+                    ),
+                )
             db.session.commit()
             flash(_("Profile saved."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", user=user, errors=errors, timezones=timezone_names(),
-                           **tokens.profile_context(user)), 400 if errors else 200
+    return render_template(
+        "auth/profile.html", user=user, errors=errors, timezones=timezone_names(), **tokens.profile_context(user)
+    ), 400 if errors else 200
 
 
 # ---- password reset ----------------------------------------------------------------------------
+
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="inbox.password-reset")
@@ -205,13 +218,26 @@ def _reset_mail(user: User | None, email: str, invited: bool = False):
     own = valid_locale(user.locale) if user is not None else None
     language = own or (install_locale() if invited else browser_locale() or install_locale())
     with force_locale(language):
-        intro = (_("You have been invited to the team inbox. Choose a password to get started:") if invited else
-                 _("Someone (hopefully you) asked to reset the password for this inbox account. Choose a new one here:"))
-        text = "\n\n".join([
-            _("Hello %(name)s,", name=name), intro, link,
-            ngettext("The link works once and expires in %(num)d hour. If you did not ask for this, ignore this message.",
-                     "The link works once and expires in %(num)d hours. If you did not ask for this, ignore this message.",
-                     hours)]) + "\n"
+        intro = (
+            _("You have been invited to the team inbox. Choose a password to get started:")
+            if invited
+            else _("Someone (hopefully you) asked to reset the password for this inbox account. Choose a new one here:")
+        )
+        text = (
+            "\n\n".join(
+                [
+                    _("Hello %(name)s,", name=name),
+                    intro,
+                    link,
+                    ngettext(
+                        "The link works once and expires in %(num)d hour. If you did not ask for this, ignore this message.",
+                        "The link works once and expires in %(num)d hours. If you did not ask for this, ignore this message.",
+                        hours,
+                    ),
+                ]
+            )
+            + "\n"
+        )
         subject = _("Your inbox invitation") if invited else _("Reset your inbox password")
     message_id, mime = build_system_mail(mailbox, user.name if user else "", email, subject, text)
     return mailbox, message_id, mime
@@ -231,15 +257,21 @@ def forgot():
         email = (request.form.get("email") or "").strip().lower()[:320]
         ip = ratelimit.client_ip()
         hour = timedelta(hours=1)
-        if not ratelimit.allow("reset_client", ip, current_app.config.get("RESET_PER_CLIENT_HOUR",
-                                                                           RESET_PER_CLIENT_HOUR), hour):
+        if not ratelimit.allow(
+            "reset_client", ip, current_app.config.get("RESET_PER_CLIENT_HOUR", RESET_PER_CLIENT_HOUR), hour
+        ):
             db.session.commit()
             return render_template("auth/forgot.html", sent=False, limited=True), 429
-        within = ratelimit.allow("reset_request", ratelimit.key_of(email, ip),
-                                 current_app.config.get("RESET_PER_ADDRESS_HOUR", RESET_PER_ADDRESS_HOUR), hour)
+        within = ratelimit.allow(
+            "reset_request",
+            ratelimit.key_of(email, ip),
+            current_app.config.get("RESET_PER_ADDRESS_HOUR", RESET_PER_ADDRESS_HOUR),
+            hour,
+        )
         # no eager loading of the user's mailboxes: a known address must cost what an unknown one does
-        user = db.session.execute(db.select(User).options(lazyload(User.mailboxes))
-                                  .where(User.email == email)).scalar_one_or_none()
+        user = db.session.execute(
+            db.select(User).options(lazyload(User.mailboxes)).where(User.email == email)
+        ).scalar_one_or_none()
         known = user is not None and user.active
         try:
             mailbox, message_id, mime = _reset_mail(user if known else None, email)
@@ -276,9 +308,14 @@ def reset(token: str):
 
 # ---- wiring -------------------------------------------------------------------------------------
 
+
 def _wants_json() -> bool:
-    return (request.is_json or request.headers.get("HX-Request") == "true"
-            or request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"))
+    return (
+        request.is_json
+        or request.headers.get("HX-Request") == "true"
+        or request.accept_mimetypes.best == "application/json"
+        or request.path.endswith(".json")
+    )
 
 
 def init_app(app) -> None:

@@ -5,6 +5,7 @@ collision heartbeats. A reply checks the ``last_item_id`` the page was rendered 
 else's message or reply arrived since, the page comes back with status 409, the new items shown
 first and the agent's text kept, and "Send anyway" re-posts with ``force``.
 """
+
 from __future__ import annotations
 
 from email.utils import getaddresses
@@ -39,7 +40,6 @@ def _addresses(raw: str | None) -> list[str]:
     return out
 
 
-
 def _bad_address(addrs: list[str]) -> str | None:
     for a in addrs:
         email = getaddresses([a])[0][1] if getaddresses([a]) else ""
@@ -56,8 +56,9 @@ def _clear_draft(conv_id: int | None, kind: str, mailbox_id: int | None = None) 
 
 def _rerender(conv, status: int, mode: str, errors: dict, news=()):
     form = {k: request.form.get(k, "") for k in ("text", "cc", "bcc", "to", "status_after")}
-    return render_template("conversation/show.html",
-                           **page_context(conv, mode=mode, form=form, errors=errors, news=list(news))), status
+    return render_template(
+        "conversation/show.html", **page_context(conv, mode=mode, form=form, errors=errors, news=list(news))
+    ), status
 
 
 @bp.post("/conversations/<int:number>/reply")
@@ -72,7 +73,9 @@ def reply(number: int):
         errors["text"] = _("Write something before sending.")
     if bad := _bad_address(to + cc + bcc):
         errors["to"] = _("Check the recipients: “%(address)s” is not an email address.", address=bad)
-    elif any((request.form.get(k) or "").strip() and not parsed for k, parsed in (("to", to), ("cc", cc), ("bcc", bcc))):
+    elif any(
+        (request.form.get(k) or "").strip() and not parsed for k, parsed in (("to", to), ("cc", cc), ("bcc", bcc))
+    ):
         errors["to"] = _("Check the recipients: an address could not be read.")
     if status_after not in STATUS_AFTER:
         errors["status_after"] = _("Choose a valid status.")
@@ -88,8 +91,17 @@ def reply(number: int):
         return _rerender(conv, 409, "reply", {}, news)
     old_status = conv.status
     try:
-        item = outbox.queue_reply(conv, current_user._get_current_object(), text, format_text(text), to=to or None,
-                                  cc=cc, bcc=bcc, attachments=files, status_after=status_after or None)
+        item = outbox.queue_reply(
+            conv,
+            current_user._get_current_object(),
+            text,
+            format_text(text),
+            to=to or None,
+            cc=cc,
+            bcc=bcc,
+            attachments=files,
+            status_after=status_after or None,
+        )
     except ValueError as exc:
         db.session.rollback()
         return _rerender(conv, 400, "reply", {"text": str(exc)})
@@ -118,10 +130,17 @@ def undo(number: int, item_id: int):
     if old and conv.status != old:
         conversations.set_status(conv, old, by=current_user)
     _clear_draft(conv.id, kind)
-    db.session.add(Draft(conversation_id=conv.id, user_id=current_user.id, kind=kind, body=item.new_text or "",
-                         to=[t.get("email") for t in item.to or [] if t.get("email")] if kind == "forward" else [],
-                         cc=[c.get("email") for c in item.cc or [] if c.get("email")],
-                         bcc=[b.get("email") for b in item.bcc or [] if b.get("email")]))
+    db.session.add(
+        Draft(
+            conversation_id=conv.id,
+            user_id=current_user.id,
+            kind=kind,
+            body=item.new_text or "",
+            to=[t.get("email") for t in item.to or [] if t.get("email")] if kind == "forward" else [],
+            cc=[c.get("email") for c in item.cc or [] if c.get("email")],
+            bcc=[b.get("email") for b in item.bcc or [] if b.get("email")],
+        )
+    )
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return jsonify(ok=True, text=item.new_text or "")
@@ -142,8 +161,9 @@ def note(number: int):
         return _rerender(conv, 400, "note", {"text": "A note cannot be empty."})
     item = conversations.add_note(conv, current_user._get_current_object(), text, html=format_text(text))
     for filename, content_type, data in files:
-        item.attachments.append(Attachment(filename=filename, content_type=content_type, size=len(data),
-                                           sha256=storage.store(data)))
+        item.attachments.append(
+            Attachment(filename=filename, content_type=content_type, size=len(data), sha256=storage.store(data))
+        )
     _clear_draft(conv.id, "note")
     db.session.commit()
     return redirect(url_for("conversation.show", number=conv.number) + f"#item-{item.id}")
@@ -201,9 +221,13 @@ def draft(number: int):
 
 # --- new outbound conversation --------------------------------------------------------------------
 
+
 def _my_mailboxes() -> list[Mailbox]:
-    return list(db.session.execute(visible(db.select(Mailbox).where(Mailbox.active.is_(True)), Mailbox.id)
-                                   .order_by(Mailbox.name)).scalars())
+    return list(
+        db.session.execute(
+            visible(db.select(Mailbox).where(Mailbox.active.is_(True)), Mailbox.id).order_by(Mailbox.name)
+        ).scalars()
+    )
 
 
 @bp.post("/compose/draft")
@@ -218,14 +242,28 @@ def new_draft():
 @login_required
 def new():
     mailboxes = _my_mailboxes()
-    saved = db.session.execute(db.select(Draft).where(Draft.user_id == current_user.id, Draft.kind == "new",
-                                                      Draft.conversation_id.is_(None))).scalars().first()
-    form = {"mailbox_id": str(saved.mailbox_id or "") if saved else "", "to": ", ".join(saved.to or []) if saved else "",
-            "cc": ", ".join(saved.cc or []) if saved else "", "bcc": ", ".join(saved.bcc or []) if saved else "",
-            "subject": (saved.subject or "") if saved else "", "text": saved.body if saved else ""}
+    saved = (
+        db.session.execute(
+            db.select(Draft).where(
+                Draft.user_id == current_user.id, Draft.kind == "new", Draft.conversation_id.is_(None)
+            )
+        )
+        .scalars()
+        .first()
+    )
+    form = {
+        "mailbox_id": str(saved.mailbox_id or "") if saved else "",
+        "to": ", ".join(saved.to or []) if saved else "",
+        "cc": ", ".join(saved.cc or []) if saved else "",
+        "bcc": ", ".join(saved.bcc or []) if saved else "",
+        "subject": (saved.subject or "") if saved else "",
+        "text": saved.body if saved else "",
+    }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = {k: request.form.get(k, "") for k in ("mailbox_id", "to", "cc", "bcc", "subject", "text", "status_after")}
+        form = {
+            k: request.form.get(k, "") for k in ("mailbox_id", "to", "cc", "bcc", "subject", "text", "status_after")
+        }
         mailbox = mailbox_or_404(int(form["mailbox_id"])) if form["mailbox_id"].isdigit() else None
         to, cc, bcc = (_addresses(form[k]) for k in ("to", "cc", "bcc"))
         if mailbox is None:
@@ -245,9 +283,18 @@ def new():
         if not errors:
             status_after = form.get("status_after") if form.get("status_after") in ("closed", "pending") else None
             try:
-                conv = outbox.start_conversation(mailbox, current_user._get_current_object(), to, form["subject"],
-                                                 form["text"], format_text(form["text"]), cc=cc, bcc=bcc,
-                                                 attachments=files, status_after=status_after)
+                conv = outbox.start_conversation(
+                    mailbox,
+                    current_user._get_current_object(),
+                    to,
+                    form["subject"],
+                    form["text"],
+                    format_text(form["text"]),
+                    cc=cc,
+                    bcc=bcc,
+                    attachments=files,
+                    status_after=status_after,
+                )
             except ValueError as exc:
                 db.session.rollback()
                 errors["text"] = str(exc)
@@ -257,5 +304,10 @@ def new():
                 flash(_("Conversation #%(number)s started; the message is on its way.", number=conv.number), "success")
                 return redirect(url_for("conversation.show", number=conv.number))
     status = 400 if errors else 200
-    return render_template("compose/new.html", mailboxes=mailboxes, form=form, errors=errors,
-                           max_attachment=current_app.config.get("MAX_ATTACHMENT_BYTES")), status
+    return render_template(
+        "compose/new.html",
+        mailboxes=mailboxes,
+        form=form,
+        errors=errors,
+        max_attachment=current_app.config.get("MAX_ATTACHMENT_BYTES"),
+    ), status

@@ -1,5 +1,6 @@
 """Error pages in the product's own look: agents get the app layout, customers the portal theme.
 Werkzeug's bare "Not Found" page looked like a crash and offered no way back."""
+
 from __future__ import annotations
 
 import logging
@@ -16,13 +17,19 @@ bp = Blueprint("errors", __name__)
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: (lazy_gettext("Something in that request was not right"), lazy_gettext("Go back, reload the page and try again.")),
+    400: (
+        lazy_gettext("Something in that request was not right"),
+        lazy_gettext("Go back, reload the page and try again."),
+    ),
     403: (lazy_gettext("You don't have access to this page"), lazy_gettext("Ask an admin if you think you should.")),
     404: (lazy_gettext("Page not found"), lazy_gettext("The link may be old, or the item was deleted or moved.")),
     405: (lazy_gettext("That action is not available here"), lazy_gettext("Go back and use the page's buttons.")),
     413: (lazy_gettext("That upload is too large"), lazy_gettext("Send smaller files, or fewer at once.")),
     429: (lazy_gettext("Too many requests"), lazy_gettext("Wait a moment, then try again.")),
-    500: (lazy_gettext("Something went wrong on our side"), lazy_gettext("The error was logged. Try again in a moment.")),
+    500: (
+        lazy_gettext("Something went wrong on our side"),
+        lazy_gettext("The error was logged. Try again in a moment."),
+    ),
 }
 
 
@@ -33,7 +40,9 @@ def _render(code: int, title: str, hint: str):
         # the Host header is not ours (TRUSTED_HOSTS): no URL can be built, so no page layout
         return f"{title}. {hint}", code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.headers.get("HX-Request"):
-        return _("%(title)s. %(hint)s", title=title, hint=hint), code  # a fragment swap must not pull a whole page into the view
+        return _(
+            "%(title)s. %(hint)s", title=title, hint=hint
+        ), code  # a fragment swap must not pull a whole page into the view
     if request.path.startswith("/portal"):
         from ..themes import render_portal
 
@@ -49,8 +58,10 @@ def _http_error(exc: HTTPException):
     title, hint = MESSAGES.get(exc.code, (exc.name, ""))
     if exc.code == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
         # say what the limit is (MAX_CONTENT_LENGTH: the attachment limit plus room for the form)
-        hint = _("Everything sent at once may be at most %(mb)s MB. Send smaller files, or fewer at once.",
-                 mb=round(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)))
+        hint = _(
+            "Everything sent at once may be at most %(mb)s MB. Send smaller files, or fewer at once.",
+            mb=round(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)),
+        )
     return _render(exc.code, title, hint)
 
 

@@ -1,13 +1,14 @@
 """The inbox: mailboxes and folders on the left, a list of conversations, and bulk actions."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import conversations as convs
+from .. import listing
 from ..access import conversation_or_404, mailbox_or_404, visible, visible_mailbox_ids
 from ..extensions import db
-from .. import listing
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..models import STATUSES, Conversation, Mailbox, Tag, User, conversation_tag
@@ -26,9 +27,16 @@ def view_from_request(args=None) -> listing.View:
         mailbox_or_404(mailbox_id)
     sort = args.get("sort") if args.get("sort") in listing.SORTS else "newest"
     status = args.get("status") if args.get("status") in STATUSES else None
-    return listing.View(user=current_user._get_current_object(), folder=folder, mailbox_id=mailbox_id, sort=sort,
-                        status=status, assignee=args.get("assignee") or None, tag=args.get("tag") or None,
-                        after=args.get("after") or None)
+    return listing.View(
+        user=current_user._get_current_object(),
+        folder=folder,
+        mailbox_id=mailbox_id,
+        sort=sort,
+        status=status,
+        assignee=args.get("assignee") or None,
+        tag=args.get("tag") or None,
+        after=args.get("after") or None,
+    )
 
 
 def visible_tags(limit: int = 200) -> list[Tag]:
@@ -36,8 +44,11 @@ def visible_tags(limit: int = 200) -> list[Tag]:
     about that mailbox (review finding 23). Admins see every tag, used or not."""
     query = db.select(Tag).order_by(Tag.name).limit(limit)
     if visible_mailbox_ids() is not None:
-        used = visible(db.select(conversation_tag.c.tag_id)
-                       .join(Conversation, Conversation.id == conversation_tag.c.conversation_id))
+        used = visible(
+            db.select(conversation_tag.c.tag_id).join(
+                Conversation, Conversation.id == conversation_tag.c.conversation_id
+            )
+        )
         query = query.where(Tag.id.in_(used))
     return list(db.session.execute(query).scalars())
 
@@ -66,17 +77,29 @@ def index():
     view = view_from_request()
     rows, next_cursor = listing.page(view)
     if request.headers.get("HX-Request") and view.after:
-        return render_template("inbox/_rows.html", rows=rows, view=view, next_cursor=next_cursor,
-                               show_mailbox=not view.mailbox_id)
+        return render_template(
+            "inbox/_rows.html", rows=rows, view=view, next_cursor=next_cursor, show_mailbox=not view.mailbox_id
+        )
     mailboxes = visible_mailboxes()
     per_mailbox = listing.counts(view.user)
     tags = visible_tags()
     people = assignable_users([view.mailbox_id] if view.mailbox_id else [])
     return render_template(
-        "inbox/index.html", view=view, rows=rows, next_cursor=next_cursor, mailboxes=mailboxes,
-        per_mailbox=per_mailbox, totals=listing.totals(per_mailbox), folders=listing.FOLDERS, sorts=listing.SORTS,
-        statuses=STATUSES, tags=tags, people=people, show_mailbox=not view.mailbox_id and len(mailboxes) > 1,
-        title=_title(view, mailboxes))
+        "inbox/index.html",
+        view=view,
+        rows=rows,
+        next_cursor=next_cursor,
+        mailboxes=mailboxes,
+        per_mailbox=per_mailbox,
+        totals=listing.totals(per_mailbox),
+        folders=listing.FOLDERS,
+        sorts=listing.SORTS,
+        statuses=STATUSES,
+        tags=tags,
+        people=people,
+        show_mailbox=not view.mailbox_id and len(mailboxes) > 1,
+        title=_title(view, mailboxes),
+    )
 
 
 def _title(view: listing.View, mailboxes: list[Mailbox]) -> str:
@@ -106,9 +129,13 @@ def bulk():
             changed = sum(convs.set_status(c, status, by=user) for c in targets)
             message = {
                 "closed": lambda n: ngettext("Closed %(num)d conversation.", "Closed %(num)d conversations.", n),
-                "spam": lambda n: ngettext("Marked %(num)d conversation as spam.", "Marked %(num)d conversations as spam.", n),
+                "spam": lambda n: ngettext(
+                    "Marked %(num)d conversation as spam.", "Marked %(num)d conversations as spam.", n
+                ),
                 "active": lambda n: ngettext("Reopened %(num)d conversation.", "Reopened %(num)d conversations.", n),
-                "pending": lambda n: ngettext("Set %(num)d conversation to pending.", "Set %(num)d conversations to pending.", n),
+                "pending": lambda n: ngettext(
+                    "Set %(num)d conversation to pending.", "Set %(num)d conversations to pending.", n
+                ),
             }[status]
         elif action == "assign":
             raw = request.form.get("assignee", "")
@@ -121,11 +148,18 @@ def bulk():
                     abort(400)
             changed = sum(convs.assign(c, assignee, by=user) for c in targets)
             if assignee:
-                message = lambda n: ngettext("Assigned %(num)d conversation to %(name)s.",  # noqa: E731
-                                             "Assigned %(num)d conversations to %(name)s.", n, name=assignee.name)
+
+                def message(n: int) -> str:
+                    return ngettext(
+                        "Assigned %(num)d conversation to %(name)s.",
+                        "Assigned %(num)d conversations to %(name)s.",
+                        n,
+                        name=assignee.name,
+                    )
             else:
-                message = lambda n: ngettext("Unassigned %(num)d conversation.",  # noqa: E731
-                                             "Unassigned %(num)d conversations.", n)
+
+                def message(n: int) -> str:
+                    return ngettext("Unassigned %(num)d conversation.", "Unassigned %(num)d conversations.", n)
         elif action == "tag":
             name = (request.form.get("tag") or "").strip()
             if not name:
@@ -133,8 +167,11 @@ def bulk():
                 return redirect(back)
             changed = sum(convs.add_tag(c, name, by=user) for c in targets)
             tag = name.strip().lower()
-            message = lambda n: ngettext("Tagged %(num)d conversation “%(tag)s”.",  # noqa: E731
-                                         "Tagged %(num)d conversations “%(tag)s”.", n, tag=tag)
+
+            def message(n: int) -> str:
+                return ngettext(
+                    "Tagged %(num)d conversation “%(tag)s”.", "Tagged %(num)d conversations “%(tag)s”.", n, tag=tag
+                )
         else:
             abort(400)
     except ValueError as exc:

@@ -4,6 +4,7 @@ Served as a file the page fetches (app.js), not inlined, so the Content-Security
 inline script. Public: it holds only interface wording, the same for every viewer of a language.
 Format: ``{"locale": "ko", "nplurals": 1, "messages": {msgid: text | [forms], "ctx\\u0004msgid": ...}}``.
 """
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 
 Polling a small JSON endpoint every few seconds works behind any proxy and with several gunicorn
 workers, unlike a long-lived stream; both queries it runs are indexed and cheap."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,9 +10,9 @@ from datetime import datetime, timezone
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
 
+from .. import listing
 from ..extensions import db
 from ..models import Conversation
-from .. import listing
 from .inbox_list import view_from_request
 
 bp = Blueprint("live", __name__)
@@ -35,8 +36,13 @@ def inbox():
     per_mailbox = listing.counts(view.user)
     counts = {f"{mailbox_id}:{key}": n for mailbox_id, box in per_mailbox.items() for key, n in box.items()}
     counts.update({f"all:{key}": n for key, n in listing.totals(per_mailbox).items()})
-    html = render_template("inbox/_rows.html", rows=rows, view=view, next_cursor=None,
-                           show_mailbox=request.args.get("multi") == "1") if rows else ""
+    html = (
+        render_template(
+            "inbox/_rows.html", rows=rows, view=view, next_cursor=None, show_mailbox=request.args.get("multi") == "1"
+        )
+        if rows
+        else ""
+    )
     latest = max((r.last_activity_at for r in rows), default=since)
     return jsonify(counts=counts, html=html, latest=latest.isoformat(), new=len(rows), gone=_gone(view))
 
@@ -47,6 +53,9 @@ def _gone(view) -> list[int]:
     shown = [int(i) for i in (request.args.get("shown") or "").split(",")[:200] if i.isdigit()]
     if not shown:
         return []
-    still = set(db.session.execute(
-        listing.base_query(view).with_only_columns(Conversation.id).where(Conversation.id.in_(shown))).scalars())
+    still = set(
+        db.session.execute(
+            listing.base_query(view).with_only_columns(Conversation.id).where(Conversation.id.in_(shown))
+        ).scalars()
+    )
     return [i for i in shown if i not in still]

@@ -6,6 +6,7 @@ Templates use:
   slot_assets("css"|"js")     -> [url] from extra_css / extra_js
   slot_panels(conversation)   -> [(plugin, Panel)]; render each as a placeholder with data-panel-src=panel_url(...)
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -109,5 +110,6 @@ def _panel_message(text: str, kind: str) -> str:
 
 
 def init_app(app) -> None:
-    app.jinja_env.globals.update(slot_links=slot_links, slot_assets=slot_assets, slot_panels=slot_panels,
-                                 panel_url=panel_url)
+    app.jinja_env.globals.update(
+        slot_links=slot_links, slot_assets=slot_assets, slot_panels=slot_panels, panel_url=panel_url
+    )

@@ -1,4 +1,5 @@
 """The search page: one box, the query language from inbox.search, highlighted results."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request

@@ -3,6 +3,7 @@ TRUSTED_HOSTS, computed in inbox/config.py from BASE_URL) and the security heade
 
 Nothing here writes app.config while serving: cookie security comes from configuration only
 (review finding 12)."""
+
 from __future__ import annotations
 
 from flask import Flask, request
@@ -35,8 +36,16 @@ def init_app(app: Flask) -> None:
 def _proxy_fix(app: Flask) -> None:
     """Trust X-Forwarded-* only from the configured number of proxies, so rate limits key on the
     real client and an attacker cannot set the scheme or host by sending the headers themselves."""
-    hops = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0)
-            for name in ("for", "proto", "host", "port", "prefix")}
+    hops = {
+        name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0)
+        for name in ("for", "proto", "host", "port", "prefix")
+    }
     if any(hops.values()):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"],
-                                x_port=hops["port"], x_prefix=hops["prefix"])
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=hops["for"],
+            x_proto=hops["proto"],
+            x_host=hops["host"],
+            x_port=hops["port"],
+            x_prefix=hops["prefix"],
+        )

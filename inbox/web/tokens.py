@@ -1,5 +1,6 @@
 """The profile page's "API tokens" card: create a token (its secret shown once, on the page that
 answers the POST, never stored or flashed) and revoke one. The rules live in inbox.access_tokens."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,8 +16,12 @@ bp = Blueprint("tokens", __name__)
 
 def profile_context(user: User, **extra) -> dict:
     """What auth/profile.html needs for its tokens card (the profile view adds it too)."""
-    return {"tokens": access_tokens.tokens_of(user), "token_scopes": access_tokens.SCOPES,
-            "default_scopes": access_tokens.DEFAULT_SCOPES, **extra}
+    return {
+        "tokens": access_tokens.tokens_of(user),
+        "token_scopes": access_tokens.SCOPES,
+        "default_scopes": access_tokens.DEFAULT_SCOPES,
+        **extra,
+    }
 
 
 @bp.post("/profile/tokens")
@@ -30,8 +35,9 @@ def create():
         errors["token_name"] = _("Days must be a whole number.")
     else:
         try:
-            token, raw = access_tokens.create(user, request.form.get("token_name", ""), scopes or None,
-                                              int(expires) if expires else None)
+            token, raw = access_tokens.create(
+                user, request.form.get("token_name", ""), scopes or None, int(expires) if expires else None
+            )
         except ValueError as exc:
             errors["token_name"] = _("The token was not created: %(reason)s", reason=str(exc))
             db.session.rollback()
@@ -39,8 +45,9 @@ def create():
         return render_template("auth/profile.html", user=user, errors=errors, **profile_context(user)), 400
     db.session.commit()
     # shown in this response only: a flash would keep the secret in the session cookie
-    response = render_template("auth/profile.html", user=user, errors={},
-                               **profile_context(user, new_token=raw, new_token_name=token.name))
+    response = render_template(
+        "auth/profile.html", user=user, errors={}, **profile_context(user, new_token=raw, new_token_name=token.name)
+    )
     return response, 200, {"Cache-Control": "no-store"}
 
 

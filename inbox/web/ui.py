@@ -1,6 +1,7 @@
 """Template helpers shared by every agent page: relative times, initials, status labels, and
 which endpoints exist (so the layout links only to pages that are installed). Times are shown in
 the viewer's language and zone (inbox.i18n.formatting)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,7 +29,8 @@ def reltime(value: datetime | None) -> Markup:
         return Markup("")
     value = aware(value)
     return Markup('<time datetime="{iso}" title="{full}" data-relative>{text}</time>').format(
-        iso=value.isoformat(), full=format_datetime_zone(value), text=format_relative(value))
+        iso=value.isoformat(), full=format_datetime_zone(value), text=format_relative(value)
+    )
 
 
 def fulltime(value: datetime | None) -> str:
@@ -40,6 +42,12 @@ def status_badge(status: str) -> Markup:
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(initials=initials, reltime=reltime, fulltime=fulltime, status_badge=status_badge,
-                                 status_label=status_label, filesize=format_filesize)
+    app.jinja_env.filters.update(
+        initials=initials,
+        reltime=reltime,
+        fulltime=fulltime,
+        status_badge=status_badge,
+        status_label=status_label,
+        filesize=format_filesize,
+    )
     app.jinja_env.globals.update(STATUS_LABELS=STATUS_LABELS, escape=escape)

@@ -3,6 +3,7 @@
 Hooks only; responder.py does the work, policy.py decides, schedule.py knows office hours,
 views.py is the admin page. Messages render with core's bounded inbox.templating.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,21 +21,36 @@ from .views import bp
 PLUGIN_NAME = "autoresponder"
 # the admin page's "Title: summary", in the admin's language (the docstring is for developers)
 DESCRIPTION = _i18n.tr.lazy_gettext(
-    "Auto-responder: answer new customer mail once, per mailbox, with office hours and loop guards.")
+    "Auto-responder: answer new customer mail once, per mailbox, with office hours and loop guards."
+)
 HERE = os.path.dirname(__file__)
 
 
 @hookimpl
 def register_settings():
     return [
-        SettingSpec("never_answer_pattern", lazy_gettext("Never answer addresses matching"), default=DEFAULT_NEVER_ANSWER,
-                    help=lazy_gettext("A regular expression (case-insensitive) searched in the sender's address.")),
-        SettingSpec("daily_cap", lazy_gettext("Auto-replies per sender address per day"), type="number",
-                    default=DEFAULT_DAILY_CAP, help=lazy_gettext("Across all mailboxes; stops loops with other robots.")),
-        SettingSpec("domain_daily_cap", lazy_gettext("Auto-replies per sender domain per day"), type="number",
-                    default=DEFAULT_DOMAIN_DAILY_CAP,
-                    help=lazy_gettext("Across all mailboxes; stops one sender from using us to mail many addresses. "
-                                      "0 turns it off.")),
+        SettingSpec(
+            "never_answer_pattern",
+            lazy_gettext("Never answer addresses matching"),
+            default=DEFAULT_NEVER_ANSWER,
+            help=lazy_gettext("A regular expression (case-insensitive) searched in the sender's address."),
+        ),
+        SettingSpec(
+            "daily_cap",
+            lazy_gettext("Auto-replies per sender address per day"),
+            type="number",
+            default=DEFAULT_DAILY_CAP,
+            help=lazy_gettext("Across all mailboxes; stops loops with other robots."),
+        ),
+        SettingSpec(
+            "domain_daily_cap",
+            lazy_gettext("Auto-replies per sender domain per day"),
+            type="number",
+            default=DEFAULT_DOMAIN_DAILY_CAP,
+            help=lazy_gettext(
+                "Across all mailboxes; stops one sender from using us to mail many addresses. 0 turns it off."
+            ),
+        ),
     ]
 
 

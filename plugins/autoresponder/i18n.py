@@ -2,6 +2,7 @@
 
 Its replies are written in the customer's language, never the agent's: ``customer_locale`` picks it.
 """
+
 from __future__ import annotations
 
 from inbox.i18n.plugins import domain_for

@@ -1,4 +1,5 @@
 """Each mailbox's auto-responder settings, and a log of what was sent (the rate limits read it)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,12 +19,16 @@ def N_(text: str) -> str:
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_SUBJECT = N_("Re: {{ conversation.subject }}")
-DEFAULT_BODY = N_('Hello {{ customer.first_name | default("there") }},\n\n'
-                   "Thank you for writing to {{ mailbox.name }}. We have received your message and will "
-                   "answer as soon as we can.\n\nYour reference is #{{ conversation.number }}.")
-DEFAULT_OUTSIDE_BODY = N_('Hello {{ customer.first_name | default("there") }},\n\n'
-                           "Thank you for writing to {{ mailbox.name }}. Our office is closed right now; we "
-                           "will answer when we are back.\n\nYour reference is #{{ conversation.number }}.")
+DEFAULT_BODY = N_(
+    'Hello {{ customer.first_name | default("there") }},\n\n'
+    "Thank you for writing to {{ mailbox.name }}. We have received your message and will "
+    "answer as soon as we can.\n\nYour reference is #{{ conversation.number }}."
+)
+DEFAULT_OUTSIDE_BODY = N_(
+    'Hello {{ customer.first_name | default("there") }},\n\n'
+    "Thank you for writing to {{ mailbox.name }}. Our office is closed right now; we "
+    "will answer when we are back.\n\nYour reference is #{{ conversation.number }}."
+)
 DEFAULT_SCHEDULE = {d: ([["09:00", "17:00"]] if d not in ("sat", "sun") else []) for d in DAYS}
 
 

@@ -3,6 +3,7 @@
 ``skip_reason`` returns None to answer, or a short reason (logged at INFO) not to. Every rule errs
 towards silence: an auto-reply nobody wanted is worse than none.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,10 @@ from inbox.models import Mailbox, RawMessage, ThreadItem
 
 from .models import AutoReplyLog, AutoresponderConfig
 
-DEFAULT_NEVER_ANSWER = (r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|"
-                        r"double-bounce|listserv|majordomo|notifications?|daemon|root|abuse)([-+._][^@]*)?@")
+DEFAULT_NEVER_ANSWER = (
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|"
+    r"double-bounce|listserv|majordomo|notifications?|daemon|root|abuse)([-+._][^@]*)?@"
+)
 DEFAULT_DAILY_CAP = 3
 DEFAULT_DOMAIN_DAILY_CAP = 50  # per sender domain: an attacker who changes From per message hits this
 SUPPRESS = {"all", "autoreply", "oof"}
@@ -134,20 +137,33 @@ def recipient_reason(address: str, pattern: str | None) -> str | None:
 
 def _previous_message_at(conversation, item: ThreadItem) -> datetime | None:
     return db.session.execute(
-        db.select(ThreadItem.created_at).where(
-            ThreadItem.conversation_id == conversation.id, ThreadItem.id < item.id,
-            ThreadItem.type.in_(("customer", "reply", "auto_reply", "forward")))
-        .order_by(ThreadItem.id.desc()).limit(1)).scalar()
+        db.select(ThreadItem.created_at)
+        .where(
+            ThreadItem.conversation_id == conversation.id,
+            ThreadItem.id < item.id,
+            ThreadItem.type.in_(("customer", "reply", "auto_reply", "forward")),
+        )
+        .order_by(ThreadItem.id.desc())
+        .limit(1)
+    ).scalar()
 
 
-def rate_reason(cfg: AutoresponderConfig, conversation, item: ThreadItem, is_new: bool, now: datetime,
-                daily_cap: int, recipient: str | None = None,
-                domain_cap: int = DEFAULT_DOMAIN_DAILY_CAP) -> str | None:
+def rate_reason(
+    cfg: AutoresponderConfig,
+    conversation,
+    item: ThreadItem,
+    is_new: bool,
+    now: datetime,
+    daily_cap: int,
+    recipient: str | None = None,
+    domain_cap: int = DEFAULT_DOMAIN_DAILY_CAP,
+) -> str | None:
     """At most one auto-reply per conversation (with follow-ups: one per silence), at most
     ``daily_cap`` per answered address and ``domain_cap`` per sender domain in 24 hours, across
     every mailbox of the install (0 turns the domain cap off)."""
     last = db.session.execute(
-        db.select(db.func.max(AutoReplyLog.sent_at)).where(AutoReplyLog.conversation_id == conversation.id)).scalar()
+        db.select(db.func.max(AutoReplyLog.sent_at)).where(AutoReplyLog.conversation_id == conversation.id)
+    ).scalar()
     if not is_new:
         if not cfg.follow_ups:
             return "follow-up (only new conversations are answered)"
@@ -162,7 +178,8 @@ def rate_reason(cfg: AutoresponderConfig, conversation, item: ThreadItem, is_new
     address = (recipient or item.from_email).strip().lower()
     since = AutoReplyLog.sent_at > now - timedelta(days=1)
     count = db.session.execute(
-        db.select(db.func.count(AutoReplyLog.id)).where(AutoReplyLog.recipient == address, since)).scalar()
+        db.select(db.func.count(AutoReplyLog.id)).where(AutoReplyLog.recipient == address, since)
+    ).scalar()
     if count >= max(int(daily_cap), 0):
         return f"{address} already got {count} auto-replies in 24 h"
     domain = _domain(item.from_email or address)
@@ -170,7 +187,9 @@ def rate_reason(cfg: AutoresponderConfig, conversation, item: ThreadItem, is_new
         pattern = "%@" + domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         count = db.session.execute(
             db.select(db.func.count(AutoReplyLog.id)).where(
-                db.func.lower(AutoReplyLog.recipient).like(pattern, escape="\\"), since)).scalar()
+                db.func.lower(AutoReplyLog.recipient).like(pattern, escape="\\"), since
+            )
+        ).scalar()
         if count >= int(domain_cap):
             return f"{domain} already got {count} auto-replies in 24 h"
     return None

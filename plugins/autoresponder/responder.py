@@ -1,4 +1,5 @@
 """Answer a customer message: choose the message for the hour, render it, queue it, log it."""
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,9 @@ def now() -> datetime:
 
 
 def config_for(mailbox_id: int) -> AutoresponderConfig | None:
-    return db.session.execute(db.select(AutoresponderConfig)
-                              .where(AutoresponderConfig.mailbox_id == mailbox_id)).scalar()
+    return db.session.execute(
+        db.select(AutoresponderConfig).where(AutoresponderConfig.mailbox_id == mailbox_id)
+    ).scalar()
 
 
 def _setting(key: str, default):
@@ -48,8 +50,9 @@ class Message:
     office_hours: bool  # True: the in-hours message was chosen
 
 
-def compose(cfg: AutoresponderConfig, conversation, item: ThreadItem | None, at: datetime,
-            context: dict | None = None) -> Message:
+def compose(
+    cfg: AutoresponderConfig, conversation, item: ThreadItem | None, at: datetime, context: dict | None = None
+) -> Message:
     """Render the message for this moment. Raises RenderError (core's bounded renderer)."""
     from flask_babel import force_locale
 
@@ -89,20 +92,36 @@ def handle(conversation, item: ThreadItem, history: bool, is_new: bool) -> Threa
     if reason is None:
         reason = policy.recipient_reason(to_addr, pattern)
     if reason is None:
-        reason = policy.rate_reason(cfg, conversation, item, is_new, at,
-                                    int(_setting("daily_cap", policy.DEFAULT_DAILY_CAP)), recipient=to_addr,
-                                    domain_cap=int(_setting("domain_daily_cap", policy.DEFAULT_DOMAIN_DAILY_CAP)))
+        reason = policy.rate_reason(
+            cfg,
+            conversation,
+            item,
+            is_new,
+            at,
+            int(_setting("daily_cap", policy.DEFAULT_DAILY_CAP)),
+            recipient=to_addr,
+            domain_cap=int(_setting("domain_daily_cap", policy.DEFAULT_DOMAIN_DAILY_CAP)),
+        )
     if reason is not None:
         log.info("no auto-reply in conversation #%s: %s", conversation.number, reason)
         return None
     from inbox.mail.outbound.outbox import queue_auto_reply
 
     message = compose(cfg, conversation, item, at)
-    reply = queue_auto_reply(conversation, item, message.subject, message.text, message.html,
-                             to=[(to_name, to_addr)])
-    db.session.add(AutoReplyLog(mailbox_id=conversation.mailbox_id, conversation_id=conversation.id,
-                                item_id=reply.id, recipient=to_addr.strip().lower(), sent_at=at))
+    reply = queue_auto_reply(conversation, item, message.subject, message.text, message.html, to=[(to_name, to_addr)])
+    db.session.add(
+        AutoReplyLog(
+            mailbox_id=conversation.mailbox_id,
+            conversation_id=conversation.id,
+            item_id=reply.id,
+            recipient=to_addr.strip().lower(),
+            sent_at=at,
+        )
+    )
     db.session.commit()  # the reply and its log row stand together, whoever fired the event
-    log.info("auto-reply queued in conversation #%s (%s hours)", conversation.number,
-             "office" if message.office_hours else "outside")
+    log.info(
+        "auto-reply queued in conversation #%s (%s hours)",
+        conversation.number,
+        "office" if message.office_hours else "outside",
+    )
     return reply

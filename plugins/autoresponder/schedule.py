@@ -1,4 +1,5 @@
 """Office hours: a weekly schedule in the mailbox's time zone, minus holidays. Pure functions."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_ranges(text: str) -> list[list[str]]:
-    """"09:00-12:00, 13:00-17:30" -> [["09:00", "12:00"], ["13:00", "17:30"]]; "" is a closed day."""
+    """ "09:00-12:00, 13:00-17:30" -> [["09:00", "12:00"], ["13:00", "17:30"]]; "" is a closed day."""
     out = []
     for part in (text or "").replace(";", ",").split(","):
         if not part.strip():
@@ -79,4 +80,3 @@ def local_time(tz_name: str, now: datetime) -> str:
     from flask_babel import get_locale
 
     return format_datetime(now, "EEE yyyy-MM-dd HH:mm zzz", tzinfo=zone(tz_name), locale=get_locale() or "en")
-

@@ -1,4 +1,5 @@
 """Admin pages: every mailbox's auto-responder at a glance, and a form with a live preview."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,9 @@ from .models import DAYS, AutoresponderConfig
 from .responder import compose, config_for, now
 
 HERE = os.path.dirname(__file__)
-bp = Blueprint("autoresponder", __name__, url_prefix="/admin/autoresponder",
-               template_folder=os.path.join(HERE, "templates"))
+bp = Blueprint(
+    "autoresponder", __name__, url_prefix="/admin/autoresponder", template_folder=os.path.join(HERE, "templates")
+)
 
 
 @bp.before_request
@@ -49,8 +51,12 @@ def _apply_form(cfg: AutoresponderConfig) -> list[str]:
     cfg.office_hours = f.get("office_hours") == "on"
     cfg.follow_ups = f.get("follow_ups") == "on"
     # named as the form labels them, so the admin finds the field the message is about
-    labels = {"subject": _("Subject"), "body": _("Message"), "outside_subject": _("Subject outside office hours"),
-              "outside_body": _("Message outside office hours")}
+    labels = {
+        "subject": _("Subject"),
+        "body": _("Message"),
+        "outside_subject": _("Subject outside office hours"),
+        "outside_body": _("Message outside office hours"),
+    }
     for field, label in labels.items():
         setattr(cfg, field, stored_text(f.get(field, "")))
         problem = check(default_text(getattr(cfg, field)), "markdown" if field.endswith("body") else None)
@@ -83,13 +89,17 @@ def _apply_form(cfg: AutoresponderConfig) -> list[str]:
 
 def _sample(mailbox: Mailbox):
     """The mailbox's latest conversation and its first customer message, for a realistic preview."""
-    conv = db.session.execute(db.select(Conversation).where(Conversation.mailbox_id == mailbox.id)
-                              .order_by(Conversation.id.desc()).limit(1)).scalar()
+    conv = db.session.execute(
+        db.select(Conversation).where(Conversation.mailbox_id == mailbox.id).order_by(Conversation.id.desc()).limit(1)
+    ).scalar()
     item = None
     if conv is not None:
-        item = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id,
-                                                              ThreadItem.type == "customer")
-                                  .order_by(ThreadItem.id).limit(1)).scalar()
+        item = db.session.execute(
+            db.select(ThreadItem)
+            .where(ThreadItem.conversation_id == conv.id, ThreadItem.type == "customer")
+            .order_by(ThreadItem.id)
+            .limit(1)
+        ).scalar()
     return conv, item
 
 
@@ -101,8 +111,11 @@ def _previews(cfg: AutoresponderConfig, mailbox: Mailbox) -> dict:
     ctx.pop("agent", None)  # nobody signs an auto-reply
     out: dict = {"sample": _("conversation #%(number)s", number=conv.number) if conv else _("made-up values")}
     for label, office in (("inside", True), ("outside", False)):
-        probe = AutoresponderConfig(subject=cfg.subject if office else cfg.outside_subject,
-                                    body=cfg.body if office else cfg.outside_body, office_hours=False)
+        probe = AutoresponderConfig(
+            subject=cfg.subject if office else cfg.outside_subject,
+            body=cfg.body if office else cfg.outside_body,
+            office_hours=False,
+        )
         try:
             out[label] = compose(probe, conv, item, now(), context=ctx)
         except RenderError as exc:
@@ -116,8 +129,19 @@ def _previews(cfg: AutoresponderConfig, mailbox: Mailbox) -> dict:
     return out
 
 
-FIELDS = ("enabled", "subject", "body", "office_hours", "timezone", "schedule", "holidays", "outside_subject",
-          "outside_body", "follow_ups", "silence_hours")
+FIELDS = (
+    "enabled",
+    "subject",
+    "body",
+    "office_hours",
+    "timezone",
+    "schedule",
+    "holidays",
+    "outside_subject",
+    "outside_body",
+    "follow_ups",
+    "silence_hours",
+)
 
 
 def _defaults(mailbox_id: int) -> AutoresponderConfig:
@@ -156,11 +180,26 @@ def edit(mailbox_id: int):
     except ValueError:
         zone_ok = False
     previews = _previews(shown, mailbox) if zone_ok else {}
-    return render_template("autoresponder/edit.html", mailbox=mailbox, cfg=shown, days=DAYS, errors=errors,
-                           previews=previews, format_ranges=schedule.format_ranges, day_names=day_names(),
-                           shown_text=default_text), (400 if errors else 200)
+    return render_template(
+        "autoresponder/edit.html",
+        mailbox=mailbox,
+        cfg=shown,
+        days=DAYS,
+        errors=errors,
+        previews=previews,
+        format_ranges=schedule.format_ranges,
+        day_names=day_names(),
+        shown_text=default_text,
+    ), (400 if errors else 200)
 
 
 def day_names() -> dict:
-    return {"mon": _("Monday"), "tue": _("Tuesday"), "wed": _("Wednesday"), "thu": _("Thursday"),
-            "fri": _("Friday"), "sat": _("Saturday"), "sun": _("Sunday")}
+    return {
+        "mon": _("Monday"),
+        "tue": _("Tuesday"),
+        "wed": _("Wednesday"),
+        "thu": _("Thursday"),
+        "fri": _("Friday"),
+        "sat": _("Saturday"),
+        "sun": _("Sunday"),
+    }

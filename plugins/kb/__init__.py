@@ -4,6 +4,7 @@ beside each conversation, and public help pages in the customer portal.
 Uses only the public plugin API: hooks from ``inbox.hookspecs``, ``inbox.models`` for reading,
 ``inbox.extensions.db`` for its own tables (migrations in ``migrations/``).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,8 @@ PLUGIN_NAME = "kb"
 # the admin page's "Title: summary", in the admin's language (the docstring is for developers)
 DESCRIPTION = _i18n.tr.lazy_gettext(
     "Knowledge base: articles in Markdown, full-text search (English and CJK), article suggestions "
-    "beside each conversation, and public help pages in the customer portal.")
+    "beside each conversation, and public help pages in the customer portal."
+)
 HERE = os.path.dirname(__file__)
 
 
@@ -65,9 +67,17 @@ def extra_js(view):
 
 @hookimpl
 def suggestions(conversation, item, limit):
-    return [Suggestion(title=h.article.title, url=_article_url(h.article.slug),
-                       snippet=str(h.snippet), insert=h.article.body, score=h.score, key=str(h.article.id))
-            for h in for_conversation(conversation, item, limit=limit or 3)]
+    return [
+        Suggestion(
+            title=h.article.title,
+            url=_article_url(h.article.slug),
+            snippet=str(h.snippet),
+            insert=h.article.body,
+            score=h.score,
+            key=str(h.article.id),
+        )
+        for h in for_conversation(conversation, item, limit=limit or 3)
+    ]
 
 
 def _article_url(slug: str) -> str:

@@ -4,6 +4,7 @@ The 20 MB upload limit is on the compressed bytes; a zip can hold a 600 MB membe
 (security review, finding 16). So members are counted, and each is read in chunks with a cap
 (``ZipInfo.file_size`` is what the archive claims, not what it holds).
 """
+
 from __future__ import annotations
 
 import io
@@ -44,30 +45,50 @@ def markdown_members(data: bytes, filename: str = "") -> tuple[list[tuple[str, b
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
-            raise ArchiveError(_("%(name)s holds %(count)s files; at most %(limit)s are imported at once",
-                                 name=filename, count=len(infos), limit=MAX_MEMBERS))
+            raise ArchiveError(
+                _(
+                    "%(name)s holds %(count)s files; at most %(limit)s are imported at once",
+                    name=filename,
+                    count=len(infos),
+                    limit=MAX_MEMBERS,
+                )
+            )
         out, skipped, total = [], [], 0
         for info in infos:
             if info.is_dir() or not info.filename.lower().endswith(".md"):
                 continue
             if info.file_size > MAX_ARTICLE_BYTES:  # what it claims: no need to unpack to refuse
-                skipped.append(_("%(name)s: larger than %(limit)s MB unpacked", name=info.filename,
-                                 limit=MAX_ARTICLE_BYTES // (1024 * 1024)))
+                skipped.append(
+                    _(
+                        "%(name)s: larger than %(limit)s MB unpacked",
+                        name=info.filename,
+                        limit=MAX_ARTICLE_BYTES // (1024 * 1024),
+                    )
+                )
                 continue
             try:
                 with zf.open(info) as member:
                     raw = read_capped(member, min(MAX_ARTICLE_BYTES, MAX_TOTAL_BYTES - total))
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
-                skipped.append(_("%(name)s: cannot be unpacked (%(why)s)", name=info.filename,
-                                 why=type(exc).__name__))
+                skipped.append(_("%(name)s: cannot be unpacked (%(why)s)", name=info.filename, why=type(exc).__name__))
                 continue
             if raw is None:
                 if total + MAX_ARTICLE_BYTES > MAX_TOTAL_BYTES:
-                    skipped.append(_("%(name)s and the rest: more than %(limit)s MB unpacked in total",
-                                     name=info.filename, limit=MAX_TOTAL_BYTES // (1024 * 1024)))
+                    skipped.append(
+                        _(
+                            "%(name)s and the rest: more than %(limit)s MB unpacked in total",
+                            name=info.filename,
+                            limit=MAX_TOTAL_BYTES // (1024 * 1024),
+                        )
+                    )
                     break
-                skipped.append(_("%(name)s: larger than %(limit)s MB unpacked", name=info.filename,
-                                 limit=MAX_ARTICLE_BYTES // (1024 * 1024)))
+                skipped.append(
+                    _(
+                        "%(name)s: larger than %(limit)s MB unpacked",
+                        name=info.filename,
+                        limit=MAX_ARTICLE_BYTES // (1024 * 1024),
+                    )
+                )
                 continue
             total += len(raw)
             out.append((info.filename, raw))

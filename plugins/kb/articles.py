@@ -1,4 +1,5 @@
 """Creating, changing and moving articles: Markdown to sanitised HTML, slugs, front-matter files."""
+
 from __future__ import annotations
 
 import re
@@ -14,18 +15,64 @@ from . import search
 from .i18n import _
 from .models import STATUSES, Article
 
-ALLOWED_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
-                "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr",
-                "th", "td", "dl", "dt", "dd", "sup", "sub", "kbd", "mark"}
-ALLOWED_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
-                 "th": {"align"}, "td": {"align"}, "code": {"class"}}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "dl",
+    "dt",
+    "dd",
+    "sup",
+    "sub",
+    "kbd",
+    "mark",
+}
+ALLOWED_ATTRS = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"align"},
+    "td": {"align"},
+    "code": {"class"},
+}
 
 
 def render(body: str) -> str:
     """Markdown to HTML that is safe to show anywhere: no script, handler, style or foreign scheme survives."""
     html = md.markdown(body or "", extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRS, url_schemes={"http", "https", "mailto"},
-                     link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRS,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def slugify(title: str) -> str:
@@ -50,8 +97,16 @@ class ArticleError(ValueError):
         self.errors = errors
 
 
-def save(article: Article | None, *, title: str, body: str, category: str = "", tags=(), status: str = "draft",
-         slug: str | None = None) -> Article:
+def save(
+    article: Article | None,
+    *,
+    title: str,
+    body: str,
+    category: str = "",
+    tags=(),
+    status: str = "draft",
+    slug: str | None = None,
+) -> Article:
     """Create (article=None) or update; validates, renders, indexes. The caller commits."""
     errors = {}
     title, category = (title or "").strip(), (category or "").strip() or "General"
@@ -68,7 +123,9 @@ def save(article: Article | None, *, title: str, body: str, category: str = "", 
         article = Article()
         db.session.add(article)
     article.title, article.body, article.category, article.status = title, body or "", category, status
-    article.tags = sorted({t.strip().lower() for t in (tags.split(",") if isinstance(tags, str) else tags) if t.strip()})
+    article.tags = sorted(
+        {t.strip().lower() for t in (tags.split(",") if isinstance(tags, str) else tags) if t.strip()}
+    )
     article.body_html = render(article.body)
     article.updated_at = utcnow()
     with db.session.no_autoflush:
@@ -85,10 +142,16 @@ def delete(article: Article) -> None:
 
 # --- Markdown files with front matter (import / export) -----------------------------------------
 
+
 def to_markdown(article: Article) -> str:
-    head = [f"title: {article.title}", f"slug: {article.slug}", f"category: {article.category}",
-            f"tags: {', '.join(article.tags or [])}", f"status: {article.status}",
-            f"updated: {article.updated_at.isoformat()}"]
+    head = [
+        f"title: {article.title}",
+        f"slug: {article.slug}",
+        f"category: {article.category}",
+        f"tags: {', '.join(article.tags or [])}",
+        f"status: {article.status}",
+        f"updated: {article.updated_at.isoformat()}",
+    ]
     return "---\n" + "\n".join(head) + "\n---\n\n" + article.body.rstrip() + "\n"
 
 
@@ -102,8 +165,14 @@ def parse_markdown(text: str) -> dict:
             if sep:
                 meta[key.strip().lower()] = value.strip()
         body = match.group(2)
-    return {"title": meta.get("title", ""), "slug": meta.get("slug") or None, "category": meta.get("category", ""),
-            "tags": meta.get("tags", ""), "status": meta.get("status", "draft"), "body": body.lstrip("\n")}
+    return {
+        "title": meta.get("title", ""),
+        "slug": meta.get("slug") or None,
+        "category": meta.get("category", ""),
+        "tags": meta.get("tags", ""),
+        "status": meta.get("status", "draft"),
+        "body": body.lstrip("\n"),
+    }
 
 
 def import_markdown(text: str) -> tuple[Article, bool]:
@@ -111,6 +180,13 @@ def import_markdown(text: str) -> tuple[Article, bool]:
     fields = parse_markdown(text)
     slug = slugify(fields["slug"] or fields["title"] or "")
     existing = db.session.execute(db.select(Article).where(Article.slug == slug)).scalar_one_or_none()
-    article = save(existing, title=fields["title"], body=fields["body"], category=fields["category"],
-                   tags=fields["tags"], status=fields["status"], slug=slug)
+    article = save(
+        existing,
+        title=fields["title"],
+        body=fields["body"],
+        category=fields["category"],
+        tags=fields["tags"],
+        status=fields["status"],
+        slug=slug,
+    )
     return article, existing is None

@@ -1,4 +1,5 @@
 """`inbox kb import FILE...` and `inbox kb export DIR`: Markdown files with front matter."""
+
 from __future__ import annotations
 
 import os
@@ -60,5 +61,11 @@ def export_cmd(directory):
         count += 1
     from .i18n import ngettext
 
-    click.echo(ngettext("%(num)d article written to %(directory)s", "%(num)d articles written to %(directory)s",
-                        count, directory=directory))
+    click.echo(
+        ngettext(
+            "%(num)d article written to %(directory)s",
+            "%(num)d articles written to %(directory)s",
+            count,
+            directory=directory,
+        )
+    )

@@ -1,4 +1,5 @@
 """The knowledge base's own catalogue (translations/<locale>/LC_MESSAGES/kb.po)."""
+
 from __future__ import annotations
 
 from inbox.i18n.plugins import domain_for

@@ -1,4 +1,5 @@
 """Knowledge-base tables: articles, and which suggestions agents actually inserted."""
+
 from __future__ import annotations
 
 from datetime import datetime

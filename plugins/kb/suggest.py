@@ -1,4 +1,5 @@
 """Which published articles answer this conversation? BM25 over the customer's latest words."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,10 @@ def query_for(subject: str, text: str) -> str:
 
 def latest_customer_item(conversation) -> ThreadItem | None:
     return db.session.execute(
-        db.select(ThreadItem).where(ThreadItem.conversation_id == conversation.id, ThreadItem.type == "customer")
-        .order_by(ThreadItem.id.desc()).limit(1)
+        db.select(ThreadItem)
+        .where(ThreadItem.conversation_id == conversation.id, ThreadItem.type == "customer")
+        .order_by(ThreadItem.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 

@@ -1,5 +1,6 @@
 """Agent-side pages: article management for admins (list, edit with preview, import/export) and
 the endpoint that records which suggestion an agent inserted."""
+
 from __future__ import annotations
 
 import io
@@ -15,8 +16,14 @@ from . import archive, articles
 from .i18n import _
 from .models import Article, SuggestionUse
 
-admin_bp = Blueprint("kb_admin", __name__, url_prefix="/kb", template_folder="templates",
-                     static_folder="static", static_url_path="/kb-static")
+admin_bp = Blueprint(
+    "kb_admin",
+    __name__,
+    url_prefix="/kb",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/kb-static",
+)
 agent_bp = Blueprint("kb_agent", __name__, url_prefix="/kb")
 
 
@@ -38,8 +45,11 @@ def index():
     if request.args.get("status") in ("draft", "published"):
         query = query.where(Article.status == request.args["status"])
     rows = db.session.execute(query).scalars().all()
-    uses = dict(db.session.execute(db.select(SuggestionUse.article_id, db.func.count())
-                                   .group_by(SuggestionUse.article_id)).all())
+    uses = dict(
+        db.session.execute(
+            db.select(SuggestionUse.article_id, db.func.count()).group_by(SuggestionUse.article_id)
+        ).all()
+    )
     return render_template("kb/admin_list.html", articles=rows, uses=uses)
 
 
@@ -60,19 +70,41 @@ def edit(article_id: int):
 
 def _edit(article: Article | None):
     if request.method == "GET":
-        values = {"title": article.title, "slug": article.slug, "category": article.category,
-                  "tags": ", ".join(article.tags), "status": article.status, "body": article.body} if article else \
-            {"title": "", "slug": "", "category": "General", "tags": "", "status": "draft", "body": ""}
-        return render_template("kb/admin_edit.html", article=article, values=values, errors={},
-                               preview=articles.render(values["body"]))
+        values = (
+            {
+                "title": article.title,
+                "slug": article.slug,
+                "category": article.category,
+                "tags": ", ".join(article.tags),
+                "status": article.status,
+                "body": article.body,
+            }
+            if article
+            else {"title": "", "slug": "", "category": "General", "tags": "", "status": "draft", "body": ""}
+        )
+        return render_template(
+            "kb/admin_edit.html", article=article, values=values, errors={}, preview=articles.render(values["body"])
+        )
     values = _form_values()
     try:
-        saved = articles.save(article, title=values["title"], body=values["body"], category=values["category"],
-                              tags=values["tags"], status=values["status"] or "draft", slug=values["slug"] or None)
+        saved = articles.save(
+            article,
+            title=values["title"],
+            body=values["body"],
+            category=values["category"],
+            tags=values["tags"],
+            status=values["status"] or "draft",
+            slug=values["slug"] or None,
+        )
     except articles.ArticleError as exc:
         db.session.rollback()
-        return render_template("kb/admin_edit.html", article=article, values=values, errors=exc.errors,
-                               preview=articles.render(values["body"])), 400
+        return render_template(
+            "kb/admin_edit.html",
+            article=article,
+            values=values,
+            errors=exc.errors,
+            preview=articles.render(values["body"]),
+        ), 400
     db.session.commit()
     flash(_("Saved “%(title)s”.", title=saved.title), "success")
     return redirect(url_for(".edit", article_id=saved.id))
@@ -117,8 +149,13 @@ def import_():
             except archive.ArchiveError as exc:
                 errors.append(str(exc))
         elif len(data) > archive.MAX_ARTICLE_BYTES:
-            errors.append(_("%(name)s: larger than %(limit)s MB", name=upload.filename,
-                            limit=archive.MAX_ARTICLE_BYTES // (1024 * 1024)))
+            errors.append(
+                _(
+                    "%(name)s: larger than %(limit)s MB",
+                    name=upload.filename,
+                    limit=archive.MAX_ARTICLE_BYTES // (1024 * 1024),
+                )
+            )
         else:
             texts = [(upload.filename, data)]
         for name, raw in texts:
@@ -143,8 +180,14 @@ def import_():
 def used(conversation_id: int):
     conv = conversation_or_404(conversation_id)
     article = db.session.get(Article, request.form.get("article", type=int) or 0) or abort(404)
-    db.session.add(SuggestionUse(article_id=article.id, conversation_id=conv.id, user_id=current_user.id,
-                                 kind="text" if request.form.get("kind") == "text" else "link",
-                                 rank=request.form.get("rank", type=int)))
+    db.session.add(
+        SuggestionUse(
+            article_id=article.id,
+            conversation_id=conv.id,
+            user_id=current_user.id,
+            kind="text" if request.form.get("kind") == "text" else "link",
+            rank=request.form.get("rank", type=int),
+        )
+    )
     db.session.commit()
     return ("", 204)

@@ -3,6 +3,7 @@
 The hooks below are the whole plugin; views.py and picker.py are its pages, service.py the rules,
 templates render with core's inbox.templating (shared with the auto-responder).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,8 @@ from .views import bp, last_reply_of
 PLUGIN_NAME = "saved_replies"
 # the admin page's "Title: summary", in the admin's language (the docstring is for developers)
 DESCRIPTION = _i18n.tr.lazy_gettext(
-    "Saved replies: a library of reusable answers with variables, inserted from the reply editor.")
+    "Saved replies: a library of reusable answers with variables, inserted from the reply editor."
+)
 HERE = os.path.dirname(__file__)
 
 
@@ -49,8 +51,15 @@ def nav_items(user):
 def editor_buttons(conversation, user):
     from .i18n import _
 
-    return [Link(label=_("Saved replies"), url=url_for("saved_replies.picker", conversation=conversation.id),
-                 icon="bookmark", shortcut="Ctrl+Shift+S", id="saved-replies-button")]
+    return [
+        Link(
+            label=_("Saved replies"),
+            url=url_for("saved_replies.picker", conversation=conversation.id),
+            icon="bookmark",
+            shortcut="Ctrl+Shift+S",
+            id="saved-replies-button",
+        )
+    ]
 
 
 @hookimpl
@@ -60,8 +69,13 @@ def conversation_actions(conversation, user):
         return []
     from .i18n import _
 
-    return [Link(label=_("Save last reply as saved reply"), url=url_for("saved_replies.new", from_item=item.id),
-                 id="save-as-saved-reply")]
+    return [
+        Link(
+            label=_("Save last reply as saved reply"),
+            url=url_for("saved_replies.new", from_item=item.id),
+            id="save-as-saved-reply",
+        )
+    ]
 
 
 @hookimpl

@@ -1,4 +1,5 @@
 """`inbox saved-replies export FILE` and `inbox saved-replies import FILE`."""
+
 from __future__ import annotations
 
 import json
@@ -14,12 +15,16 @@ from .i18n import _, ngettext
 
 def _user(email: str | None) -> User:
     """The user whose view exports, or who owns imported replies; the first admin by default."""
-    stmt = db.select(User).where(User.email == email.strip().lower()) if email else \
-        db.select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id)
+    stmt = (
+        db.select(User).where(User.email == email.strip().lower())
+        if email
+        else db.select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id)
+    )
     user = db.session.execute(stmt.limit(1)).scalar()
     if user is None:
-        raise click.ClickException(_("no user %(email)s", email=email) if email
-                                   else _("no admin user exists; pass --as EMAIL"))
+        raise click.ClickException(
+            _("no user %(email)s", email=email) if email else _("no admin user exists; pass --as EMAIL")
+        )
     return user
 
 
@@ -39,8 +44,10 @@ def export_cmd(file: str, as_user: str | None, scope: tuple[str, ...]):
     document = export(_user(as_user), set(scope) or None)
     with click.open_file(file, "w", encoding="utf-8") as f:
         json.dump(document, f, indent=2, ensure_ascii=False)
-    click.echo(ngettext("exported %(num)d saved reply", "exported %(num)d saved replies", len(document["replies"])),
-               err=file == "-")
+    click.echo(
+        ngettext("exported %(num)d saved reply", "exported %(num)d saved replies", len(document["replies"])),
+        err=file == "-",
+    )
 
 
 @group.command("import")
@@ -62,7 +69,13 @@ def import_cmd(file: str, as_user: str | None):
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(ngettext("imported %(num)d saved reply, %(skipped)d already present",
-                        "imported %(num)d saved replies, %(skipped)d already present", added, skipped=skipped))
+    click.echo(
+        ngettext(
+            "imported %(num)d saved reply, %(skipped)d already present",
+            "imported %(num)d saved replies, %(skipped)d already present",
+            added,
+            skipped=skipped,
+        )
+    )
     for problem in problems:
         click.echo(_("skipped %(problem)s", problem=problem), err=True)

@@ -1,4 +1,5 @@
 """The saved replies' own catalogue (translations/<locale>/LC_MESSAGES/saved_replies.po)."""
+
 from __future__ import annotations
 
 from inbox.i18n.plugins import domain_for

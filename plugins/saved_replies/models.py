@@ -1,4 +1,5 @@
 """Saved replies and their attachments. The bytes of attachments live in inbox.storage by SHA-256."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -32,8 +33,8 @@ class SavedReply(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     attachments: Mapped[list[SavedReplyAttachment]] = relationship(
-        back_populates="reply", cascade="all, delete-orphan", lazy="selectin",
-        order_by="SavedReplyAttachment.id")
+        back_populates="reply", cascade="all, delete-orphan", lazy="selectin", order_by="SavedReplyAttachment.id"
+    )
 
     def __repr__(self) -> str:
         return f"<SavedReply {self.id} {self.scope} {self.title!r}>"

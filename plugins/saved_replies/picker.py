@@ -1,5 +1,6 @@
 """The picker the reply editor opens: search, preview, and each reply rendered with the
 conversation's variables in a ``data-insert`` attribute, which the editor puts at the cursor."""
+
 from __future__ import annotations
 
 import time
@@ -24,9 +25,12 @@ def _conversation_or_404(conversation_id: int | None) -> Conversation | None:
 def _latest_customer_item(conv: Conversation | None) -> ThreadItem | None:
     if conv is None:
         return None
-    return db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id,
-                                                          ThreadItem.type == "customer")
-                              .order_by(ThreadItem.id.desc()).limit(1)).scalar()
+    return db.session.execute(
+        db.select(ThreadItem)
+        .where(ThreadItem.conversation_id == conv.id, ThreadItem.type == "customer")
+        .order_by(ThreadItem.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 PICKER_BUDGET = 2.0  # seconds for all the replies of one picker; each render is bounded on its own too
@@ -40,8 +44,10 @@ def _rendered(replies, conv):
     # budget would still hold the picker for half a minute: the list as a whole has one, too.
     deadline = time.monotonic() + PICKER_BUDGET
     for reply in replies:
-        files = [{"url": url_for(".attachment", reply_id=reply.id, att_id=a.id), "name": a.filename,
-                  "type": a.content_type} for a in reply.attachments]
+        files = [
+            {"url": url_for(".attachment", reply_id=reply.id, att_id=a.id), "name": a.filename, "type": a.content_type}
+            for a in reply.attachments
+        ]
         if time.monotonic() > deadline:
             out.append((reply, None, _("not rendered: the other replies took too long"), files))
             continue
@@ -57,8 +63,9 @@ def _rendered(replies, conv):
 def picker():
     conv = _conversation_or_404(request.args.get("conversation", type=int))
     q = request.args.get("q", "")
-    replies = service.search(current_user._get_current_object(), q,
-                             mailbox_id=conv.mailbox_id if conv else None, limit=30)
+    replies = service.search(
+        current_user._get_current_object(), q, mailbox_id=conv.mailbox_id if conv else None, limit=30
+    )
     template = "saved_replies/_picker_list.html" if request.args.get("list") else "saved_replies/picker.html"
     return render_template(template, items=_rendered(replies, conv), q=q, conversation=conv)
 
@@ -71,8 +78,11 @@ def render_one(reply_id: int):
     ((_, result, error, _files),) = _rendered([reply], conv)
     if error:
         return jsonify(error=error), 422
-    return jsonify(text=result.text, html=result.html,
-                   attachments=[{"id": a.id, "filename": a.filename, "size": a.size} for a in reply.attachments])
+    return jsonify(
+        text=result.text,
+        html=result.html,
+        attachments=[{"id": a.id, "filename": a.filename, "size": a.size} for a in reply.attachments],
+    )
 
 
 @bp.post("/<int:reply_id>/used")

@@ -6,6 +6,7 @@ Visibility: global replies are seen by every agent, mailbox replies by agents of
 personal). Changing: global ones only by admins; mailbox ones by anyone who sees that mailbox;
 personal ones by their owner.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from .i18n import _
 from .models import FORMATS, SCOPES, SavedReply, SavedReplyAttachment
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-
 
 
 class ReplyError(ValueError):
@@ -69,15 +69,20 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search(user: User, query: str = "", mailbox_id: int | None = None, folder: str | None = None,
-           limit: int = 50) -> list[SavedReply]:
+def search(
+    user: User, query: str = "", mailbox_id: int | None = None, folder: str | None = None, limit: int = 50
+) -> list[SavedReply]:
     """Visible replies matching every word of query in title, folder or body; most used first."""
     stmt = db.select(SavedReply).where(visible_filter(user, mailbox_id))
     for word in (query or "").split()[:8]:
         like = f"%{_escape_like(word.lower())}%"
-        stmt = stmt.where(or_(func.lower(SavedReply.title).like(like, escape="\\"),
-                              func.lower(SavedReply.body).like(like, escape="\\"),
-                              func.lower(SavedReply.folder).like(like, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                func.lower(SavedReply.title).like(like, escape="\\"),
+                func.lower(SavedReply.body).like(like, escape="\\"),
+                func.lower(SavedReply.folder).like(like, escape="\\"),
+            )
+        )
     if folder is not None:
         stmt = stmt.where(SavedReply.folder == folder)
     title_hit = 0
@@ -85,13 +90,12 @@ def search(user: User, query: str = "", mailbox_id: int | None = None, folder: s
         # a title match beats a body match; then the most used, then the most recently used
         title_hit = func.lower(SavedReply.title).like(f"%{_escape_like(query.strip().lower())}%", escape="\\")
         stmt = stmt.order_by(title_hit.desc())
-    stmt = stmt.order_by(SavedReply.usage_count.desc(), SavedReply.last_used_at.desc().nulls_last(),
-                         SavedReply.title)
+    stmt = stmt.order_by(SavedReply.usage_count.desc(), SavedReply.last_used_at.desc().nulls_last(), SavedReply.title)
     return list(db.session.execute(stmt.limit(limit)).scalars())
 
 
 def folders(user: User) -> list[str]:
-    stmt = (db.select(SavedReply.folder).where(visible_filter(user)).distinct().order_by(SavedReply.folder))
+    stmt = db.select(SavedReply.folder).where(visible_filter(user)).distinct().order_by(SavedReply.folder)
     return [f for f in db.session.execute(stmt).scalars() if f]
 
 
@@ -119,20 +123,36 @@ def _validate(user: User, data: ReplyData) -> ReplyData:
     if data.scope == "mailbox" and (mailbox_id is None or db.session.get(Mailbox, mailbox_id) is None):
         raise ReplyError(_("Choose the mailbox this reply belongs to."))
     if not may_create(user, data.scope, mailbox_id):
-        raise ReplyError(_("You may not keep replies there.") if data.scope != "global"
-                         else _("Only administrators manage global replies."))
+        raise ReplyError(
+            _("You may not keep replies there.")
+            if data.scope != "global"
+            else _("Only administrators manage global replies.")
+        )
     problem = check(data.body, data.body_format)  # also refuses bodies over the rendering bounds
     if problem:
         raise ReplyError(_("The body has a %(problem)s", problem=problem))
-    return ReplyData(title=title[:200], body=data.body or "", body_format=data.body_format, scope=data.scope,
-                     mailbox_id=mailbox_id, folder=(data.folder or "").strip().strip("/")[:120])
+    return ReplyData(
+        title=title[:200],
+        body=data.body or "",
+        body_format=data.body_format,
+        scope=data.scope,
+        mailbox_id=mailbox_id,
+        folder=(data.folder or "").strip().strip("/")[:120],
+    )
 
 
 def create(user: User, data: ReplyData) -> SavedReply:
     data = _validate(user, data)
-    reply = SavedReply(title=data.title, body=data.body, body_format=data.body_format, scope=data.scope,
-                       mailbox_id=data.mailbox_id, folder=data.folder, created_by_id=user.id,
-                       owner_id=user.id if data.scope == "personal" else None)
+    reply = SavedReply(
+        title=data.title,
+        body=data.body,
+        body_format=data.body_format,
+        scope=data.scope,
+        mailbox_id=data.mailbox_id,
+        folder=data.folder,
+        created_by_id=user.id,
+        owner_id=user.id if data.scope == "personal" else None,
+    )
     db.session.add(reply)
     db.session.flush()
     return reply
@@ -159,12 +179,21 @@ def duplicate(user: User, reply: SavedReply) -> SavedReply:
     scope, mailbox_id = reply.scope, reply.mailbox_id
     if not may_create(user, scope, mailbox_id):
         scope, mailbox_id = "personal", None
-    copy = create(user, ReplyData(title=f"{reply.title} (copy)"[:200], body=reply.body,
-                                  body_format=reply.body_format, scope=scope, mailbox_id=mailbox_id,
-                                  folder=reply.folder))
+    copy = create(
+        user,
+        ReplyData(
+            title=f"{reply.title} (copy)"[:200],
+            body=reply.body,
+            body_format=reply.body_format,
+            scope=scope,
+            mailbox_id=mailbox_id,
+            folder=reply.folder,
+        ),
+    )
     for att in reply.attachments:
-        copy.attachments.append(SavedReplyAttachment(filename=att.filename, content_type=att.content_type,
-                                                     size=att.size, sha256=att.sha256))
+        copy.attachments.append(
+            SavedReplyAttachment(filename=att.filename, content_type=att.content_type, size=att.size, sha256=att.sha256)
+        )
     db.session.flush()
     return copy
 
@@ -176,8 +205,9 @@ def delete(user: User, reply: SavedReply) -> None:
     db.session.flush()
 
 
-def add_attachment(user: User, reply: SavedReply, filename: str, content_type: str | None,
-                   data: bytes) -> SavedReplyAttachment:
+def add_attachment(
+    user: User, reply: SavedReply, filename: str, content_type: str | None, data: bytes
+) -> SavedReplyAttachment:
     from inbox import storage
 
     if not can_edit(user, reply):
@@ -185,8 +215,12 @@ def add_attachment(user: User, reply: SavedReply, filename: str, content_type: s
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise ReplyError(_("That file is too large."))
     name = (filename or "attachment").replace("/", "_").replace("\\", "_")[:500]
-    att = SavedReplyAttachment(filename=name, content_type=content_type or "application/octet-stream",
-                               size=len(data), sha256=storage.store(data))
+    att = SavedReplyAttachment(
+        filename=name,
+        content_type=content_type or "application/octet-stream",
+        size=len(data),
+        sha256=storage.store(data),
+    )
     reply.attachments.append(att)
     db.session.flush()
     return att
@@ -195,6 +229,8 @@ def add_attachment(user: User, reply: SavedReply, filename: str, content_type: s
 def record_use(user: User, reply: SavedReply) -> None:
     if not can_see(user, reply):
         raise ReplyError(_("No such reply."))
-    db.session.execute(db.update(SavedReply).where(SavedReply.id == reply.id)
-                       .values(usage_count=SavedReply.usage_count + 1, last_used_at=utcnow(),
-                               updated_at=SavedReply.updated_at))
+    db.session.execute(
+        db.update(SavedReply)
+        .where(SavedReply.id == reply.id)
+        .values(usage_count=SavedReply.usage_count + 1, last_used_at=utcnow(), updated_at=SavedReply.updated_at)
+    )

@@ -3,6 +3,7 @@
 Mailboxes are named by address, not id, so a file from one install imports into another.
 Importing the same file twice adds nothing the second time.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,27 +31,45 @@ def export(user: User, scopes: set[str] | None = None) -> dict[str, Any]:
         if scopes and reply.scope not in scopes:
             continue
         mailbox = db.session.get(Mailbox, reply.mailbox_id) if reply.mailbox_id else None
-        replies.append({
-            "title": reply.title, "folder": reply.folder, "body": reply.body, "body_format": reply.body_format,
-            "scope": reply.scope, "mailbox": mailbox.email if mailbox else None,
-            "usage_count": reply.usage_count,
-            "attachments": [{"filename": a.filename, "content_type": a.content_type,
-                             "data": base64.b64encode(storage.read(a.sha256)).decode("ascii")}
-                            for a in reply.attachments],
-        })
+        replies.append(
+            {
+                "title": reply.title,
+                "folder": reply.folder,
+                "body": reply.body,
+                "body_format": reply.body_format,
+                "scope": reply.scope,
+                "mailbox": mailbox.email if mailbox else None,
+                "usage_count": reply.usage_count,
+                "attachments": [
+                    {
+                        "filename": a.filename,
+                        "content_type": a.content_type,
+                        "data": base64.b64encode(storage.read(a.sha256)).decode("ascii"),
+                    }
+                    for a in reply.attachments
+                ],
+            }
+        )
     return {"format": FORMAT, "version": VERSION, "replies": replies}
 
 
 def _same(reply: SavedReply, entry: dict, mailbox_id: int | None, owner_id: int | None) -> bool:
-    return (reply.title == entry["title"] and reply.body == entry["body"] and reply.scope == entry["scope"]
-            and reply.folder == entry["folder"] and reply.mailbox_id == mailbox_id
-            and (reply.scope != "personal" or reply.owner_id == owner_id))
+    return (
+        reply.title == entry["title"]
+        and reply.body == entry["body"]
+        and reply.scope == entry["scope"]
+        and reply.folder == entry["folder"]
+        and reply.mailbox_id == mailbox_id
+        and (reply.scope != "personal" or reply.owner_id == owner_id)
+    )
 
 
 def import_(user: User, document: Any) -> tuple[int, int, list[str]]:
     """(added, skipped as already present, problems). Entries the user may not create are problems."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise service.ReplyError(_("This is not a saved-replies export (format %(format)s expected).", format=repr(FORMAT)))
+        raise service.ReplyError(
+            _("This is not a saved-replies export (format %(format)s expected).", format=repr(FORMAT))
+        )
     if not isinstance(document.get("replies"), list):
         raise service.ReplyError(_("The file has no list of replies."))
     added, skipped, problems = 0, 0, []
@@ -67,22 +86,34 @@ def import_(user: User, document: Any) -> tuple[int, int, list[str]]:
                     raise service.ReplyError(_("no mailbox %(address)s here", address=repr(entry["mailbox"])))
                 mailbox_id = mailbox.id
             # only replies the user can see count as "already here": the count must not reveal others
-            existing = db.session.execute(db.select(SavedReply).where(
-                SavedReply.title == entry["title"], service.visible_filter(user))).scalars()
+            existing = db.session.execute(
+                db.select(SavedReply).where(SavedReply.title == entry["title"], service.visible_filter(user))
+            ).scalars()
             if any(_same(r, entry, mailbox_id, user.id) for r in existing):
                 skipped += 1
                 continue
             with db.session.begin_nested():
-                reply = service.create(user, service.ReplyData(
-                    title=entry["title"], body=entry["body"], body_format=entry["body_format"],
-                    scope=entry["scope"], mailbox_id=mailbox_id, folder=entry["folder"]))
+                reply = service.create(
+                    user,
+                    service.ReplyData(
+                        title=entry["title"],
+                        body=entry["body"],
+                        body_format=entry["body_format"],
+                        scope=entry["scope"],
+                        mailbox_id=mailbox_id,
+                        folder=entry["folder"],
+                    ),
+                )
                 for att in entry["attachments"]:
                     service.add_attachment(user, reply, att["filename"], att["content_type"], att["data"])
             added += 1
         except (service.ReplyError, KeyError, TypeError, ValueError, binascii.Error) as exc:
             title = raw.get("title") if isinstance(raw, dict) else None
-            problems.append(_("reply %(n)s (%(title)s): %(problem)s", n=n, title=title, problem=exc) if title
-                            else _("reply %(n)s: %(problem)s", n=n, problem=exc))
+            problems.append(
+                _("reply %(n)s (%(title)s): %(problem)s", n=n, title=title, problem=exc)
+                if title
+                else _("reply %(n)s: %(problem)s", n=n, problem=exc)
+            )
     return added, skipped, problems
 
 
@@ -91,9 +122,19 @@ def _entry(raw: Any) -> dict:
         raise service.ReplyError(_("not an object"))
     atts = []
     for att in raw.get("attachments") or []:
-        atts.append({"filename": str(att["filename"]), "content_type": str(att.get("content_type") or ""),
-                     "data": base64.b64decode(att["data"], validate=True)})
-    return {"title": str(raw["title"]), "body": str(raw.get("body") or ""),
-            "body_format": str(raw.get("body_format") or "markdown"), "scope": str(raw.get("scope") or "personal"),
-            "folder": str(raw.get("folder") or "").strip().strip("/"), "mailbox": raw.get("mailbox"),
-            "attachments": atts}
+        atts.append(
+            {
+                "filename": str(att["filename"]),
+                "content_type": str(att.get("content_type") or ""),
+                "data": base64.b64decode(att["data"], validate=True),
+            }
+        )
+    return {
+        "title": str(raw["title"]),
+        "body": str(raw.get("body") or ""),
+        "body_format": str(raw.get("body_format") or "markdown"),
+        "scope": str(raw.get("scope") or "personal"),
+        "folder": str(raw.get("folder") or "").strip().strip("/"),
+        "mailbox": raw.get("mailbox"),
+        "attachments": atts,
+    }

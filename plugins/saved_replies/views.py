@@ -1,5 +1,6 @@
 """Managing saved replies: list with folders, create, edit, duplicate, delete, attachments,
 import/export, and "save this sent reply". Every route checks the reply against the user."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,14 @@ from .i18n import _, ngettext
 from .models import FORMATS, SCOPES, SavedReply
 
 HERE = os.path.dirname(__file__)
-bp = Blueprint("saved_replies", __name__, url_prefix="/saved-replies",
-               template_folder=os.path.join(HERE, "templates"), static_folder=os.path.join(HERE, "static"),
-               static_url_path="/static")
+bp = Blueprint(
+    "saved_replies",
+    __name__,
+    url_prefix="/saved-replies",
+    template_folder=os.path.join(HERE, "templates"),
+    static_folder=os.path.join(HERE, "static"),
+    static_url_path="/static",
+)
 
 
 def _user():
@@ -45,22 +51,40 @@ def index():
     folder = request.args.get("folder")
     replies = service.search(_user(), q, folder=folder, limit=500)
     names = {m.id: m.name for m in _mailboxes()}
-    return render_template("saved_replies/index.html", replies=replies, q=q, folder=folder,
-                           folders=service.folders(_user()), mailbox_names=names,
-                           can_edit=lambda r: service.can_edit(_user(), r))
+    return render_template(
+        "saved_replies/index.html",
+        replies=replies,
+        q=q,
+        folder=folder,
+        folders=service.folders(_user()),
+        mailbox_names=names,
+        can_edit=lambda r: service.can_edit(_user(), r),
+    )
 
 
 def _form_data() -> service.ReplyData:
     mailbox_id = request.form.get("mailbox_id", type=int)
-    return service.ReplyData(title=request.form.get("title", ""), body=request.form.get("body", ""),
-                             body_format=request.form.get("body_format", "markdown"),
-                             scope=request.form.get("scope", "personal"), mailbox_id=mailbox_id,
-                             folder=request.form.get("folder", ""))
+    return service.ReplyData(
+        title=request.form.get("title", ""),
+        body=request.form.get("body", ""),
+        body_format=request.form.get("body_format", "markdown"),
+        scope=request.form.get("scope", "personal"),
+        mailbox_id=mailbox_id,
+        folder=request.form.get("folder", ""),
+    )
 
 
 def _form(reply: SavedReply | None, data: service.ReplyData, error: str | None = None, status: int = 200):
-    return render_template("saved_replies/form.html", reply=reply, data=data, error=error, scopes=SCOPES,
-                           formats=FORMATS, mailboxes=_mailboxes(), folders=service.folders(_user())), status
+    return render_template(
+        "saved_replies/form.html",
+        reply=reply,
+        data=data,
+        error=error,
+        scopes=SCOPES,
+        formats=FORMATS,
+        mailboxes=_mailboxes(),
+        folders=service.folders(_user()),
+    ), status
 
 
 def _save_uploads(reply: SavedReply) -> None:
@@ -109,8 +133,17 @@ def _from_item(item_id: int) -> service.ReplyData:
 def edit(reply_id: int):
     reply = reply_or_404(reply_id, edit=True)
     if request.method == "GET":
-        return _form(reply, service.ReplyData(title=reply.title, body=reply.body, body_format=reply.body_format,
-                                              scope=reply.scope, mailbox_id=reply.mailbox_id, folder=reply.folder))
+        return _form(
+            reply,
+            service.ReplyData(
+                title=reply.title,
+                body=reply.body,
+                body_format=reply.body_format,
+                scope=reply.scope,
+                mailbox_id=reply.mailbox_id,
+                folder=reply.folder,
+            ),
+        )
     data = _form_data()
     try:
         service.update(_user(), reply, data)
@@ -159,8 +192,12 @@ def attachment(reply_id: int, att_id: int):
     if att is None:
         abort(404)
     # the type is whatever the uploader or an imported file said: never let a browser render it as ours
-    resp = send_file(BytesIO(storage.read(att.sha256)), mimetype="application/octet-stream", as_attachment=True,
-                     download_name=att.filename)
+    resp = send_file(
+        BytesIO(storage.read(att.sha256)),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=att.filename,
+    )
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
@@ -171,8 +208,11 @@ def attachment(reply_id: int, att_id: int):
 def export():
     scope = request.args.get("scope")
     document = transfer.export(_user(), {scope} if scope in SCOPES else None)
-    return Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="saved-replies.json"'})
+    return Response(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="saved-replies.json"'},
+    )
 
 
 @bp.post("/import")
@@ -184,13 +224,27 @@ def import_():
         return redirect(url_for(".index"))
     try:
         document = json.loads(upload.read().decode("utf-8"))
-    except json.JSONDecodeError as exc:  # the decoder's own wording ("Expecting property name...") means nothing to agents
-        flash(_("Nothing imported: %(file)s is not a JSON export (error at line %(line)s, column %(column)s).",
-                file=upload.filename, line=exc.lineno, column=exc.colno), "error")
+    except (
+        json.JSONDecodeError
+    ) as exc:  # the decoder's own wording ("Expecting property name...") means nothing to agents
+        flash(
+            _(
+                "Nothing imported: %(file)s is not a JSON export (error at line %(line)s, column %(column)s).",
+                file=upload.filename,
+                line=exc.lineno,
+                column=exc.colno,
+            ),
+            "error",
+        )
         return redirect(url_for(".index"))
     except UnicodeDecodeError:
-        flash(_("Nothing imported: %(file)s is not a text file. Choose a JSON export of saved replies.",
-                file=upload.filename), "error")
+        flash(
+            _(
+                "Nothing imported: %(file)s is not a text file. Choose a JSON export of saved replies.",
+                file=upload.filename,
+            ),
+            "error",
+        )
         return redirect(url_for(".index"))
     try:
         added, skipped, problems = transfer.import_(_user(), document)
@@ -199,8 +253,15 @@ def import_():
         flash(_("Nothing imported: %(problem)s", problem=exc), "error")
         return redirect(url_for(".index"))
     db.session.commit()
-    flash(ngettext("Imported %(num)d saved reply; %(skipped)d were already here.",
-                   "Imported %(num)d saved replies; %(skipped)d were already here.", added, skipped=skipped), "success")
+    flash(
+        ngettext(
+            "Imported %(num)d saved reply; %(skipped)d were already here.",
+            "Imported %(num)d saved replies; %(skipped)d were already here.",
+            added,
+            skipped=skipped,
+        ),
+        "success",
+    )
     for problem in problems[:10]:
         flash(_("Skipped %(problem)s", problem=problem), "error")
     return redirect(url_for(".index"))
@@ -209,6 +270,10 @@ def import_():
 def last_reply_of(conversation, user) -> ThreadItem | None:
     """The newest reply the user sent in this conversation (for "save as saved reply")."""
     return db.session.execute(
-        db.select(ThreadItem).where(ThreadItem.conversation_id == conversation.id, ThreadItem.type == "reply",
-                                    ThreadItem.author_id == user.id)
-        .order_by(ThreadItem.id.desc()).limit(1)).scalar()
+        db.select(ThreadItem)
+        .where(
+            ThreadItem.conversation_id == conversation.id, ThreadItem.type == "reply", ThreadItem.author_id == user.id
+        )
+        .order_by(ThreadItem.id.desc())
+        .limit(1)
+    ).scalar()

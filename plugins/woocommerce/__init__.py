@@ -2,6 +2,7 @@
 
 Hooks only; the work is in client (HTTP), orders (fetch and merge), cache, service, views.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,7 @@ from .views import bp, render_panel
 
 PLUGIN_NAME = "woocommerce"
 # the admin page's "Title: summary", in the admin's language (the docstring is for developers)
-DESCRIPTION = _i18n.tr.lazy_gettext(
-    "WooCommerce: what the customer bought, beside each conversation.")
+DESCRIPTION = _i18n.tr.lazy_gettext("WooCommerce: what the customer bought, beside each conversation.")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -62,8 +62,14 @@ def editor_buttons(conversation, user):
         return []  # as with the panel: a button that can only say "not set up" is noise for agents
     from .i18n import _
 
-    return [Link(label=_("Insert order"), icon="cart", id="woocommerce-insert-order",
-                 url=url_for("woocommerce.popover", conversation_id=conversation.id))]
+    return [
+        Link(
+            label=_("Insert order"),
+            icon="cart",
+            id="woocommerce-insert-order",
+            url=url_for("woocommerce.popover", conversation_id=conversation.id),
+        )
+    ]
 
 
 @hookimpl

@@ -4,6 +4,7 @@ reply popover share one copy, and a page reload does not ask the store again.
 Rows are keyed by inbox customer id plus a digest of what the answer depends on (store URL, the
 addresses, how many orders); changing any of them simply misses. Errors are never cached.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +22,8 @@ from inbox.models import UTCDateTime, utcnow
 OrderCache = db.metadata.tables.get("woocommerce_cache")
 if OrderCache is None:
     OrderCache = Table(
-        "woocommerce_cache", db.metadata,
+        "woocommerce_cache",
+        db.metadata,
         Column("key", String(200), primary_key=True),
         Column("customer_id", Integer, nullable=False, index=True),
         Column("value", JSON),
@@ -36,7 +38,9 @@ def cache_key(customer_id: int, store_url: str, emails: list[str], limit: int) -
 
 def get(key: str, lifetime_seconds: float) -> tuple[dict, datetime] | None:
     with db.engine.connect() as conn:
-        row = conn.execute(db.select(OrderCache.c.value, OrderCache.c.fetched_at).where(OrderCache.c.key == key)).first()
+        row = conn.execute(
+            db.select(OrderCache.c.value, OrderCache.c.fetched_at).where(OrderCache.c.key == key)
+        ).first()
     if row is None or lifetime_seconds <= 0:
         return None
     value, fetched_at = row

@@ -4,6 +4,7 @@ Every failure becomes a ``WooError`` whose ``kind`` says what went wrong (dns, t
 timeout, not_json, http, connect) and whose message is safe to show: it never contains the keys.
 Knows nothing about Flask, so it can run on worker threads.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,8 +77,13 @@ class Store:
         if not self.key or not self.secret:
             raise WooError("config", _("The consumer key and secret are not set."))
         if parts.scheme == "http" and not (self.allow_http or parts.hostname in LOCAL_HOSTS):
-            raise WooError("config", _("The store URL uses http://, which would send the API keys in clear. "
-                                       "Use https:// (http is only accepted for 127.0.0.1 and localhost)."))
+            raise WooError(
+                "config",
+                _(
+                    "The store URL uses http://, which would send the API keys in clear. "
+                    "Use https:// (http is only accepted for 127.0.0.1 and localhost)."
+                ),
+            )
 
 
 class Client:
@@ -112,15 +118,24 @@ class Client:
         url = self.store.base + API_PREFIX + path.lstrip("/")
         self.requests_made += 1
         try:
-            resp = net.get(url, params=params, auth=auth, timeout=self._timeouts(), verify=self.store.verify_tls,
-                           allowed_networks=self.store.allowed_networks, max_bytes=MAX_RESPONSE_BYTES,
-                           max_redirects=0, headers={"Accept": "application/json", "User-Agent": "inbox-woocommerce/1"})
+            resp = net.get(
+                url,
+                params=params,
+                auth=auth,
+                timeout=self._timeouts(),
+                verify=self.store.verify_tls,
+                allowed_networks=self.store.allowed_networks,
+                max_bytes=MAX_RESPONSE_BYTES,
+                max_redirects=0,
+                headers={"Accept": "application/json", "User-Agent": "inbox-woocommerce/1"},
+            )
         except net.FetchError as exc:
             raise _fetch_error(self.store, exc) from None
         return _decode(self.store, resp), resp.headers
 
-    def get_pages(self, path: str, params: dict, want: int, keep=lambda item: True,
-                  max_pages: int = 10) -> tuple[list[dict], int | None]:
+    def get_pages(
+        self, path: str, params: dict, want: int, keep=lambda item: True, max_pages: int = 10
+    ) -> tuple[list[dict], int | None]:
         """Items from successive pages until ``want`` kept items, the last page (X-WP-TotalPages) or max_pages.
 
         Returns (kept items, X-WP-Total of the first page or None).
@@ -151,10 +166,16 @@ def _int(value) -> int | None:
 def _decode(store: Store, resp: net.Response) -> object:
     ctype = resp.headers.get("Content-Type", "")
     if resp.is_redirect:
-        raise WooError("redirect", _("The store URL answers with a redirect (%(status)s), which is not followed. "
-                                     "Enter the address the store's REST API really lives at (https://, with or "
-                                     "without www).", status=net.status_summary(resp.status_code)),
-                       status=resp.status_code)
+        raise WooError(
+            "redirect",
+            _(
+                "The store URL answers with a redirect (%(status)s), which is not followed. "
+                "Enter the address the store's REST API really lives at (https://, with or "
+                "without www).",
+                status=net.status_summary(resp.status_code),
+            ),
+            status=resp.status_code,
+        )
     try:
         body = resp.json()
     except (ValueError, json.JSONDecodeError):
@@ -165,15 +186,31 @@ def _decode(store: Store, resp: net.Response) -> object:
         looks_html = "html" in ctype or resp.text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
         what = _("an HTML page (probably a WordPress or server page)") if looks_html else f"'{_media_type(ctype)}'"
         if resp.status_code == 404:
-            raise WooError("no_route", _("%(url)s answered 404 with %(what)s: the WordPress REST API is not reachable "
-                                         "at this URL. Check the store URL and that permalinks are not set to 'Plain' "
-                                         "(Settings > Permalinks).", url=store.base + "/wp-json/", what=what), status=404)
-        raise WooError("not_json", _("The store answered HTTP %(status)s with %(what)s instead of JSON. Check the store "
-                                     "URL; a security plugin, cache or maintenance mode may be in the way.",
-                                     status=resp.status_code, what=what),
-                       status=resp.status_code)
+            raise WooError(
+                "no_route",
+                _(
+                    "%(url)s answered 404 with %(what)s: the WordPress REST API is not reachable "
+                    "at this URL. Check the store URL and that permalinks are not set to 'Plain' "
+                    "(Settings > Permalinks).",
+                    url=store.base + "/wp-json/",
+                    what=what,
+                ),
+                status=404,
+            )
+        raise WooError(
+            "not_json",
+            _(
+                "The store answered HTTP %(status)s with %(what)s instead of JSON. Check the store "
+                "URL; a security plugin, cache or maintenance mode may be in the way.",
+                status=resp.status_code,
+                what=what,
+            ),
+            status=resp.status_code,
+        )
     if resp.status_code >= 400:
-        raise WooError("http", _("The store answered HTTP %(status)s.", status=resp.status_code), status=resp.status_code)
+        raise WooError(
+            "http", _("The store answered HTTP %(status)s.", status=resp.status_code), status=resp.status_code
+        )
     return body
 
 
@@ -191,38 +228,76 @@ def _api_error(store: Store, status: int, code: str, message: str) -> WooError:
     shown = net.safe_code(code, CODE_PREFIXES)
     what = f"{shown}: {KNOWN_CODES[shown]}" if shown in KNOWN_CODES else (shown or _("unexpected error code"))
     if status in (401, 403) or code.startswith(("woocommerce_rest_authentication", "woocommerce_rest_cannot")):
-        hint = _("The consumer key or secret is wrong, revoked, or lacks Read permission "
-                 "(WooCommerce > Settings > Advanced > REST API).")
+        hint = _(
+            "The consumer key or secret is wrong, revoked, or lacks Read permission "
+            "(WooCommerce > Settings > Advanced > REST API)."
+        )
         if not store.query_auth and code == "woocommerce_rest_authentication_error":
-            hint += " " + _("If the keys are right, the web server may drop the Authorization header: "
-                            "try query-string auth.")
-        return WooError("auth", _("The store refused the API keys (HTTP %(status)s, %(what)s). %(hint)s",
-                                  status=int(status), what=what, hint=hint), status=status, code=shown)
+            hint += " " + _(
+                "If the keys are right, the web server may drop the Authorization header: try query-string auth."
+            )
+        return WooError(
+            "auth",
+            _(
+                "The store refused the API keys (HTTP %(status)s, %(what)s). %(hint)s",
+                status=int(status),
+                what=what,
+                hint=hint,
+            ),
+            status=status,
+            code=shown,
+        )
     if code == "rest_no_route" or status == 404:
-        return WooError("no_route", _("The store has no WooCommerce REST API v3 route (HTTP %(status)s, %(code)s). "
-                                      "Is WooCommerce active and up to date, and are permalinks set to something "
-                                      "other than 'Plain'?", status=int(status),
-                                      code=shown or _("unexpected error code")), status=status, code=shown)
-    return WooError("http", _("The store answered %(status)s (%(what)s).", status=net.status_summary(status),
-                              what=what), status=status, code=shown)
+        return WooError(
+            "no_route",
+            _(
+                "The store has no WooCommerce REST API v3 route (HTTP %(status)s, %(code)s). "
+                "Is WooCommerce active and up to date, and are permalinks set to something "
+                "other than 'Plain'?",
+                status=int(status),
+                code=shown or _("unexpected error code"),
+            ),
+            status=status,
+            code=shown,
+        )
+    return WooError(
+        "http",
+        _("The store answered %(status)s (%(what)s).", status=net.status_summary(status), what=what),
+        status=status,
+        code=shown,
+    )
 
 
 def _fetch_error(store: Store, exc: net.FetchError) -> WooError:
     """A WooError for a request that got no answer; inbox.net's messages hold no remote text."""
     host = store.host
     if exc.kind == "blocked":
-        return WooError("blocked", _("%(host)s is on a private or local network. The server connects to such "
-                                     "addresses only when an administrator lists them in "
-                                     "INBOX_WEBHOOK_ALLOWED_NETWORKS.", host=host))
+        return WooError(
+            "blocked",
+            _(
+                "%(host)s is on a private or local network. The server connects to such "
+                "addresses only when an administrator lists them in "
+                "INBOX_WEBHOOK_ALLOWED_NETWORKS.",
+                host=host,
+            ),
+        )
     if exc.kind == "timeout":
-        return WooError("timeout", _("%(host)s did not answer in time (waited %(connect)s s to connect, "
-                                     "%(read)s s for a reply).", host=host, connect=format(CONNECT_TIMEOUT, "g"),
-                                     read=format(READ_TIMEOUT, "g")))
+        return WooError(
+            "timeout",
+            _(
+                "%(host)s did not answer in time (waited %(connect)s s to connect, %(read)s s for a reply).",
+                host=host,
+                connect=format(CONNECT_TIMEOUT, "g"),
+                read=format(READ_TIMEOUT, "g"),
+            ),
+        )
     if exc.kind == "dns":
         return WooError("dns", _("The name %(host)s could not be resolved (DNS). Check the store URL.", host=host))
     if exc.kind == "too_large":
-        return WooError("too_large", _("The store sent an answer larger than %(limit)s MB.",
-                                       limit=MAX_RESPONSE_BYTES // (1024 * 1024)))
+        return WooError(
+            "too_large",
+            _("The store sent an answer larger than %(limit)s MB.", limit=MAX_RESPONSE_BYTES // (1024 * 1024)),
+        )
     if exc.kind in ("tls", "connect"):
         return WooError(exc.kind, exc.message)
     return WooError("connect", _("Could not reach %(host)s.", host=host))

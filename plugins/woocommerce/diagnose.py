@@ -1,4 +1,5 @@
 """The admin's "Test connection": one real request per capability the panel needs, and a plain answer."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,11 +19,13 @@ class Diagnosis:
 def warnings_for(store: Store) -> list[str]:
     out = []
     if store.is_http:
-        out.append(_("The store URL uses http://: the consumer key and secret travel in clear. Use https:// "
-                     "for a real store."))
+        out.append(
+            _("The store URL uses http://: the consumer key and secret travel in clear. Use https:// for a real store.")
+        )
     if not store.verify_tls and not store.is_http:
-        out.append(_("TLS certificate verification is off: anyone between this server and the store could "
-                     "read the keys."))
+        out.append(
+            _("TLS certificate verification is off: anyone between this server and the store could read the keys.")
+        )
     if store.query_auth:
         out.append(_("Keys are sent in the query string, so they appear in the store's access logs."))
     return out
@@ -39,9 +42,12 @@ def diagnose(store: Store) -> Diagnosis:
     except WooError as exc:
         return Diagnosis(False, exc.kind, exc.message, warnings)
     if total and total.isdigit():
-        message = ngettext("Connected to %(host)s: orders and customers can be read; the store has %(num)d order.",
-                           "Connected to %(host)s: orders and customers can be read; the store has %(num)d orders.",
-                           int(total), host=store.host)
+        message = ngettext(
+            "Connected to %(host)s: orders and customers can be read; the store has %(num)d order.",
+            "Connected to %(host)s: orders and customers can be read; the store has %(num)d orders.",
+            int(total),
+            host=store.host,
+        )
     else:
         message = _("Connected to %(host)s: orders and customers can be read.", host=store.host)
     return Diagnosis(True, "ok", message, warnings)

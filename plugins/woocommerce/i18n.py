@@ -1,4 +1,5 @@
 """The WooCommerce plugin's own catalogue (translations/<locale>/LC_MESSAGES/woocommerce.po)."""
+
 from __future__ import annotations
 
 from inbox.i18n.plugins import domain_for

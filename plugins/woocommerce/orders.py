@@ -5,6 +5,7 @@ guest orders (``/orders?search=<address>`` kept only where ``billing.email`` is 
 Results are merged, de-duplicated by order id, newest first, cut to ``limit``, and reduced to the
 plain data the panel and the reply popover show (JSON-safe, so it can be cached).
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -13,9 +14,27 @@ from decimal import Decimal, InvalidOperation
 
 from .client import Client, WooError
 
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "AUD": "A$",
-                    "CAD": "C$", "NZD": "NZ$", "CHF": "CHF ", "SEK": "kr ", "NOK": "kr ", "DKK": "kr ",
-                    "PLN": "zł ", "BRL": "R$", "ZAR": "R ", "KRW": "₩", "RUB": "₽", "TRY": "₺"}
+CURRENCY_SYMBOLS = {
+    "EUR": "€",
+    "USD": "$",
+    "GBP": "£",
+    "JPY": "¥",
+    "CNY": "¥",
+    "INR": "₹",
+    "AUD": "A$",
+    "CAD": "C$",
+    "NZD": "NZ$",
+    "CHF": "CHF ",
+    "SEK": "kr ",
+    "NOK": "kr ",
+    "DKK": "kr ",
+    "PLN": "zł ",
+    "BRL": "R$",
+    "ZAR": "R ",
+    "KRW": "₩",
+    "RUB": "₽",
+    "TRY": "₺",
+}
 _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=6, thread_name_prefix="woocommerce")
 
 
@@ -52,7 +71,9 @@ def _result(future):
     except WooError:
         raise
     except Exception as exc:  # a malformed body (e.g. an id that is not a number) must not become a stack trace
-        raise WooError("not_json", f"The store's answer was not shaped like WooCommerce's ({type(exc).__name__}).") from None
+        raise WooError(
+            "not_json", f"The store's answer was not shaped like WooCommerce's ({type(exc).__name__})."
+        ) from None
 
 
 def _customers(client: Client, email: str) -> list[dict]:
@@ -70,8 +91,13 @@ def _customer_orders(client: Client, customer_id: int, limit: int) -> list[dict]
 def _guest_orders(client: Client, email: str, limit: int) -> list[dict]:
     # search also matches names, notes and other addresses containing the text: keep exact billing matches
     params = {"search": email, "orderby": "date", "order": "desc", "per_page": min(100, max(limit * 2, 10))}
-    orders, _ = client.get_pages("orders", params, want=limit, max_pages=5,
-                                 keep=lambda o: str((o.get("billing") or {}).get("email", "")).strip().lower() == email)
+    orders, _ = client.get_pages(
+        "orders",
+        params,
+        want=limit,
+        max_pages=5,
+        keep=lambda o: str((o.get("billing") or {}).get("email", "")).strip().lower() == email,
+    )
     return [o for o in orders if o.get("id")]
 
 
@@ -101,21 +127,44 @@ def summarise(order: dict) -> dict:
     shipping = order.get("shipping") or {}
     name = " ".join(filter(None, [_text(shipping.get("first_name")), _text(shipping.get("last_name"))]))
     city_line = " ".join(filter(None, [_text(shipping.get("postcode")), _text(shipping.get("city"))]))
-    address = [line for line in [name, _text(shipping.get("company")), _text(shipping.get("address_1")),
-                                 _text(shipping.get("address_2")), city_line,
-                                 " ".join(filter(None, [_text(shipping.get("state")), _text(shipping.get("country"))]))]
-               if line]
-    items = [{"name": _text(li.get("name")), "quantity": li.get("quantity") or 0,
-              "total": money(li.get("total"), currency)} for li in order.get("line_items") or []]
-    refunds = [{"id": r.get("id"), "reason": _text(r.get("reason") or r.get("refund")),
-                "total": money(r.get("total"), currency)} for r in order.get("refunds") or []]
+    address = [
+        line
+        for line in [
+            name,
+            _text(shipping.get("company")),
+            _text(shipping.get("address_1")),
+            _text(shipping.get("address_2")),
+            city_line,
+            " ".join(filter(None, [_text(shipping.get("state")), _text(shipping.get("country"))])),
+        ]
+        if line
+    ]
+    items = [
+        {"name": _text(li.get("name")), "quantity": li.get("quantity") or 0, "total": money(li.get("total"), currency)}
+        for li in order.get("line_items") or []
+    ]
+    refunds = [
+        {
+            "id": r.get("id"),
+            "reason": _text(r.get("reason") or r.get("refund")),
+            "total": money(r.get("total"), currency),
+        }
+        for r in order.get("refunds") or []
+    ]
     methods = [_text(s.get("method_title")) for s in order.get("shipping_lines") or [] if s.get("method_title")]
     summary = {
-        "id": int(order["id"]), "number": _text(order.get("number") or order["id"]),
-        "status": _text(order.get("status") or "pending"), "date": str(order.get("date_created") or "")[:10],
-        "total": money(order.get("total"), currency), "currency": currency, "items": items,
-        "shipping_method": ", ".join(methods), "shipping_address": address, "refunds": refunds,
-        "note": _text(order.get("customer_note")), "email": _text((order.get("billing") or {}).get("email")),
+        "id": int(order["id"]),
+        "number": _text(order.get("number") or order["id"]),
+        "status": _text(order.get("status") or "pending"),
+        "date": str(order.get("date_created") or "")[:10],
+        "total": money(order.get("total"), currency),
+        "currency": currency,
+        "items": items,
+        "shipping_method": ", ".join(methods),
+        "shipping_address": address,
+        "refunds": refunds,
+        "note": _text(order.get("customer_note")),
+        "email": _text((order.get("billing") or {}).get("email")),
         "customer_id": order.get("customer_id") or 0,
     }
     summary["insert"] = insert_text(summary)

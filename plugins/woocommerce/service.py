@@ -1,4 +1,5 @@
 """What the panel and the popover ask: the orders of a conversation's customer, cached."""
+
 from __future__ import annotations
 
 import logging
@@ -54,8 +55,11 @@ def orders_for(conversation, budget: float, refresh: bool = False) -> Result:
         data = find_orders(client, result.emails, config.order_count)
     except WooError as exc:
         if exc.kind == "timeout" and budget < 8:
-            exc.message = _("The store did not answer within %(seconds)s s. It may be slow or down; "
-                            "try Refresh, or raise PLUGIN_PANEL_TIMEOUT.", seconds=format(budget, ".1f"))
+            exc.message = _(
+                "The store did not answer within %(seconds)s s. It may be slow or down; "
+                "try Refresh, or raise PLUGIN_PANEL_TIMEOUT.",
+                seconds=format(budget, ".1f"),
+            )
         log.warning("woocommerce: %s (%s)", exc.kind, exc.message)
         result.error = exc
         return result

@@ -1,5 +1,6 @@
 """The plugin's own pages: the reply popover, the refresh action, and the admin page with its
 connection test. Every route checks who is asking; every form is CSRF-protected by the app."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -15,8 +16,9 @@ from .diagnose import diagnose, warnings_for
 from .service import orders_for
 from .settings import SPECS, load, panel_budget
 
-bp = Blueprint("woocommerce", __name__, url_prefix="/plugins/woocommerce",
-               template_folder="templates", static_folder="static")
+bp = Blueprint(
+    "woocommerce", __name__, url_prefix="/plugins/woocommerce", template_folder="templates", static_folder="static"
+)
 POPOVER_BUDGET = 8.0  # the popover is opened by a click, not bound by the panel time limit
 
 
@@ -55,9 +57,11 @@ def _admin_only():
 
 
 def _settings_url() -> str | None:
-    for endpoint, args in (("plugins_admin.settings", {"name": "woocommerce"}),
-                           ("plugins_admin.plugin", {"name": "woocommerce"}),
-                           ("plugins_admin.index", {})):
+    for endpoint, args in (
+        ("plugins_admin.settings", {"name": "woocommerce"}),
+        ("plugins_admin.plugin", {"name": "woocommerce"}),
+        ("plugins_admin.index", {}),
+    ):
         try:
             return url_for(endpoint, **args)
         except Exception:
@@ -73,6 +77,12 @@ def admin():
     result = diagnose(config.store) if request.method == "POST" else None
     key = config.store.key
     masked_key = (key[:3] + "…" + key[-4:]) if len(key) > 8 else ("set" if key else "")
-    return render_template("woocommerce/admin.html", config=config, result=result, masked_key=masked_key,
-                           warnings=warnings_for(config.store) if config.store.url else [],
-                           specs=SPECS, settings_url=_settings_url())
+    return render_template(
+        "woocommerce/admin.html",
+        config=config,
+        result=result,
+        masked_key=masked_key,
+        warnings=warnings_for(config.store) if config.store.url else [],
+        specs=SPECS,
+        settings_url=_settings_url(),
+    )

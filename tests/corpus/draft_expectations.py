@@ -6,6 +6,7 @@ multipart/report delivery-status), then every draft is compared with inbox's par
 disagreement is read by a person and settled by hand in the JSON (with a "note" saying why).
 Run: .venv/bin/python tests/corpus/draft_expectations.py [--check]
 """
+
 from __future__ import annotations
 
 import email
@@ -65,6 +66,7 @@ def draft(raw: bytes, corpus: str) -> dict:
         if part.is_multipart() and part.get_content_maintype() != "message" and depth < 20:
             for sub in part.get_payload():
                 walk(sub, depth + 1)
+
     try:
         walk(msg)
     except Exception:

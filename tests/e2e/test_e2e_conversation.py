@@ -1,5 +1,6 @@
 """The conversation page in a real browser, with mail fetched from a real Dovecot and replies
 delivered to a real SMTP sink by the outbox step."""
+
 from __future__ import annotations
 
 import re
@@ -62,9 +63,11 @@ def send_due(app) -> dict:
 
 def test_reply_undo_note_assign_close(page: Page, live, dovecot, imap_account, smtp_sink):
     mailbox = live["mailbox"]
-    raw = (f"From: Carla Jensen <carla@customer.test>\r\nTo: {mailbox.email}\r\nSubject: Kettle broken\r\n"
-           "Message-ID: <kettle-1@customer.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
-           "Content-Type: text/plain; charset=utf-8\r\n\r\nMy kettle stopped working after two days.\r\n").encode()
+    raw = (
+        f"From: Carla Jensen <carla@customer.test>\r\nTo: {mailbox.email}\r\nSubject: Kettle broken\r\n"
+        "Message-ID: <kettle-1@customer.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nMy kettle stopped working after two days.\r\n"
+    ).encode()
     conv = fetch_from_dovecot(dovecot, imap_account[0], mailbox, raw)
     base = live["url"]
     login(page, base, "anna@team.test")
@@ -161,22 +164,24 @@ def test_hostile_html_runs_nothing_and_remote_images_wait(page: Page, live, dove
     httpserver.expect_request("/pixel.png").respond_with_data(PNG, content_type="image/png")
     httpserver.expect_request("/bg.png").respond_with_data(PNG, content_type="image/png")
     remote = httpserver.url_for("/pixel.png")
-    html = f"""<html><head><meta http-equiv="refresh" content="0;url={httpserver.url_for('/refresh')}">
-<base href="{httpserver.url_for('/')}"><style>body {{ background: url({httpserver.url_for('/bg.png')}) }}</style>
+    html = f"""<html><head><meta http-equiv="refresh" content="0;url={httpserver.url_for("/refresh")}">
+<base href="{httpserver.url_for("/")}"><style>body {{ background: url({httpserver.url_for("/bg.png")}) }}</style>
 <script>alert('xss-script')</script></head><body>
 <p id="hello" onmouseover="alert('xss-hover')">Hello from a hostile mail</p>
 <img src="x" onerror="alert('xss-onerror')">
 <svg onload="alert('xss-svg')"><circle r="4"/></svg>
 <a id="jslink" href="javascript:alert('xss-link')">click me</a>
-<form action="{httpserver.url_for('/steal')}"><input name="pw"><button>Log in</button></form>
-<iframe src="{httpserver.url_for('/frame')}"></iframe>
+<form action="{httpserver.url_for("/steal")}"><input name="pw"><button>Log in</button></form>
+<iframe src="{httpserver.url_for("/frame")}"></iframe>
 <p style="position:fixed;top:0;left:0;width:100%;height:100%;background:red">overlay</p>
 <img id="tracker" src="{remote}" alt="remote">
 </body></html>"""
     mailbox = live["mailbox"]
-    raw = (f"From: Mallory <mallory@evil.test>\r\nTo: {mailbox.email}\r\nSubject: Invoice\r\n"
-           "Message-ID: <hostile-1@evil.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
-           "Content-Type: text/html; charset=utf-8\r\n\r\n" + html).encode()
+    raw = (
+        f"From: Mallory <mallory@evil.test>\r\nTo: {mailbox.email}\r\nSubject: Invoice\r\n"
+        "Message-ID: <hostile-1@evil.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n" + html
+    ).encode()
     conv = fetch_from_dovecot(dovecot, imap_account[0], mailbox, raw)
 
     dialogs, console, remote_requests = [], [], []
@@ -217,16 +222,18 @@ def test_attachment_and_inline_image_from_dovecot(page: Page, live, dovecot, ima
 
     mailbox = live["mailbox"]
     png64 = base64.b64encode(PNG).decode()
-    raw = (f"From: Carla <carla@customer.test>\r\nTo: {mailbox.email}\r\nSubject: Photo\r\n"
-           "Message-ID: <photo-1@customer.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
-           'Content-Type: multipart/mixed; boundary="B1"\r\n\r\n'
-           '--B1\r\nContent-Type: multipart/related; boundary="B2"\r\n\r\n'
-           "--B2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
-           '<p>See the damage: <img id="inl" src="cid:dmg@x" alt="damage"></p>\r\n'
-           "--B2\r\nContent-Type: image/png\r\nContent-ID: <dmg@x>\r\nContent-Disposition: inline; filename=dmg.png\r\n"
-           f"Content-Transfer-Encoding: base64\r\n\r\n{png64}\r\n--B2--\r\n"
-           "--B1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Disposition: attachment; filename=\"receipt.html\"\r\n\r\n"
-           "<script>alert('xss-attachment')</script>\r\n--B1--\r\n").encode()
+    raw = (
+        f"From: Carla <carla@customer.test>\r\nTo: {mailbox.email}\r\nSubject: Photo\r\n"
+        "Message-ID: <photo-1@customer.test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="B1"\r\n\r\n'
+        '--B1\r\nContent-Type: multipart/related; boundary="B2"\r\n\r\n'
+        "--B2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        '<p>See the damage: <img id="inl" src="cid:dmg@x" alt="damage"></p>\r\n'
+        "--B2\r\nContent-Type: image/png\r\nContent-ID: <dmg@x>\r\nContent-Disposition: inline; filename=dmg.png\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{png64}\r\n--B2--\r\n"
+        '--B1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Disposition: attachment; filename="receipt.html"\r\n\r\n'
+        "<script>alert('xss-attachment')</script>\r\n--B1--\r\n"
+    ).encode()
     conv = fetch_from_dovecot(dovecot, imap_account[0], mailbox, raw)
     base = live["url"]
     login(page, base, "anna@team.test")

@@ -1,6 +1,7 @@
 """The Content-Security-Policy in a real browser (review findings 20-21): inline scripts that carry
 the page's nonce still run, and an admin's custom portal CSS cannot call out to another server.
 Every browser test also fails on any CSP violation of the pages it visits (inbox.testing.browser)."""
+
 from __future__ import annotations
 
 import sys
@@ -53,8 +54,10 @@ def test_nonced_inline_script_runs_under_the_policy(page: Page, app, live_server
 def test_custom_portal_css_cannot_call_out(page: Page, app, mailbox, live_server, listener, csp_violations):
     url, hits = listener
     mail_in(mailbox, "ann@customer.test", "Hello", "Hi")
-    css = (f"body {{ background: url({url}/leak-by-css); }} "
-           f"@font-face {{ font-family: x; src: url({url}/font-leak); }} body {{ font-family: x; }}")
+    css = (
+        f"body {{ background: url({url}/leak-by-css); }} "
+        f"@font-face {{ font-family: x; src: url({url}/font-leak); }} body {{ font-family: x; }}"
+    )
     set_setting("portal.branding", {"name": "Acme Help", "custom_css": css})
     db.session.commit()
     page.goto(live_server + "/portal/")

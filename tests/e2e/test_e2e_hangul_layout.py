@@ -1,6 +1,7 @@
 """Korean on screen: words wrap between words (keep-all), long URLs still break, Hangul comes from
 a system font, and the conversation page never scrolls sideways at 1280 and 375 pixels.
 Screenshots go to INBOX_SHOTS_DIR (default: the test's tmp dir) to be looked at."""
+
 from __future__ import annotations
 
 import os
@@ -18,10 +19,12 @@ from conversation_helpers import add_customer_message, make_conversation, make_m
 
 PASSWORD = "correct horse battery"
 URL = "https://shop.example.com/order/tracking?id=" + "A1B2C3D4E5" * 12
-BODY = ("안녕하세요. 지난주 월요일에 주문한 겨울용 패딩 점퍼가 아직 도착하지 않았습니다. 배송 조회를 해 보니 "
-        "'배송 준비 중'에서 일주일째 바뀌지 않고 있어요. 다음 주 금요일까지 꼭 받아야 하는데 언제쯤 받을 수 "
-        "있을까요? 혹시 품절이라면 환불을 원합니다.\n\n배송 조회 링크: " + URL + "\n\n"
-        "추가로, 주소가 바뀌었습니다: 서울특별시강남구테헤란로152강남파이낸스센터12층고객지원팀앞")
+BODY = (
+    "안녕하세요. 지난주 월요일에 주문한 겨울용 패딩 점퍼가 아직 도착하지 않았습니다. 배송 조회를 해 보니 "
+    "'배송 준비 중'에서 일주일째 바뀌지 않고 있어요. 다음 주 금요일까지 꼭 받아야 하는데 언제쯤 받을 수 "
+    "있을까요? 혹시 품절이라면 환불을 원합니다.\n\n배송 조회 링크: " + URL + "\n\n"
+    "추가로, 주소가 바뀌었습니다: 서울특별시강남구테헤란로152강남파이낸스센터12층고객지원팀앞"
+)
 
 
 @pytest.fixture
@@ -34,9 +37,13 @@ def world(app):
     mailbox = make_mailbox("고객지원", "support@shop.test")
     agent = make_user("김민지", mailboxes=[mailbox], email="minji@team.test")
     agent.locale, agent.timezone = "ko", "Asia/Seoul"
-    conv = make_conversation(mailbox, subject="주문하신 겨울용 패딩 점퍼의 배송이 일주일째 '배송 준비 중' 상태에서 "
-                             "바뀌지 않고 있습니다 — 환불 또는 교환 요청",
-                             customer_name="이서준 (서울특별시 강남구 테헤란로 고객님)", text=BODY)
+    conv = make_conversation(
+        mailbox,
+        subject="주문하신 겨울용 패딩 점퍼의 배송이 일주일째 '배송 준비 중' 상태에서 "
+        "바뀌지 않고 있습니다 — 환불 또는 교환 요청",
+        customer_name="이서준 (서울특별시 강남구 테헤란로 고객님)",
+        text=BODY,
+    )
     add_customer_message(conv, text="답변 기다리겠습니다. 감사합니다!")
     for name in ("배송지연", "환불요청", "VIP고객"):
         conv.tags.append(Tag(name=name))
@@ -95,10 +102,22 @@ def test_plugin_pages_in_korean_fit_the_screen(page: Page, live_server, world, t
     admin = make_user("관리자 박지훈", role="admin", email="admin@team.test")
     admin.locale = "ko"
     agent = db.session.execute(db.select(User).where(User.email == "minji@team.test")).scalar_one()
-    service.create(agent, ReplyData(title="배송 지연 안내", folder="배송",
-                                    body="{{ customer.first_name }}님, 주문하신 상품은 내일 출고됩니다. " + URL))
-    articles.save(None, title="배송 조회 방법", body="마이페이지에서 배송 상태를 확인할 수 있습니다. " + URL,
-                  category="배송", tags=["배송"], status="published")
+    service.create(
+        agent,
+        ReplyData(
+            title="배송 지연 안내",
+            folder="배송",
+            body="{{ customer.first_name }}님, 주문하신 상품은 내일 출고됩니다. " + URL,
+        ),
+    )
+    articles.save(
+        None,
+        title="배송 조회 방법",
+        body="마이페이지에서 배송 상태를 확인할 수 있습니다. " + URL,
+        category="배송",
+        tags=["배송"],
+        status="published",
+    )
     db.session.commit()
     page.set_extra_http_headers({"Accept-Language": "ko-KR,ko;q=0.9"})  # a Korean browser, for the portal
     page.set_viewport_size({"width": width, "height": height})
@@ -108,8 +127,12 @@ def test_plugin_pages_in_korean_fit_the_screen(page: Page, live_server, world, t
     page.click("button[type=submit]")
     page.wait_for_load_state()
     mailbox_id = world["conv"].mailbox_id
-    for name, path in (("saved-replies", "/saved-replies/"), ("autoresponder", f"/admin/autoresponder/{mailbox_id}"),
-                       ("kb-admin", "/kb/"), ("kb-portal", "/portal/kb/?q=배송")):
+    for name, path in (
+        ("saved-replies", "/saved-replies/"),
+        ("autoresponder", f"/admin/autoresponder/{mailbox_id}"),
+        ("kb-admin", "/kb/"),
+        ("kb-portal", "/portal/kb/?q=배송"),
+    ):
         page.goto(live_server + path, wait_until="networkidle")
         widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert widths[0] <= widths[1], (path, widths)

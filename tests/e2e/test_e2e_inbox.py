@@ -1,4 +1,5 @@
 """The inbox in a real browser: log in, read the list, search, bulk close, live arrival."""
+
 from __future__ import annotations
 
 import sys
@@ -23,12 +24,16 @@ def app_config():
 def team(app):
     support = make_mailbox("Support")
     agent = make_user("Maya Patel", mailboxes=[support], email="maya@team.test")
-    convs = [make_conversation(support, subject, text=text, customer_name=name, minutes_ago=i * 7)
-             for i, (subject, text, name) in enumerate([
-                 ("Refund for duplicate charge", "I was charged twice for the annual plan.", "Olivia Martin"),
-                 ("Export to CSV is missing dates", "The date column is empty before March.", "Liam Nguyen"),
-                 ("Dark mode please", "My eyes would thank you at 2am.", "Emma Schmidt"),
-             ])]
+    convs = [
+        make_conversation(support, subject, text=text, customer_name=name, minutes_ago=i * 7)
+        for i, (subject, text, name) in enumerate(
+            [
+                ("Refund for duplicate charge", "I was charged twice for the annual plan.", "Olivia Martin"),
+                ("Export to CSV is missing dates", "The date column is empty before March.", "Liam Nguyen"),
+                ("Dark mode please", "My eyes would thank you at 2am.", "Emma Schmidt"),
+            ]
+        )
+    ]
     return {"agent": agent, "mailbox": support, "convs": convs}
 
 

@@ -1,15 +1,16 @@
 """The main pages in Korean in a real browser, at desktop and phone widths: every page says
 lang="ko", shows Korean words for the product's own text, keeps customer content as written, and
 shows times in the viewer's zone. Screenshots go to INBOX_SCREENSHOTS or the test's tmp folder."""
+
 from __future__ import annotations
 
 import email as email_lib
 import os
 import re
-from urllib.parse import urlsplit
 import sys
 from email import policy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -51,11 +52,17 @@ def desk(app, live_server):
     admin.locale, admin.timezone = "ko", "Asia/Seoul"
     set_setting(LOCALE_SETTING, "ko")
     set_setting(TIMEZONE_SETTING, "Asia/Seoul")
-    rows = [("배송이 늦어요", "주문한 지 일주일이 지났는데 아직 배송이 안 됐어요. 언제 받을 수 있나요?", "박서준", 3),
-            ("환불 요청드립니다", "사이즈가 맞지 않아 환불을 요청합니다. 반품 주소를 알려 주세요.", "이하은", 45),
-            ("쿠폰이 적용되지 않습니다", "결제 화면에서 WELCOME10 쿠폰이 적용되지 않아요.", "최도윤", 60 * 26)]
-    made = [make_conversation(box, subject, text=text, customer_name=name, minutes_ago=ago,
-                              customer_email=f"customer{i}@mail.test") for i, (subject, text, name, ago) in enumerate(rows)]
+    rows = [
+        ("배송이 늦어요", "주문한 지 일주일이 지났는데 아직 배송이 안 됐어요. 언제 받을 수 있나요?", "박서준", 3),
+        ("환불 요청드립니다", "사이즈가 맞지 않아 환불을 요청합니다. 반품 주소를 알려 주세요.", "이하은", 45),
+        ("쿠폰이 적용되지 않습니다", "결제 화면에서 WELCOME10 쿠폰이 적용되지 않아요.", "최도윤", 60 * 26),
+    ]
+    made = [
+        make_conversation(
+            box, subject, text=text, customer_name=name, minutes_ago=ago, customer_email=f"customer{i}@mail.test"
+        )
+        for i, (subject, text, name, ago) in enumerate(rows)
+    ]
     first = made[0]
     convs.assign(first, admin, by=admin)
     convs.add_tag(first, "배송", by=admin)

@@ -6,6 +6,7 @@ exactly what a Korean keyboard produces. On every input that acts on Enter (tag 
 search, saved-reply picker, the reply editor's Ctrl+Enter) that Enter must do nothing and the text
 must be intact; the next, ordinary Enter does the action exactly once.
 """
+
 from __future__ import annotations
 
 import sys
@@ -47,15 +48,27 @@ def compose(page: Page, text: str, modifiers: int = 0) -> None:
     cdp = page.context.new_cdp_session(page)
     shown = ""
     for ch in text:  # each syllable grows from its first jamo, as a 2-beolsik keyboard shows it
-        cdp.send("Input.imeSetComposition", {"text": shown + ch, "selectionStart": len(shown) + 1,
-                                             "selectionEnd": len(shown) + 1})
+        cdp.send(
+            "Input.imeSetComposition",
+            {"text": shown + ch, "selectionStart": len(shown) + 1, "selectionEnd": len(shown) + 1},
+        )
         shown += ch
-    cdp.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", "key": "Enter", "code": "Enter",
-                                        "windowsVirtualKeyCode": 229, "nativeVirtualKeyCode": 229,
-                                        "modifiers": modifiers})
+    cdp.send(
+        "Input.dispatchKeyEvent",
+        {
+            "type": "rawKeyDown",
+            "key": "Enter",
+            "code": "Enter",
+            "windowsVirtualKeyCode": 229,
+            "nativeVirtualKeyCode": 229,
+            "modifiers": modifiers,
+        },
+    )
     cdp.send("Input.insertText", {"text": text})  # the IME commits the composition
-    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter",
-                                        "windowsVirtualKeyCode": 13, "modifiers": modifiers})
+    cdp.send(
+        "Input.dispatchKeyEvent",
+        {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "modifiers": modifiers},
+    )
     cdp.detach()
 
 
@@ -130,6 +143,11 @@ def test_enter_while_composing_korean_does_nothing_then_one_action(page: Page, l
         page.keyboard.press("Control+Enter")
     assert len(reply_posts) == 1
     db.session.expire_all()
-    replies = db.session.execute(db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id,
-                                                             ThreadItem.type == "reply")).scalars().all()
+    replies = (
+        db.session.execute(
+            db.select(ThreadItem).where(ThreadItem.conversation_id == conv.id, ThreadItem.type == "reply")
+        )
+        .scalars()
+        .all()
+    )
     assert len(replies) == 1 and replies[0].text.replace("\r\n", "\n").strip() == "안녕하세요, 고객님.\n감사합니다"

@@ -1,5 +1,6 @@
 """In a real browser: a raising plugin and a slow plugin leave the conversation page working,
 their panels answer with a message, and a well-behaved plugin's panel still shows."""
+
 from __future__ import annotations
 
 import threading
@@ -30,6 +31,7 @@ class Misbehaving:
         def slow(conversation, user):
             time.sleep(4)
             return "far too late"
+
         return [Panel(id="boom", title="Boom panel", render=boom), Panel(id="slow", title="Slow panel", render=slow)]
 
 
@@ -42,15 +44,27 @@ class Polite:
 
     @hookimpl
     def sidebar_panels(self, conversation, user):
-        return [Panel(id="hi", title="Polite panel",
-                      render=lambda conversation, user: Markup("<p id='polite-body'>Customer is {}</p>").format(
-                          conversation.customer.name))]
+        return [
+            Panel(
+                id="hi",
+                title="Polite panel",
+                render=lambda conversation, user: Markup("<p id='polite-body'>Customer is {}</p>").format(
+                    conversation.customer.name
+                ),
+            )
+        ]
 
 
 @pytest.fixture
 def live(tmp_path, _migrated_template):
-    app = make_app(str(tmp_path / "instance"), _migrated_template, EXTRA_PLUGINS=[Misbehaving(), Polite()],
-                   DISABLE_PLUGINS="all", PLUGIN_PANEL_TIMEOUT=1.0, WTF_CSRF_ENABLED=True)
+    app = make_app(
+        str(tmp_path / "instance"),
+        _migrated_template,
+        EXTRA_PLUGINS=[Misbehaving(), Polite()],
+        DISABLE_PLUGINS="all",
+        PLUGIN_PANEL_TIMEOUT=1.0,
+        WTF_CSRF_ENABLED=True,
+    )
     with app.app_context():
         from inbox.extensions import db
         from inbox.models import Conversation, Customer, Mailbox, User

@@ -1,5 +1,6 @@
 """The customer portal in a real browser: the emailed sign-in link, a reply, and both shipped
 themes (screenshots are written to INBOX_SCREENSHOTS or the test's tmp folder)."""
+
 from __future__ import annotations
 
 import os
@@ -25,11 +26,17 @@ def shots(tmp_path):
 
 @pytest.fixture
 def portal(app, mailbox):
-    conv = mail_in(mailbox, "ann@customer.test", "My order #1042 arrived damaged",
-                   "Hello,\n\nthe blue teapot arrived with a cracked lid. Can you send a new one?\n\nAnn",
-                   name="Ann Lee")
-    set_setting("portal.branding", {"name": "Acme Help Center", "brand_color": "#0f766e",
-                                    "footer_text": "Acme Ltd · Mon–Fri 9–17"})
+    conv = mail_in(
+        mailbox,
+        "ann@customer.test",
+        "My order #1042 arrived damaged",
+        "Hello,\n\nthe blue teapot arrived with a cracked lid. Can you send a new one?\n\nAnn",
+        name="Ann Lee",
+    )
+    set_setting(
+        "portal.branding",
+        {"name": "Acme Help Center", "brand_color": "#0f766e", "footer_text": "Acme Ltd · Mon–Fri 9–17"},
+    )
     db.session.commit()
     with serve(app) as url:
         yield url, conv

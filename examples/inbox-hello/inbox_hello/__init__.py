@@ -2,6 +2,7 @@
 
 The first paragraph of this docstring is the description on the admin plugin page.
 """
+
 from __future__ import annotations
 
 import click
@@ -15,8 +16,14 @@ __version__ = "0.1.0"
 
 @hookimpl
 def register_settings():
-    return [SettingSpec(key="greeting", label="Greeting", default="Hello",
-                        help="The word the sidebar panel and the command start with.")]
+    return [
+        SettingSpec(
+            key="greeting",
+            label="Greeting",
+            default="Hello",
+            help="The word the sidebar panel and the command start with.",
+        )
+    ]
 
 
 @hookimpl

@@ -1,4 +1,5 @@
 """Runs with `pytest`: a real app on a throwaway SQLite database (inbox.testing.fixtures)."""
+
 import inbox_hello
 import pytest
 

@@ -4,6 +4,7 @@
 Errors come out as ImapError with one human line ("cannot reach host:993: connection refused",
 "IMAP login failed for u: [AUTHENTICATIONFAILED] ..."), the server's own words where it gave any.
 """
+
 from __future__ import annotations
 
 import ast
@@ -57,8 +58,9 @@ def connect(mailbox: Mailbox, timeout: float = 30) -> IMAPClient:
     port = mailbox.imap_port or (993 if security == "ssl" else 143)
     context = ssl.create_default_context()
     try:
-        client = IMAPClient(host, port=port, ssl=security == "ssl",
-                            ssl_context=context if security == "ssl" else None, timeout=timeout)
+        client = IMAPClient(
+            host, port=port, ssl=security == "ssl", ssl_context=context if security == "ssl" else None, timeout=timeout
+        )
     except NETWORK_ERRORS as exc:
         raise ImapError(f"cannot reach {host}:{port}: {describe(exc)}") from None
     try:

@@ -5,6 +5,7 @@ crash anywhere leaves either all of a batch or none of it. The unique (mailbox_i
 RawMessage is the final guard: when a batch hits it (a racing process, a re-delivered copy) the
 batch is rolled back and stored message by message, each duplicate skipped on its own.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,9 +51,11 @@ class Stats:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def line(self) -> str:
-        text = (f"{self.fetched} messages fetched, {self.new_conversations} new conversations, "
-                f"{self.added} added to existing ones, {self.duplicates} duplicates skipped, "
-                f"{self.failed_parse} failed to parse")
+        text = (
+            f"{self.fetched} messages fetched, {self.new_conversations} new conversations, "
+            f"{self.added} added to existing ones, {self.duplicates} duplicates skipped, "
+            f"{self.failed_parse} failed to parse"
+        )
         return text + (f", {self.dropped} dropped" if self.dropped else "")
 
 
@@ -75,8 +78,13 @@ def prepare(uid: int | None, raw: bytes) -> Fetched:
 
 def _unreadable(raw: bytes, exc: BaseException, message_id: str | None) -> ParsedMessage:
     text = raw.decode("utf-8", "replace")[:200_000]
-    return ParsedMessage(message_id=message_id, subject="(message could not be read)", text=text,
-                         new_text=text, parse_error=f"ingest failed: {type(exc).__name__}: {exc}"[:2000])
+    return ParsedMessage(
+        message_id=message_id,
+        subject="(message could not be read)",
+        text=text,
+        new_text=text,
+        parse_error=f"ingest failed: {type(exc).__name__}: {exc}"[:2000],
+    )
 
 
 def preview_of(p: ParsedMessage) -> str:
@@ -105,8 +113,15 @@ def bounce_reason(raw: bytes, p: ParsedMessage) -> str:
 class Ingestor:
     """Stores messages of one mailbox folder; caches look-ups across the batches of one pass."""
 
-    def __init__(self, mailbox: Mailbox, folder: str, uidvalidity: int | None, history: bool = False,
-                 stats: Stats | None = None, advance: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        mailbox: Mailbox,
+        folder: str,
+        uidvalidity: int | None,
+        history: bool = False,
+        stats: Stats | None = None,
+        advance: Callable[[int], None] | None = None,
+    ):
         self.mailbox, self.mailbox_id = mailbox, mailbox.id
         self.folder, self.uidvalidity, self.history = folder, uidvalidity, history
         self.stats = stats if stats is not None else Stats()
@@ -165,8 +180,13 @@ class Ingestor:
             if upto is not None and self.advance:
                 self.advance(upto)  # first statement: takes SQLite's write lock before any read
             keys = {f.key for f in batch}
-            existing = set(db.session.execute(select(RawMessage.dedup_key).where(
-                RawMessage.mailbox_id == self.mailbox_id, RawMessage.dedup_key.in_(keys))).scalars())
+            existing = set(
+                db.session.execute(
+                    select(RawMessage.dedup_key).where(
+                        RawMessage.mailbox_id == self.mailbox_id, RawMessage.dedup_key.in_(keys)
+                    )
+                ).scalars()
+            )
             self._prefetch(batch)
             for f in batch:
                 local.fetched += 1
@@ -189,8 +209,11 @@ class Ingestor:
                     if f.uid is not None and self.advance:
                         self.advance(f.uid)
                     local.fetched += 1
-                    if db.session.execute(select(RawMessage.id).where(
-                            RawMessage.mailbox_id == self.mailbox_id, RawMessage.dedup_key == f.key)).first():
+                    if db.session.execute(
+                        select(RawMessage.id).where(
+                            RawMessage.mailbox_id == self.mailbox_id, RawMessage.dedup_key == f.key
+                        )
+                    ).first():
                         local.duplicates += 1
                     else:
                         self._prefetch([f])
@@ -260,8 +283,9 @@ class Ingestor:
         self.index.prefetch(ids)
         self._prefetch_conversations(ids)
         if emails:
-            rows = db.session.execute(select(CustomerEmail.email, CustomerEmail.customer_id)
-                                      .where(CustomerEmail.email.in_(emails))).all()
+            rows = db.session.execute(
+                select(CustomerEmail.email, CustomerEmail.customer_id).where(CustomerEmail.email.in_(emails))
+            ).all()
             self.customers.update({e: c for e, c in rows})
             missing = emails - set(self.customers)
             if missing:  # created together, one flush, so items can carry their ids
@@ -276,8 +300,9 @@ class Ingestor:
                     wanted.add(conv)
         wanted = sorted(wanted)
         for start in range(0, len(wanted), 400):
-            for conv in db.session.execute(select(Conversation).options(lazyload("*")).where(
-                    Conversation.id.in_(wanted[start:start + 400]))).scalars():  # no joins: rarely read
+            for conv in db.session.execute(
+                select(Conversation).options(lazyload("*")).where(Conversation.id.in_(wanted[start : start + 400]))
+            ).scalars():  # no joins: rarely read
                 self.convs[conv.id] = conv
 
     @staticmethod
@@ -325,16 +350,23 @@ class Ingestor:
     def _store_one(self, f: Fetched, local: Stats) -> None:
         p = f.parsed
         now = utcnow()
-        raw_row = {"mailbox_id": self.mailbox_id, "folder": self.folder, "uidvalidity": self.uidvalidity,
-                   "uid": f.uid, "message_id": (p.message_id or None) and p.message_id[:998],
-                   "dedup_key": f.key, "size": len(f.raw), "data": f.raw, "fetched_at": now,
-                   "dropped_reason": None}
+        raw_row = {
+            "mailbox_id": self.mailbox_id,
+            "folder": self.folder,
+            "uidvalidity": self.uidvalidity,
+            "uid": f.uid,
+            "message_id": (p.message_id or None) and p.message_id[:998],
+            "dedup_key": f.key,
+            "size": len(f.raw),
+            "data": f.raw,
+            "fetched_at": now,
+            "dropped_reason": None,
+        }
         if p.parse_error:
             local.failed_parse += 1
         decision = IncomingDecision()
         if self.received_hooked:
-            host().call("message_received", message=p, mailbox=self.mailbox, decision=decision,
-                        history=self.history)
+            host().call("message_received", message=p, mailbox=self.mailbox, decision=decision, history=self.history)
         if decision.drop_reason:
             raw_row["dropped_reason"] = str(decision.drop_reason)[:2000]
             self.rows.add(Pending(raw_row))
@@ -353,8 +385,10 @@ class Ingestor:
         previous = None
         if conv is not None and conv.status == "closed" and kind == "customer" and not is_automated(p):
             if self.closed_policy == "new" or (
-                    self.closed_policy == "new_after_days" and conv.closed_at is not None
-                    and now - conv.closed_at > timedelta(days=self.closed_days)):
+                self.closed_policy == "new_after_days"
+                and conv.closed_at is not None
+                and now - conv.closed_at > timedelta(days=self.closed_days)
+            ):
                 conv, previous = None, conv
         created = conv is None
         customer_id = self._customer_id(p)
@@ -363,29 +397,41 @@ class Ingestor:
             # Started by a bounce/report/auto-reply: closed (no one's queue, no reopened counts),
             # in its own folder, searchable and exported like any other conversation.
             status = "spam" if decision.spam else "closed" if automated else "active"
-            conv = Conversation(number=self.numbers.take(), mailbox_id=self.mailbox_id,
-                                subject=(p.subject or "")[:998], status=status, automated=automated,
-                                closed_at=when if status == "closed" else None,
-                                source="email", customer_id=customer_id, created_at=when,
-                                last_activity_at=when, previous_id=previous.id if previous else None)
+            conv = Conversation(
+                number=self.numbers.take(),
+                mailbox_id=self.mailbox_id,
+                subject=(p.subject or "")[:998],
+                status=status,
+                automated=automated,
+                closed_at=when if status == "closed" else None,
+                source="email",
+                customer_id=customer_id,
+                created_at=when,
+                last_activity_at=when,
+                previous_id=previous.id if previous else None,
+            )
             db.session.add(conv)
             self.index.numbers[conv.number] = conv
-        elif match and match.how == "referenced_by" and kind == "customer" and conv.created_at and when < conv.created_at:
+        elif (
+            match and match.how == "referenced_by" and kind == "customer" and conv.created_at and when < conv.created_at
+        ):
             conv.subject, conv.created_at = (p.subject or "")[:998], when  # the original arrived late
         entry = self._item(p, kind, conv, raw_row, customer_id if kind == "customer" else None, when, now)
         self._touch(conv, p, kind, customer_id, when)
         self.index.add(conv.id or conv, p.message_id, p.all_refs[:MAX_REFS])
         if not created and kind == "customer" and conv.automated and not automated:
             conv.automated = False  # a person wrote in this thread: it is customer demand now
-        if not created and kind == "customer" and (
-                (conv.status == "closed" and not automated) or conv.status == "pending"):
+        if (
+            not created
+            and kind == "customer"
+            and ((conv.status == "closed" and not automated) or conv.status == "pending")
+        ):
             self.rows.flush()  # the status event must follow the message that caused it
             conversations.set_status(conv, "active", by=None)
         self._apply(decision, conv, created)
         if created and match is not None and match.how == "number_refused":
             self.rows.flush()  # the note follows the message, and needs the conversation's id
-            conversations.record_event(conv, "number_refused", number=match.number,
-                                       sender=(p.from_email or "")[:320])
+            conversations.record_event(conv, "number_refused", number=match.number, sender=(p.from_email or "")[:320])
         if created:
             local.new_conversations += 1
             self.after.append(("conversation_created", conv, entry))
@@ -408,30 +454,58 @@ class Ingestor:
             self._received = self._hooked("message_received")
         return self._received
 
-    def _item(self, p: ParsedMessage, kind: str, conv: Conversation, raw_row: dict,
-              customer_id: int | None, when: datetime, now: datetime) -> Pending:
+    def _item(
+        self,
+        p: ParsedMessage,
+        kind: str,
+        conv: Conversation,
+        raw_row: dict,
+        customer_id: int | None,
+        when: datetime,
+        now: datetime,
+    ) -> Pending:
         item = {
-            "conversation_id": None, "raw_message_id": None, "type": kind, "customer_id": customer_id,
+            "conversation_id": None,
+            "raw_message_id": None,
+            "type": kind,
+            "customer_id": customer_id,
             "source": "email",
             "author_id": self.users.get((p.from_email or "").lower()) if kind == "reply" else None,
             "send_status": "sent" if kind == "reply" else None,
             "message_id": (p.message_id or None) and p.message_id[:998],
             "in_reply_to": p.in_reply_to[0][:998] if p.in_reply_to else None,
             "references": p.references[-MAX_REFS:],
-            "from_name": (p.from_name or "")[:300] or None, "from_email": (p.from_email or None),
-            "to": [{"name": n, "email": e} for n, e in p.to], "cc": [{"name": n, "email": e} for n, e in p.cc],
-            "bcc": [], "subject": (p.subject or "")[:998], "date": p.date or when, "text": p.text or "",
-            "html": p.html, "new_text": p.new_text, "quoted_text": p.quoted_text,
+            "from_name": (p.from_name or "")[:300] or None,
+            "from_email": (p.from_email or None),
+            "to": [{"name": n, "email": e} for n, e in p.to],
+            "cc": [{"name": n, "email": e} for n, e in p.cc],
+            "bcc": [],
+            "subject": (p.subject or "")[:998],
+            "date": p.date or when,
+            "text": p.text or "",
+            "html": p.html,
+            "new_text": p.new_text,
+            "quoted_text": p.quoted_text,
             "reply_to": [{"name": n, "email": e} for n, e in p.reply_to],
             **html_columns(p.html, raw_row["size"]),
-            "is_auto_reply": p.is_auto_reply, "is_bulk": p.is_bulk, "is_bounce": p.is_bounce,
-            "parse_error": p.parse_error, "created_at": now,
+            "is_auto_reply": p.is_auto_reply,
+            "is_bulk": p.is_bulk,
+            "is_bounce": p.is_bounce,
+            "parse_error": p.parse_error,
+            "created_at": now,
         }
-        attachments = [{
-            "filename": (a.filename or "attachment")[:500], "content_type": (a.content_type or "")[:255],
-            "size": a.size, "sha256": a.sha256 or store(a.data),
-            "content_id": (a.content_id or None) and a.content_id[:500], "inline": bool(a.inline),
-            "created_at": now} for a in p.attachments]
+        attachments = [
+            {
+                "filename": (a.filename or "attachment")[:500],
+                "content_type": (a.content_type or "")[:255],
+                "size": a.size,
+                "sha256": a.sha256 or store(a.data),
+                "content_id": (a.content_id or None) and a.content_id[:500],
+                "inline": bool(a.inline),
+                "created_at": now,
+            }
+            for a in p.attachments
+        ]
         refs = [(p.message_id[:998], True)] if p.message_id else []
         refs += [(ref[:998], False) for ref in p.all_refs[:MAX_REFS] if ref != p.message_id]
         return self.rows.add(Pending(raw_row, item, conv, refs, attachments))
@@ -472,9 +546,12 @@ class Ingestor:
         p = f.parsed
         self.rows.flush()  # the bounced message may be earlier in this very batch
         target = db.session.execute(
-            select(ThreadItem).join(Conversation, Conversation.id == ThreadItem.conversation_id)
+            select(ThreadItem)
+            .join(Conversation, Conversation.id == ThreadItem.conversation_id)
             .where(Conversation.mailbox_id == self.mailbox_id, ThreadItem.message_id.in_(p.bounced_message_ids[:20]))
-            .order_by(ThreadItem.id.desc()).limit(1)).scalar_one_or_none()
+            .order_by(ThreadItem.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
         if target is None:
             return False
         reason = bounce_reason(f.raw, p)

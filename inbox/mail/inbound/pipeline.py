@@ -5,6 +5,7 @@ A thread fetches (imapclient waits on the socket without the GIL), worker proces
 Ingestor.store as the one-process path. Exactly-once does not change: each batch is still one
 transaction together with its last_uid, and a batch is stored only after every batch before it.
 """
+
 from __future__ import annotations
 
 import gc
@@ -21,9 +22,14 @@ log = logging.getLogger("inbox.ingest")
 _END = object()
 
 
-def store_pipelined(fetch: Callable[[list[int]], Iterable[tuple[int, bytes]]], ingestor: Ingestor,
-                    chunks: list[list[int]], workers: int, attachments_dir: str | None = None,
-                    progress=None) -> None:
+def store_pipelined(
+    fetch: Callable[[list[int]], Iterable[tuple[int, bytes]]],
+    ingestor: Ingestor,
+    chunks: list[list[int]],
+    workers: int,
+    attachments_dir: str | None = None,
+    progress=None,
+) -> None:
     fetched: queue.Queue = queue.Queue(maxsize=2)  # bounds memory: the fetcher runs at most 2 ahead
     stop = threading.Event()
 
@@ -71,8 +77,13 @@ def store_pipelined(fetch: Callable[[list[int]], Iterable[tuple[int, bytes]]], i
                 current = take()
                 if current is not None:  # the workers parse the next batch while this one is stored
                     pool.submit([raw for _, raw in current[1]])
-                ingestor.store([Fetched(uid, raw, *result) if result is not None else prepare(uid, raw)
-                                for (uid, raw), result in zip(batch, parsed)], upto=chunk[-1])
+                ingestor.store(
+                    [
+                        Fetched(uid, raw, *result) if result is not None else prepare(uid, raw)
+                        for (uid, raw), result in zip(batch, parsed)
+                    ],
+                    upto=chunk[-1],
+                )
                 if progress:
                     progress(total=None, step=len(chunk))
         finally:

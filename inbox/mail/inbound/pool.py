@@ -13,6 +13,7 @@ forking a process whose other threads may hold locks is unsafe. Either way each 
 only other end of its pipe, so when the importing process dies (even by SIGKILL) the worker reads
 EOF and exits.
 """
+
 from __future__ import annotations
 
 import logging
@@ -78,8 +79,9 @@ class ParsePool:
         for _ in range(max(1, workers)):
             mine, theirs = ctx.Pipe(duplex=True)
             inherited = [*self.conns, mine] if fork else []
-            proc = ctx.Process(target=_serve, args=(theirs, attachments_dir, inherited, keep_data), daemon=True,
-                               name="inbox-parse")
+            proc = ctx.Process(
+                target=_serve, args=(theirs, attachments_dir, inherited, keep_data), daemon=True, name="inbox-parse"
+            )
             proc.start()
             theirs.close()
             self.conns.append(mine)
@@ -92,7 +94,7 @@ class ParsePool:
         size = -(-len(raws) // n) if raws else 0
         self.inflight = []
         for i, conn in enumerate(self.conns):
-            part = raws[i * size:(i + 1) * size]
+            part = raws[i * size : (i + 1) * size]
             if part:
                 conn.send(part)
                 self.inflight.append(i)

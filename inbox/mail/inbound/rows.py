@@ -6,6 +6,7 @@ stay ORM objects (few, and the rules that update them are ORM code); the per-mes
 plain dicts buffered here and inserted in order, the ids coming back through RETURNING.
 Everything still happens inside the caller's transaction, so a batch stays all-or-nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,8 +52,11 @@ class RowBuffer:
         db.session.flush()
         if not pending:
             return
-        raw_ids = db.session.execute(insert(RAW).returning(RAW.c.id, sort_by_parameter_order=True),
-                                     [e.raw for e in pending]).scalars().all()
+        raw_ids = (
+            db.session.execute(insert(RAW).returning(RAW.c.id, sort_by_parameter_order=True), [e.raw for e in pending])
+            .scalars()
+            .all()
+        )
         with_items = []
         for e, raw_id in zip(pending, raw_ids):
             e.raw_id = raw_id
@@ -62,13 +66,17 @@ class RowBuffer:
                 with_items.append(e)
         if not with_items:
             return
-        item_ids = db.session.execute(insert(ITEM).returning(ITEM.c.id, sort_by_parameter_order=True),
-                                      [e.item for e in with_items]).scalars().all()
+        item_ids = (
+            db.session.execute(
+                insert(ITEM).returning(ITEM.c.id, sort_by_parameter_order=True), [e.item for e in with_items]
+            )
+            .scalars()
+            .all()
+        )
         refs, attachments = [], []
         for e, item_id in zip(with_items, item_ids):
             e.item_id = item_id
-            refs += [{"mailbox_id": self.mailbox_id, "item_id": item_id, "ref": ref, "own": own}
-                     for ref, own in e.refs]
+            refs += [{"mailbox_id": self.mailbox_id, "item_id": item_id, "ref": ref, "own": own} for ref, own in e.refs]
             for a in e.attachments:
                 a["item_id"] = item_id
                 attachments.append(a)
@@ -82,10 +90,30 @@ def hook_item(e: Pending) -> ThreadItem:
     """A persistent ThreadItem for the hooks without a query: the columns plugins usually read are
     set, every other attribute is expired and loads (one SELECT) on first access."""
     row = e.item
-    item = ThreadItem(id=e.item_id, conversation_id=row["conversation_id"], raw_message_id=e.raw_id,
-                      **{k: row[k] for k in ("type", "source", "customer_id", "author_id", "message_id",
-                                             "in_reply_to", "from_name", "from_email", "subject", "date",
-                                             "is_auto_reply", "is_bulk", "is_bounce", "created_at")})
+    item = ThreadItem(
+        id=e.item_id,
+        conversation_id=row["conversation_id"],
+        raw_message_id=e.raw_id,
+        **{
+            k: row[k]
+            for k in (
+                "type",
+                "source",
+                "customer_id",
+                "author_id",
+                "message_id",
+                "in_reply_to",
+                "from_name",
+                "from_email",
+                "subject",
+                "date",
+                "is_auto_reply",
+                "is_bulk",
+                "is_bounce",
+                "created_at",
+            )
+        },
+    )
     make_transient_to_detached(item)
     db.session.add(item)
     return item

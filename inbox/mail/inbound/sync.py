@@ -4,6 +4,7 @@ come from imap_client (the one IMAP door).
 Read-only by design: folders are opened with EXAMINE and bodies fetched with BODY.PEEK[], so we
 never set \\Seen, delete or move anything on the server.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,8 +40,11 @@ class FolderInfo:
 
 def open_folder(client: IMAPClient, folder: str) -> FolderInfo:
     info = client.select_folder(folder, readonly=True)
-    return FolderInfo(uidvalidity=int(info[b"UIDVALIDITY"]), uidnext=int(info.get(b"UIDNEXT", 0)) or None,
-                      exists=int(info.get(b"EXISTS", 0)))
+    return FolderInfo(
+        uidvalidity=int(info[b"UIDVALIDITY"]),
+        uidnext=int(info.get(b"UIDNEXT", 0)) or None,
+        exists=int(info.get(b"EXISTS", 0)),
+    )
 
 
 def uids_after(client: IMAPClient, last_uid: int) -> list[int]:
@@ -73,6 +77,7 @@ def supports_idle(client: IMAPClient) -> bool:
 
 # --- folder sync: leases and UID bookkeeping -------------------------------------------------
 
+
 def make_owner() -> str:
     """host:pid:random; the pid lets a restarted process take over a lease its killed self held."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -93,8 +98,9 @@ def _owner_dead(owner: str) -> bool:
 
 def folder_state(mailbox_id: int, folder: str):
     def get():
-        return db.session.execute(select(FolderState).where(
-            FolderState.mailbox_id == mailbox_id, FolderState.folder == folder)).scalar_one_or_none()
+        return db.session.execute(
+            select(FolderState).where(FolderState.mailbox_id == mailbox_id, FolderState.folder == folder)
+        ).scalar_one_or_none()
 
     state = get()
     if state is None:
@@ -116,9 +122,11 @@ def acquire(mailbox_id: int, folder: str, owner: str, seconds: int | None = None
     if state.lease_owner and state.lease_owner != owner and _owner_dead(state.lease_owner):
         free.append(FolderState.lease_owner == state.lease_owner)
     taken = db.session.execute(
-        update(FolderState).where(FolderState.id == state.id, or_(*free))
+        update(FolderState)
+        .where(FolderState.id == state.id, or_(*free))
         .values(lease_owner=owner, lease_until=now + timedelta(seconds=seconds)),
-        execution_options={"synchronize_session": False}).rowcount
+        execution_options={"synchronize_session": False},
+    ).rowcount
     db.session.commit()
     return state.id if taken else None
 
@@ -133,7 +141,8 @@ def _advancer(state_id: int, owner: str):
             values["last_uid"] = case((FolderState.last_uid < uid, uid), else_=FolderState.last_uid)
         done = db.session.execute(
             update(FolderState).where(FolderState.id == state_id, FolderState.lease_owner == owner).values(**values),
-            execution_options={"synchronize_session": False}).rowcount
+            execution_options={"synchronize_session": False},
+        ).rowcount
         if not done:
             raise LeaseLost(f"folder state {state_id} is now held by another worker")
 
@@ -142,13 +151,25 @@ def _advancer(state_id: int, owner: str):
 
 def release(state_id: int, owner: str) -> None:
     db.session.rollback()
-    db.session.execute(update(FolderState).where(FolderState.id == state_id, FolderState.lease_owner == owner)
-                       .values(lease_owner=None, lease_until=None), execution_options={"synchronize_session": False})
+    db.session.execute(
+        update(FolderState)
+        .where(FolderState.id == state_id, FolderState.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None),
+        execution_options={"synchronize_session": False},
+    )
     db.session.commit()
 
 
-def sync_folder(client: IMAPClient, mailbox, folder: str, owner: str, history: bool = False, stats=None,
-                progress=None, keep_lease: bool = False):
+def sync_folder(
+    client: IMAPClient,
+    mailbox,
+    folder: str,
+    owner: str,
+    history: bool = False,
+    stats=None,
+    progress=None,
+    keep_lease: bool = False,
+):
     """One pass over a folder: import what is new since last time. Returns Stats, or None when
     another worker holds the folder. `progress(total=None, step=0)` is told the work as it goes."""
 
@@ -175,9 +196,15 @@ def sync_folder(client: IMAPClient, mailbox, folder: str, owner: str, history: b
         first = state.last_sync_at is None
         last_uid = state.last_uid
         if history:
-            known = set(db.session.execute(select(RawMessage.uid).where(
-                RawMessage.mailbox_id == mailbox.id, RawMessage.folder == folder,
-                RawMessage.uidvalidity == info.uidvalidity)).scalars())
+            known = set(
+                db.session.execute(
+                    select(RawMessage.uid).where(
+                        RawMessage.mailbox_id == mailbox.id,
+                        RawMessage.folder == folder,
+                        RawMessage.uidvalidity == info.uidvalidity,
+                    )
+                ).scalars()
+            )
             uids = [u for u in all_uids(client) if u not in known]
         elif first:
             since = (utcnow() - timedelta(days=history_days(mailbox))).date()
@@ -188,11 +215,17 @@ def sync_folder(client: IMAPClient, mailbox, folder: str, owner: str, history: b
             progress(total=len(uids), step=0)
         ingestor = Ingestor(mailbox, folder, info.uidvalidity, history=history, stats=stats, advance=advance)
         size = int(current_app.config.get("FETCH_BATCH") or 200)
-        chunks = [uids[start:start + size] for start in range(0, len(uids), size)]
+        chunks = [uids[start : start + size] for start in range(0, len(uids), size)]
         workers = worker_count(current_app.config.get("PARSE_WORKERS"))
         if len(chunks) > 1 and len(uids) >= int(current_app.config.get("PARSE_POOL_MIN") or 1000):
-            store_pipelined(lambda chunk: fetch(client, chunk), ingestor, chunks, workers,
-                            current_app.config.get("ATTACHMENTS_DIR"), progress)
+            store_pipelined(
+                lambda chunk: fetch(client, chunk),
+                ingestor,
+                chunks,
+                workers,
+                current_app.config.get("ATTACHMENTS_DIR"),
+                progress,
+            )
         else:  # a normal pass brings a handful of messages: starting processes would cost more
             for chunk in chunks:
                 ingestor.store([prepare(uid, raw) for uid, raw in fetch(client, chunk)], upto=chunk[-1])
@@ -214,22 +247,25 @@ def sync_folder(client: IMAPClient, mailbox, folder: str, owner: str, history: b
 
 
 def log_uidvalidity(mailbox, folder: str, old: int, new: int) -> None:
-    log.warning("UIDVALIDITY of %s/%s changed (%s -> %s): rescanning the folder",
-                                            mailbox.name, folder, old, new)
+    log.warning("UIDVALIDITY of %s/%s changed (%s -> %s): rescanning the folder", mailbox.name, folder, old, new)
 
 
 def _record_error(state_id: int, exc: BaseException) -> None:
     try:
-        db.session.execute(update(FolderState).where(FolderState.id == state_id)
-                           .values(last_error=f"{type(exc).__name__}: {exc}"[:2000]),
-                           execution_options={"synchronize_session": False})
+        db.session.execute(
+            update(FolderState)
+            .where(FolderState.id == state_id)
+            .values(last_error=f"{type(exc).__name__}: {exc}"[:2000]),
+            execution_options={"synchronize_session": False},
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
 
 
-def sync_mailbox(mailbox, owner: str | None = None, history: bool = False, stats=None, progress=None,
-                 retries: int = 3) -> tuple[object, list[str]]:
+def sync_mailbox(
+    mailbox, owner: str | None = None, history: bool = False, stats=None, progress=None, retries: int = 3
+) -> tuple[object, list[str]]:
     """Every folder of a mailbox, reconnecting after a dropped connection (committed work stays).
 
     Returns (Stats, folders skipped because another worker holds them). Raises ImapError when the
@@ -248,8 +284,7 @@ def sync_mailbox(mailbox, owner: str | None = None, history: bool = False, stats
             for folder in folders:
                 if folder in done:
                     continue
-                if sync_folder(client, mailbox, folder, owner, history=history, stats=stats,
-                               progress=progress) is None:
+                if sync_folder(client, mailbox, folder, owner, history=history, stats=stats, progress=progress) is None:
                     busy.append(folder)
                 done.add(folder)
             return stats, busy
@@ -258,6 +293,6 @@ def sync_mailbox(mailbox, owner: str | None = None, history: bool = False, stats
             if attempt > retries:
                 raise ImapError(f"connection to {mailbox.imap_host} lost: {describe(exc)}") from None
             log.warning("connection to %s lost (%s); reconnecting", mailbox.imap_host, describe(exc))
-            time.sleep(min(2 ** attempt * 0.25, 5))
+            time.sleep(min(2**attempt * 0.25, 5))
         finally:
             close(client)

@@ -5,6 +5,7 @@ mailbox; a stored message that names *it* (replies arriving before their origina
 token in one of the ids it names (clients that drop In-Reply-To); the conversation number in the
 subject. Never the subject text alone: "Invoice" from two customers is two conversations.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ class ThreadIndex:
     def prefetch(self, ids: set[str]) -> None:
         wanted = [i for i in ids if i and i not in self.loaded]
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            chunk = wanted[start:start + _LOOKUP_CHUNK]
+            chunk = wanted[start : start + _LOOKUP_CHUNK]
             rows = db.session.execute(
                 select(MessageRef.ref, MessageRef.own, ThreadItem.conversation_id)
                 .join(ThreadItem, ThreadItem.id == MessageRef.item_id)
@@ -75,8 +76,12 @@ def subject_number(subject: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def find(parsed: ParsedMessage, mailbox_id: int, index: ThreadIndex,
-         participant: Callable[[int | Conversation, str], bool] | None = None) -> Match | None:
+def find(
+    parsed: ParsedMessage,
+    mailbox_id: int,
+    index: ThreadIndex,
+    participant: Callable[[int | Conversation, str], bool] | None = None,
+) -> Match | None:
     """The conversation this message joins, or None for a new one. A subject number counts only
     when ``participant(conversation, sender)`` says the sender already takes part (anyone can type
     "Re: [#3]"; conversation numbers are sequential); otherwise the Match says which number was
@@ -121,12 +126,16 @@ def is_participant(conversation_id: int, email: str) -> bool:
     or the From, To or Cc of one of its messages."""
     email = email.lower()
     if db.session.execute(
-            select(CustomerEmail.id).join(Conversation, Conversation.customer_id == CustomerEmail.customer_id)
-            .where(Conversation.id == conversation_id, CustomerEmail.email == email)).first():
+        select(CustomerEmail.id)
+        .join(Conversation, Conversation.customer_id == CustomerEmail.customer_id)
+        .where(Conversation.id == conversation_id, CustomerEmail.email == email)
+    ).first():
         return True
     rows = db.session.execute(
-        select(ThreadItem.from_email, ThreadItem.to, ThreadItem.cc)
-        .where(ThreadItem.conversation_id == conversation_id, ThreadItem.type.in_(_MESSAGE_TYPES)))
+        select(ThreadItem.from_email, ThreadItem.to, ThreadItem.cc).where(
+            ThreadItem.conversation_id == conversation_id, ThreadItem.type.in_(_MESSAGE_TYPES)
+        )
+    )
     for from_email, to, cc in rows:
         if (from_email or "").lower() == email:
             return True
@@ -136,9 +145,12 @@ def is_participant(conversation_id: int, email: str) -> bool:
 
 
 def _in_mailbox(conversation_id: int, mailbox_id: int) -> bool:
-    return db.session.execute(
-        select(Conversation.id).where(Conversation.id == conversation_id, Conversation.mailbox_id == mailbox_id)
-    ).scalar_one_or_none() is not None
+    return (
+        db.session.execute(
+            select(Conversation.id).where(Conversation.id == conversation_id, Conversation.mailbox_id == mailbox_id)
+        ).scalar_one_or_none()
+        is not None
+    )
 
 
 def follow_merges(conv: Conversation) -> Conversation:

@@ -3,6 +3,7 @@
 The pieces outbox.py's queue_* functions share: who a reply goes to, what it threads on, and
 the one place where the MIME is built, shown to plugins (``message_sending``) and frozen.
 """
+
 from __future__ import annotations
 
 import email.parser
@@ -41,13 +42,18 @@ def _as_json(addrs: list[Address]) -> list[dict]:
 def reply_anchor(conversation) -> ThreadItem | None:
     """The message a reply answers: the latest customer message with a Message-ID; in a conversation
     the customer has not written to yet, our latest outgoing message that was not withdrawn."""
-    base = db.select(ThreadItem).where(ThreadItem.conversation_id == conversation.id,
-                                       ThreadItem.message_id.is_not(None)).order_by(ThreadItem.id.desc())
+    base = (
+        db.select(ThreadItem)
+        .where(ThreadItem.conversation_id == conversation.id, ThreadItem.message_id.is_not(None))
+        .order_by(ThreadItem.id.desc())
+    )
     item = db.session.execute(base.where(ThreadItem.type == "customer").limit(1)).scalar_one_or_none()
     if item is None:
-        item = db.session.execute(base.where(
-            ThreadItem.type.in_(("reply", "forward")),
-            ThreadItem.send_status.not_in(("cancelled", "failed"))).limit(1)).scalar_one_or_none()
+        item = db.session.execute(
+            base.where(
+                ThreadItem.type.in_(("reply", "forward")), ThreadItem.send_status.not_in(("cancelled", "failed"))
+            ).limit(1)
+        ).scalar_one_or_none()
     return item
 
 
@@ -75,8 +81,11 @@ def stored_reply_to(item: ThreadItem) -> list[tuple[str, str]]:
         raw = db.session.get(RawMessage, item.raw_message_id) if item.raw_message_id else None
         pairs = _parse_reply_to(raw.data) if raw is not None and raw.data else []
         item.remember(reply_to=[{"name": n, "email": e} for n, e in pairs])
-    return [(clean_name(r.get("name") or ""), r["email"].strip().lower())
-            for r in item.reply_to if isinstance(r, dict) and _usable(r.get("email"))]
+    return [
+        (clean_name(r.get("name") or ""), r["email"].strip().lower())
+        for r in item.reply_to
+        if isinstance(r, dict) and _usable(r.get("email"))
+    ]
 
 
 @dataclass
@@ -160,10 +169,24 @@ def load_attachments(values) -> list[compose.OutAttachment]:
     return out
 
 
-def queue_message(conversation, *, item_type: str, user, rcpt: Recipients, text: str, html: str | None,
-                  subject: str, from_addr: Address, in_reply_to: str | None, references: list[str],
-                  attachments: list[compose.OutAttachment], signatures: list, delay: float,
-                  extra_headers: dict | None = None, new_text: str | None = None) -> ThreadItem:
+def queue_message(
+    conversation,
+    *,
+    item_type: str,
+    user,
+    rcpt: Recipients,
+    text: str,
+    html: str | None,
+    subject: str,
+    from_addr: Address,
+    in_reply_to: str | None,
+    references: list[str],
+    attachments: list[compose.OutAttachment],
+    signatures: list,
+    delay: float,
+    extra_headers: dict | None = None,
+    new_text: str | None = None,
+) -> ThreadItem:
     """Create the ThreadItem and its OutboxMessage with the MIME built and frozen (flushes only)."""
     from ... import storage
     from ...plugin_host import host
@@ -174,29 +197,66 @@ def queue_message(conversation, *, item_type: str, user, rcpt: Recipients, text:
     message_id = make_message_id(conversation.id, mailbox.email.rpartition("@")[2])
     reply_to = compose.addresses([mailbox.reply_to]) if mailbox.reply_to else []
     item = ThreadItem(
-        conversation_id=conversation.id, type=item_type, author_id=user.id if user else None,
-        source="web" if user else "system", message_id=message_id, in_reply_to=in_reply_to,
-        references=list(references), from_name=from_addr.display_name, from_email=mailbox.email,
-        to=_as_json(rcpt.to), cc=_as_json(rcpt.cc), bcc=_as_json(rcpt.bcc), subject=subject, date=now,
-        text=full_text, html=full_html, new_text=text if new_text is None else new_text,
-        is_auto_reply=item_type == "auto_reply", send_status="queued")
+        conversation_id=conversation.id,
+        type=item_type,
+        author_id=user.id if user else None,
+        source="web" if user else "system",
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=list(references),
+        from_name=from_addr.display_name,
+        from_email=mailbox.email,
+        to=_as_json(rcpt.to),
+        cc=_as_json(rcpt.cc),
+        bcc=_as_json(rcpt.bcc),
+        subject=subject,
+        date=now,
+        text=full_text,
+        html=full_html,
+        new_text=text if new_text is None else new_text,
+        is_auto_reply=item_type == "auto_reply",
+        send_status="queued",
+    )
     db.session.add(item)
     db.session.flush()
     for att in attachments:
-        item.attachments.append(Attachment(filename=att.filename, content_type=att.content_type,
-                                           size=len(att.data), sha256=storage.store(att.data)))
+        item.attachments.append(
+            Attachment(
+                filename=att.filename, content_type=att.content_type, size=len(att.data), sha256=storage.store(att.data)
+            )
+        )
     msg = compose.build_message(
-        from_addr=from_addr, to=rcpt.to, cc=rcpt.cc, reply_to=reply_to, subject=subject,
-        message_id=message_id, text=full_text, html=full_html, in_reply_to=in_reply_to,
-        references=references, attachments=attachments, date=now, extra_headers=extra_headers)
+        from_addr=from_addr,
+        to=rcpt.to,
+        cc=rcpt.cc,
+        reply_to=reply_to,
+        subject=subject,
+        message_id=message_id,
+        text=full_text,
+        html=full_html,
+        in_reply_to=in_reply_to,
+        references=references,
+        attachments=attachments,
+        date=now,
+        extra_headers=extra_headers,
+    )
     host().call("message_sending", message=msg, conversation=conversation, item=item)
     envelope = _envelope_after_plugins(msg, rcpt)
     item.subject = str(msg.get("Subject", subject))
-    db.session.add(OutboxMessage(
-        item_id=item.id, mailbox_id=mailbox.id, status="queued", message_id=message_id,
-        envelope_from=mailbox.email, recipients=envelope, mime=msg.as_bytes(policy=compose.POLICY),
-        attempts=0, next_attempt_at=now + timedelta(seconds=max(delay, 0)),
-        append_to_sent=bool(mailbox.sent_folder and mailbox.imap_host)))
+    db.session.add(
+        OutboxMessage(
+            item_id=item.id,
+            mailbox_id=mailbox.id,
+            status="queued",
+            message_id=message_id,
+            envelope_from=mailbox.email,
+            recipients=envelope,
+            mime=msg.as_bytes(policy=compose.POLICY),
+            attempts=0,
+            next_attempt_at=now + timedelta(seconds=max(delay, 0)),
+            append_to_sent=bool(mailbox.sent_folder and mailbox.imap_host),
+        )
+    )
     for ref, own in [(message_id, True), *((r, False) for r in {*references, in_reply_to} if r)]:
         db.session.add(MessageRef(mailbox_id=mailbox.id, item_id=item.id, ref=ref, own=own))
     db.session.flush()

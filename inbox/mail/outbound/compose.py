@@ -3,6 +3,7 @@
 Pure functions over plain values (no database, no network), so every header rule is testable on
 its own. outbox.py decides *what* to send; this module decides how the bytes look to a mail client.
 """
+
 from __future__ import annotations
 
 import html as html_lib
@@ -73,11 +74,11 @@ def base_subject(subject: str) -> str:
         m = _REPLY_PREFIX.match(s)
         if not m:
             return s
-        s = _NUMBER_TAG.sub(" ", s[m.end():]).strip()
+        s = _NUMBER_TAG.sub(" ", s[m.end() :]).strip()
 
 
 def reply_subject(subject: str, number: int | None = None, number_format: str = "[#{number}]") -> str:
-    """"Re: <subject>", never "Re: Re:"; a forwarded subject keeps one "Fwd:" ("Re: Fwd: x").
+    """ "Re: <subject>", never "Re: Re:"; a forwarded subject keeps one "Fwd:" ("Re: Fwd: x").
 
     With number, the tag (e.g. "[#42]") goes right after "Re: " so that it survives clients which
     truncate long subjects.
@@ -85,9 +86,9 @@ def reply_subject(subject: str, number: int | None = None, number_format: str = 
     base = base_subject(subject)
     fwd = _FWD_PREFIX.match(base)
     if fwd:  # "Fwd: Fw: x" -> "Fwd: x"
-        rest = base[fwd.end():]
+        rest = base[fwd.end() :]
         while (again := _FWD_PREFIX.match(rest)) or _REPLY_PREFIX.match(rest):
-            rest = rest[(again or _REPLY_PREFIX.match(rest)).end():]
+            rest = rest[(again or _REPLY_PREFIX.match(rest)).end() :]
         base = "Fwd: " + rest.strip()
     tag = (number_format.format(number=number) + " ") if number is not None else ""
     return f"Re: {tag}{base}".rstrip() if base or tag else "Re:"
@@ -95,8 +96,8 @@ def reply_subject(subject: str, number: int | None = None, number_format: str = 
 
 def forward_subject(subject: str) -> str:
     base = base_subject(subject)
-    while (m := _FWD_PREFIX.match(base)):
-        base = base[m.end():]
+    while m := _FWD_PREFIX.match(base):
+        base = base[m.end() :]
     return f"Fwd: {base}".rstrip()
 
 
@@ -117,15 +118,13 @@ def bound_references(refs: list[str], limit: int) -> list[str]:
         return ids
     if limit == 1:
         return ids[-1:]
-    return [ids[0], *ids[-(limit - 1):]]
+    return [ids[0], *ids[-(limit - 1) :]]
 
 
 def text_to_html(text: str) -> str:
     """Plain text as escaped HTML: blank lines make paragraphs, single newlines <br>."""
     paragraphs = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
-    body = "".join(
-        "<p>" + html_lib.escape(p).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs if p.strip()
-    )
+    body = "".join("<p>" + html_lib.escape(p).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs if p.strip())
     return f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n{body}</body></html>\n'
 
 
@@ -179,11 +178,22 @@ def addresses(values) -> list[Address]:
     return out
 
 
-def build_message(*, from_addr: Address, to: list[Address], subject: str, message_id: str, text: str,
-                  html: str | None = None, cc: list[Address] = (), reply_to: list[Address] = (),
-                  in_reply_to: str | None = None, references: list[str] = (),
-                  attachments: list[OutAttachment] = (), date: datetime | None = None,
-                  extra_headers: dict[str, str] | None = None) -> EmailMessage:
+def build_message(
+    *,
+    from_addr: Address,
+    to: list[Address],
+    subject: str,
+    message_id: str,
+    text: str,
+    html: str | None = None,
+    cc: list[Address] = (),
+    reply_to: list[Address] = (),
+    in_reply_to: str | None = None,
+    references: list[str] = (),
+    attachments: list[OutAttachment] = (),
+    date: datetime | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> EmailMessage:
     """One outgoing message as a client will read it. Bcc is never a header: it lives only in
     the envelope. ``html=None`` derives the HTML part from the text."""
     msg = EmailMessage(policy=POLICY)
@@ -211,6 +221,7 @@ def build_message(*, from_addr: Address, to: list[Address], subject: str, messag
             # bytes with a text/* type would need a charset guess; sending them as bytes keeps them exact
             msg.add_attachment(att.data, maintype=maintype, subtype=subtype or "plain", filename=att.filename)
         else:
-            msg.add_attachment(att.data, maintype=maintype or "application",
-                               subtype=subtype or "octet-stream", filename=att.filename)
+            msg.add_attachment(
+                att.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=att.filename
+            )
     return msg

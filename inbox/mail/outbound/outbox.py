@@ -16,6 +16,7 @@ Idempotence: "sending" is committed before the SMTP transaction and "sent" right
 left in "sending" means the process died mid-transaction; see ``_recover_stale`` for what happens
 to it (never an automatic second copy).
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,14 +37,34 @@ from .build import Recipients, default_recipients, include_number, load_attachme
 log = logging.getLogger("inbox.outbox")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
-__all__ = ["queue_reply", "queue_forward", "start_conversation", "queue_auto_reply", "cancel", "retry",
-           "send_due", "outbox_for"]
+__all__ = [
+    "queue_reply",
+    "queue_forward",
+    "start_conversation",
+    "queue_auto_reply",
+    "cancel",
+    "retry",
+    "send_due",
+    "outbox_for",
+]
 
 
 # --- queueing -------------------------------------------------------------------------------------
 
-def queue_reply(conversation, user, text: str, html: str | None = None, *, to=None, cc=None, bcc=None,
-                attachments=(), status_after: str | None = None, delay: float | None = None) -> ThreadItem:
+
+def queue_reply(
+    conversation,
+    user,
+    text: str,
+    html: str | None = None,
+    *,
+    to=None,
+    cc=None,
+    bcc=None,
+    attachments=(),
+    status_after: str | None = None,
+    delay: float | None = None,
+) -> ThreadItem:
     """Queue an agent's reply to the customer and return its ThreadItem (type "reply", send_status
     "queued"). The caller commits.
 
@@ -72,13 +93,20 @@ def queue_reply(conversation, user, text: str, html: str | None = None, *, to=No
     refs = [*(anchor.references or []), anchor.message_id] if anchor and anchor.message_id else []
     number = conversation.number if include_number(mailbox) else None
     item = queue_message(
-        conversation, item_type="reply", user=user, rcpt=rcpt, text=text, html=html,
+        conversation,
+        item_type="reply",
+        user=user,
+        rcpt=rcpt,
+        text=text,
+        html=html,
         subject=compose.reply_subject(conversation.subject, number, subject_number_format()),
         from_addr=compose.address(user.name, mailbox.email),
         in_reply_to=anchor.message_id if anchor else None,
         references=compose.bound_references(refs, int(_cfg("REFERENCES_MAX", 20))),
-        attachments=load_attachments(attachments), signatures=[user.signature, mailbox.signature],
-        delay=_undo_delay(delay))
+        attachments=load_attachments(attachments),
+        signatures=[user.signature, mailbox.signature],
+        delay=_undo_delay(delay),
+    )
     _after_agent_mail(conversation, item)
     if status_after:
         set_status(conversation, status_after, by=user)
@@ -100,31 +128,65 @@ def queue_forward(conversation, user, to, text: str = "", item: ThreadItem | Non
     if item is not None:
         items = [item]
     else:
-        items = [i for i in conversation.items if i.type in ("customer", "reply", "forward", "auto_reply")
-                 and i.send_status not in ("cancelled", "failed")]
+        items = [
+            i
+            for i in conversation.items
+            if i.type in ("customer", "reply", "forward", "auto_reply") and i.send_status not in ("cancelled", "failed")
+        ]
     body = (text or "").rstrip()
     for it in items:
         # the agent's words to a third party: in the agent's language, the date in the agent's zone
         sender = f"{it.from_name or ''} <{it.from_email or ''}>"
         recipients = ", ".join(t.get("email", "") for t in (it.to or []))
-        body += ("\n\n" + _("---------- Forwarded message ----------") + "\n"
-                 + _("From: %(sender)s", sender=sender) + "\n"
-                 + _("Date: %(date)s", date=format_datetime_zone(it.date)) + "\n"
-                 + _("Subject: %(subject)s", subject=it.subject or conversation.subject) + "\n"
-                 + _("To: %(recipients)s", recipients=recipients) + "\n\n" + (it.text or "").strip() + "\n")
+        body += (
+            "\n\n"
+            + _("---------- Forwarded message ----------")
+            + "\n"
+            + _("From: %(sender)s", sender=sender)
+            + "\n"
+            + _("Date: %(date)s", date=format_datetime_zone(it.date))
+            + "\n"
+            + _("Subject: %(subject)s", subject=it.subject or conversation.subject)
+            + "\n"
+            + _("To: %(recipients)s", recipients=recipients)
+            + "\n\n"
+            + (it.text or "").strip()
+            + "\n"
+        )
     attachments = load_attachments([a for it in items for a in it.attachments])
     fwd = queue_message(
-        conversation, item_type="forward", user=user, rcpt=rcpt, text=body.lstrip("\n"), html=None,
-        subject=compose.forward_subject(conversation.subject), from_addr=compose.address(user.name, mailbox.email),
-        in_reply_to=None, references=[], attachments=attachments, signatures=[user.signature],
-        delay=_undo_delay(None), new_text=text)
+        conversation,
+        item_type="forward",
+        user=user,
+        rcpt=rcpt,
+        text=body.lstrip("\n"),
+        html=None,
+        subject=compose.forward_subject(conversation.subject),
+        from_addr=compose.address(user.name, mailbox.email),
+        in_reply_to=None,
+        references=[],
+        attachments=attachments,
+        signatures=[user.signature],
+        delay=_undo_delay(None),
+        new_text=text,
+    )
     conversation.last_activity_at = utcnow()
     host().call("agent_replied", conversation=conversation, item=fwd, user=user)
     return fwd
 
 
-def start_conversation(mailbox, user, to, subject: str, text: str, html: str | None = None, cc=None,
-                       bcc=None, attachments=(), status_after: str | None = None):
+def start_conversation(
+    mailbox,
+    user,
+    to,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    cc=None,
+    bcc=None,
+    attachments=(),
+    status_after: str | None = None,
+):
     """A new outbound conversation (source "agent") whose customer is the first To address, with
     the agent's message queued as its first item (type "reply"). Returns the Conversation; the
     caller commits. Fires ``message_sending`` and ``conversation_created`` (not ``agent_replied``)."""
@@ -141,14 +203,25 @@ def start_conversation(mailbox, user, to, subject: str, text: str, html: str | N
         raise ValueError(_("a new conversation needs a recipient"))
     first = rcpt.to[0]
     customer = customer_for(first.addr_spec, first.display_name or None)
-    conv = new_conversation(mailbox_id=mailbox.id, subject=subject.strip(), customer_id=customer.id, source="agent",
-                            status="active")
+    conv = new_conversation(
+        mailbox_id=mailbox.id, subject=subject.strip(), customer_id=customer.id, source="agent", status="active"
+    )
     conv.mailbox, conv.customer = mailbox, customer
     item = queue_message(
-        conv, item_type="reply", user=user, rcpt=rcpt, text=text, html=html, subject=subject.strip(),
-        from_addr=compose.address(user.name, mailbox.email), in_reply_to=None, references=[],
-        attachments=load_attachments(attachments), signatures=[user.signature, mailbox.signature],
-        delay=_undo_delay(None))
+        conv,
+        item_type="reply",
+        user=user,
+        rcpt=rcpt,
+        text=text,
+        html=html,
+        subject=subject.strip(),
+        from_addr=compose.address(user.name, mailbox.email),
+        in_reply_to=None,
+        references=[],
+        attachments=load_attachments(attachments),
+        signatures=[user.signature, mailbox.signature],
+        delay=_undo_delay(None),
+    )
     _after_agent_mail(conv, item)
     if status_after:
         set_status(conv, status_after, by=user)
@@ -159,8 +232,14 @@ def start_conversation(mailbox, user, to, subject: str, text: str, html: str | N
 MAX_AUTO_RECIPIENTS = 1  # automatic mail never fans out (security review, finding 9)
 
 
-def queue_auto_reply(conversation, in_reply_to_item: ThreadItem, subject: str, text: str,
-                     html: str | None = None, to: list[tuple[str, str]] | None = None) -> ThreadItem:
+def queue_auto_reply(
+    conversation,
+    in_reply_to_item: ThreadItem,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    to: list[tuple[str, str]] | None = None,
+) -> ThreadItem:
     """Queue an automatic answer to a customer message (type "auto_reply", sent without an undo
     delay) with ``Auto-Submitted: auto-replied`` and ``X-Auto-Response-Suppress: All``, so that
     other robots do not answer it. From is the mailbox (from_name, else its name). ``to``: the
@@ -173,12 +252,21 @@ def queue_auto_reply(conversation, in_reply_to_item: ThreadItem, subject: str, t
         raise ValueError(_("the message has no address to answer"))
     refs = [*(in_reply_to_item.references or []), in_reply_to_item.message_id]
     return queue_message(
-        conversation, item_type="auto_reply", user=None, rcpt=rcpt, text=text, html=html, subject=subject,
+        conversation,
+        item_type="auto_reply",
+        user=None,
+        rcpt=rcpt,
+        text=text,
+        html=html,
+        subject=subject,
         from_addr=compose.address(mailbox.from_name or mailbox.name, mailbox.email),
         in_reply_to=in_reply_to_item.message_id,
         references=compose.bound_references(refs, int(_cfg("REFERENCES_MAX", 20))),
-        attachments=[], signatures=[], delay=0,
-        extra_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+        attachments=[],
+        signatures=[],
+        delay=0,
+        extra_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+    )
 
 
 def _after_agent_mail(conversation, item: ThreadItem) -> None:
@@ -200,11 +288,16 @@ def _cfg(key: str, default=None):
 
 # --- undo and retry ---------------------------------------------------------------------------------
 
+
 def outbox_for(item_or_outbox) -> OutboxMessage | None:
     if isinstance(item_or_outbox, OutboxMessage):
         return item_or_outbox
-    return db.session.execute(db.select(OutboxMessage).where(OutboxMessage.item_id == item_or_outbox.id)
-                              .order_by(OutboxMessage.id.desc()).limit(1)).scalar_one_or_none()
+    return db.session.execute(
+        db.select(OutboxMessage)
+        .where(OutboxMessage.item_id == item_or_outbox.id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def cancel(item_or_outbox) -> bool:
@@ -217,10 +310,14 @@ def cancel(item_or_outbox) -> bool:
     row = outbox_for(item_or_outbox)
     if row is None:
         return False
-    done = db.session.execute(
-        db.update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "queued",
-                                       OutboxMessage.claimed_by.is_(None))
-        .values(status="cancelled", last_error=None)).rowcount == 1
+    done = (
+        db.session.execute(
+            db.update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == "queued", OutboxMessage.claimed_by.is_(None))
+            .values(status="cancelled", last_error=None)
+        ).rowcount
+        == 1
+    )
     if done:
         item = db.session.get(ThreadItem, row.item_id) if row.item_id else None
         if item is not None:
@@ -243,19 +340,25 @@ def retry(item_or_outbox) -> bool:
     row = outbox_for(item_or_outbox)
     if row is None:
         return False
-    done = db.session.execute(
-        db.update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "failed")
-        .values(status="queued", attempts=0, next_attempt_at=utcnow(), claimed_by=None, claimed_at=None)
-    ).rowcount == 1
+    done = (
+        db.session.execute(
+            db.update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == "failed")
+            .values(status="queued", attempts=0, next_attempt_at=utcnow(), claimed_by=None, claimed_at=None)
+        ).rowcount
+        == 1
+    )
     if done and row.item_id:
-        db.session.execute(db.update(ThreadItem).where(ThreadItem.id == row.item_id)
-                           .values(send_status="queued", send_error=None))
+        db.session.execute(
+            db.update(ThreadItem).where(ThreadItem.id == row.item_id).values(send_status="queued", send_error=None)
+        )
     db.session.commit()
     db.session.refresh(row)
     return done
 
 
 # --- the worker's step ------------------------------------------------------------------------------
+
 
 def send_due(app=None, now: datetime | None = None, limit: int = 50, worker_id: str | None = None) -> dict:
     """Send what is due; returns counts {"sent", "retrying", "failed", "recovered", "appended"}.
@@ -265,5 +368,5 @@ def send_due(app=None, now: datetime | None = None, limit: int = 50, worker_id: 
     """
     from .worker import run_once
 
-    with (app.app_context() if app is not None else nullcontext()):
+    with app.app_context() if app is not None else nullcontext():
         return run_once(now or utcnow(), limit, worker_id or WORKER_ID)

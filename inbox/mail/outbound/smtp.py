@@ -4,6 +4,7 @@ Errors come back classified: a ``SendError`` with ``permanent=True`` is the serv
 message (5xx to MAIL/RCPT/DATA): sending it again cannot help. Everything else (4xx, refused or
 dropped connections, timeouts, failed login) is transient: the outbox retries later.
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -67,17 +68,18 @@ def describe(exc: BaseException) -> SendError:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         reason = "; ".join(f"{rcpt}: {code} {_text(msg)}" for rcpt, (code, msg) in exc.recipients.items())
-        return SendError(f"recipients refused: {reason}", permanent=all(c >= 500 for c in codes),
-                         code=max(codes) if codes else None)
+        return SendError(
+            f"recipients refused: {reason}", permanent=all(c >= 500 for c in codes), code=max(codes) if codes else None
+        )
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         # a login failure says nothing about the message; an admin can fix the password and it goes
         return SendError(f"SMTP login failed: {exc.smtp_code} {_text(exc.smtp_error)}", code=exc.smtp_code)
     if isinstance(exc, smtplib.SMTPConnectError):
-        return SendError(f"SMTP server refused the connection: {exc.smtp_code} {_text(exc.smtp_error)}",
-                         code=exc.smtp_code)
+        return SendError(
+            f"SMTP server refused the connection: {exc.smtp_code} {_text(exc.smtp_error)}", code=exc.smtp_code
+        )
     if isinstance(exc, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
-        return SendError(f"{exc.smtp_code} {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500,
-                         code=exc.smtp_code)
+        return SendError(f"{exc.smtp_code} {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500, code=exc.smtp_code)
     if isinstance(exc, smtplib.SMTPResponseException):
         return SendError(f"{exc.smtp_code} {_text(exc.smtp_error)}", code=exc.smtp_code)
     if isinstance(exc, smtplib.SMTPServerDisconnected):

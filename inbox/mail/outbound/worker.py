@@ -4,6 +4,7 @@ Order of commits per message: "sending" + claim (commit) -> SMTP transaction -> 
 -> copy to the Sent folder -> appended_at (commit). Nothing is held open in the database while
 SMTP talks, so the web app never waits on a slow mail server.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,9 @@ from . import smtp as send
 
 log = logging.getLogger("inbox.outbox")
 
-INTERRUPTED = ("interrupted while sending; may or may not have been delivered - "
-               "check with the customer or retry manually")
+INTERRUPTED = (
+    "interrupted while sending; may or may not have been delivered - check with the customer or retry manually"
+)
 
 
 def _cfg(key: str, default):
@@ -49,33 +51,47 @@ def run_once(now: datetime, limit: int, worker: str) -> dict:
 
 
 def _claim(now: datetime, limit: int, worker: str) -> list[int]:
-    due = db.session.execute(
-        db.select(OutboxMessage.id).where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).scalars().all()
+    due = (
+        db.session.execute(
+            db.select(OutboxMessage.id)
+            .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     claimed = []
     for oid in due:
         # conditional: another worker, or an agent's undo, may have taken it since the SELECT
         res = db.session.execute(
-            db.update(OutboxMessage).where(OutboxMessage.id == oid, OutboxMessage.status == "queued")
-            .values(status="sending", claimed_by=worker, claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1))
+            db.update(OutboxMessage)
+            .where(OutboxMessage.id == oid, OutboxMessage.status == "queued")
+            .values(status="sending", claimed_by=worker, claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+        )
         if res.rowcount == 1:
             claimed.append(oid)
     if claimed:
-        db.session.execute(db.update(ThreadItem).where(
-            ThreadItem.id.in_(db.select(OutboxMessage.item_id).where(OutboxMessage.id.in_(claimed))))
-            .values(send_status="sending"))
+        db.session.execute(
+            db.update(ThreadItem)
+            .where(ThreadItem.id.in_(db.select(OutboxMessage.item_id).where(OutboxMessage.id.in_(claimed))))
+            .values(send_status="sending")
+        )
     db.session.commit()
     return claimed
 
 
-def _deliver(row: OutboxMessage, mailbox: Mailbox, session: send.SmtpSession, now: datetime, worker: str,
-             counts: dict) -> send.SendError | None:
+def _deliver(
+    row: OutboxMessage, mailbox: Mailbox, session: send.SmtpSession, now: datetime, worker: str, counts: dict
+) -> send.SendError | None:
     """Send one claimed row. Returns the error when the server itself is unreachable."""
     # Renew the claim right before talking to the server, so a stale-claim recovery elsewhere can
     # only ever concern a row whose SMTP transaction really started more than the timeout ago.
     renewed = db.session.execute(
-        db.update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "sending",
-                                       OutboxMessage.claimed_by == worker).values(claimed_at=utcnow())).rowcount
+        db.update(OutboxMessage)
+        .where(OutboxMessage.id == row.id, OutboxMessage.status == "sending", OutboxMessage.claimed_by == worker)
+        .values(claimed_at=utcnow())
+    ).rowcount
     db.session.commit()
     if renewed != 1:
         return None
@@ -132,9 +148,16 @@ def _append(row: OutboxMessage, mailbox: Mailbox, counts: dict) -> None:
 
 def _append_pending(counts: dict) -> None:
     """Sent-folder copies that failed earlier (IMAP was down), for a day."""
-    rows = db.session.execute(db.select(OutboxMessage).where(
-        OutboxMessage.status == "sent", OutboxMessage.append_to_sent.is_(True),
-        OutboxMessage.appended_at.is_(None), OutboxMessage.sent_at > utcnow() - timedelta(days=1)).limit(20)).scalars()
+    rows = db.session.execute(
+        db.select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "sent",
+            OutboxMessage.append_to_sent.is_(True),
+            OutboxMessage.appended_at.is_(None),
+            OutboxMessage.sent_at > utcnow() - timedelta(days=1),
+        )
+        .limit(20)
+    ).scalars()
     for row in list(rows):
         _append(row, db.session.get(Mailbox, row.mailbox_id), counts)
 
@@ -151,14 +174,25 @@ def _recover_stale(worker: str, counts: dict) -> None:
     OUTBOX_SENDING_TIMEOUT (seconds, default 600) must exceed the longest SMTP transaction.
     """
     timeout = float(_cfg("OUTBOX_SENDING_TIMEOUT", 600))
-    stale = db.session.execute(db.select(OutboxMessage).where(
-        OutboxMessage.status == "sending", OutboxMessage.claimed_at < utcnow() - timedelta(seconds=timeout))
-    ).scalars().all()
+    stale = (
+        db.session.execute(
+            db.select(OutboxMessage).where(
+                OutboxMessage.status == "sending", OutboxMessage.claimed_at < utcnow() - timedelta(seconds=timeout)
+            )
+        )
+        .scalars()
+        .all()
+    )
     for row in stale:
         taken = db.session.execute(  # only one recovering process gets to decide
-            db.update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "sending",
-                                           OutboxMessage.claimed_at == row.claimed_at)
-            .values(claimed_by=f"{worker}:recovering", claimed_at=utcnow())).rowcount
+            db.update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row.id,
+                OutboxMessage.status == "sending",
+                OutboxMessage.claimed_at == row.claimed_at,
+            )
+            .values(claimed_by=f"{worker}:recovering", claimed_at=utcnow())
+        ).rowcount
         db.session.commit()
         if taken != 1:
             continue

@@ -6,6 +6,7 @@ message (the data types, which import no sibling). The stdlib feedparser speed-u
 start-up (feedparser_speedups.install(), called by create_app and the parse workers), never by an
 import.
 """
+
 from __future__ import annotations
 
 from .classify import auto_reply_suppressed as _suppressed

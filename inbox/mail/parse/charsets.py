@@ -3,6 +3,7 @@
 Nothing here raises on bad input: mail in the wild is mislabelled, truncated and mixed, and a
 wrong character is always better than a lost message.
 """
+
 from __future__ import annotations
 
 import binascii
@@ -16,29 +17,96 @@ from charset_normalizer import from_bytes
 # Labels seen in real mail -> the Python codec that decodes them best. Superset codecs are chosen
 # on purpose: senders label cp949 text as euc-kr, gbk/gb18030 text as gb2312, cp932 as shift_jis.
 _ALIASES = {
-    "ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "ks_c_5601-1989": "cp949", "ksc5601": "cp949",
-    "ksc_5601": "cp949", "euc-kr": "cp949", "euc_kr": "cp949", "euckr": "cp949", "korean": "cp949",
-    "x-windows-949": "cp949", "windows-949": "cp949", "uhc": "cp949",
-    "gb2312": "gb18030", "gb_2312-80": "gb18030", "gb_2312": "gb18030", "csgb2312": "gb18030",
-    "euc-cn": "gb18030", "x-euc-cn": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
-    "windows-936": "gb18030", "chinese": "gb18030", "gb18030": "gb18030",
-    "big5": "big5hkscs", "big-5": "big5hkscs", "x-x-big5": "big5hkscs", "cn-big5": "big5hkscs",
-    "csbig5": "big5hkscs", "big5-hkscs": "big5hkscs", "cp950": "big5hkscs",
-    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932", "ms_kanji": "cp932",
-    "windows-31j": "cp932", "csshiftjis": "cp932", "x-ms-cp932": "cp932",
-    "iso-2022-jp": "iso2022_jp_ext", "csiso2022jp": "iso2022_jp_ext", "iso-2022-jp-1": "iso2022_jp_ext",
-    "iso-2022-kr": "iso2022_kr", "euc-jp": "euc_jis_2004", "x-euc-jp": "euc_jis_2004",
-    "us-ascii": "ascii", "ascii": "ascii", "ansi_x3.4-1968": "ascii", "iso646-us": "ascii", "us": "ascii",
-    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "iso_8859-1": "cp1252", "latin1": "cp1252",
-    "latin-1": "cp1252", "l1": "cp1252", "iso-8859-15": "iso8859_15",
-    "iso-8859-8-i": "iso8859_8", "iso-8859-6-i": "iso8859_6", "tis-620": "cp874", "windows-874": "cp874",
-    "utf8": "utf-8", "utf-8": "utf-8", "unicode-1-1-utf-8": "utf-8", "unicode": "utf-8", "x-unicode": "utf-8",
-    "utf-7": "utf-7", "unicode-1-1-utf-7": "utf-7", "x-mac-roman": "mac_roman", "macintosh": "mac_roman",
-    "x-mac-cyrillic": "mac_cyrillic", "koi8-ru": "koi8_u", "cp-850": "cp850",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "ks_c_5601-1989": "cp949",
+    "ksc5601": "cp949",
+    "ksc_5601": "cp949",
+    "euc-kr": "cp949",
+    "euc_kr": "cp949",
+    "euckr": "cp949",
+    "korean": "cp949",
+    "x-windows-949": "cp949",
+    "windows-949": "cp949",
+    "uhc": "cp949",
+    "gb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "gb_2312": "gb18030",
+    "csgb2312": "gb18030",
+    "euc-cn": "gb18030",
+    "x-euc-cn": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "windows-936": "gb18030",
+    "chinese": "gb18030",
+    "gb18030": "gb18030",
+    "big5": "big5hkscs",
+    "big-5": "big5hkscs",
+    "x-x-big5": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "csbig5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+    "cp950": "big5hkscs",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "windows-31j": "cp932",
+    "csshiftjis": "cp932",
+    "x-ms-cp932": "cp932",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "csiso2022jp": "iso2022_jp_ext",
+    "iso-2022-jp-1": "iso2022_jp_ext",
+    "iso-2022-kr": "iso2022_kr",
+    "euc-jp": "euc_jis_2004",
+    "x-euc-jp": "euc_jis_2004",
+    "us-ascii": "ascii",
+    "ascii": "ascii",
+    "ansi_x3.4-1968": "ascii",
+    "iso646-us": "ascii",
+    "us": "ascii",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "iso-8859-15": "iso8859_15",
+    "iso-8859-8-i": "iso8859_8",
+    "iso-8859-6-i": "iso8859_6",
+    "tis-620": "cp874",
+    "windows-874": "cp874",
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
+    "unicode": "utf-8",
+    "x-unicode": "utf-8",
+    "utf-7": "utf-7",
+    "unicode-1-1-utf-7": "utf-7",
+    "x-mac-roman": "mac_roman",
+    "macintosh": "mac_roman",
+    "x-mac-cyrillic": "mac_cyrillic",
+    "koi8-ru": "koi8_u",
+    "cp-850": "cp850",
 }
 # Labels that say nothing: decode by sniffing.
-_UNKNOWN = {"", "unknown-8bit", "x-unknown", "unknown", "default", "8bit", "binary", "none", "charset",
-            "x-user-defined", "iso-8859-1-i", "_iso-2022-jp$esc", "x-binaryenc"}
+_UNKNOWN = {
+    "",
+    "unknown-8bit",
+    "x-unknown",
+    "unknown",
+    "default",
+    "8bit",
+    "binary",
+    "none",
+    "charset",
+    "x-user-defined",
+    "iso-8859-1-i",
+    "_iso-2022-jp$esc",
+    "x-binaryenc",
+}
 _SINGLE_BYTE_LATIN = {"ascii", "cp1252", "iso8859_15"}
 
 
@@ -61,7 +129,11 @@ def codec_for(label: str | None) -> str | None:
     except (LookupError, ValueError, TypeError):
         return None
     # base64, rot13, zlib ... are codecs too, but not charsets; "undefined" always fails.
-    if not getattr(info, "_is_text_encoding", True) or info.name in ("undefined", "unicode-escape", "raw-unicode-escape"):
+    if not getattr(info, "_is_text_encoding", True) or info.name in (
+        "undefined",
+        "unicode-escape",
+        "raw-unicode-escape",
+    ):
         return None
     return info.name
 
@@ -114,9 +186,30 @@ def _implausible_latin(text: str) -> bool:
 
 # What a detector may pick from: encodings mail is really written in. An open choice lets it
 # answer exotic code pages that happen to decode anything.
-_CANDIDATES = ("cp1251", "koi8_r", "iso8859_5", "cp1250", "iso8859_2", "cp1253", "iso8859_7", "cp1254",
-               "cp1255", "iso8859_8", "cp1256", "cp1257", "iso8859_13", "cp874", "mac_cyrillic", "cp1252",
-               "cp932", "cp949", "gb18030", "big5hkscs", "euc_jis_2004", "koi8_u")
+_CANDIDATES = (
+    "cp1251",
+    "koi8_r",
+    "iso8859_5",
+    "cp1250",
+    "iso8859_2",
+    "cp1253",
+    "iso8859_7",
+    "cp1254",
+    "cp1255",
+    "iso8859_8",
+    "cp1256",
+    "cp1257",
+    "iso8859_13",
+    "cp874",
+    "mac_cyrillic",
+    "cp1252",
+    "cp932",
+    "cp949",
+    "gb18030",
+    "big5hkscs",
+    "euc_jis_2004",
+    "koi8_u",
+)
 
 
 def detect(data: bytes, exclude: tuple[str, ...] = ()) -> str | None:
@@ -124,7 +217,6 @@ def detect(data: bytes, exclude: tuple[str, ...] = ()) -> str | None:
     if len(data) > 200_000:
         data = data[:200_000]  # detection cost grows with size; the start tells the charset
     try:
-
         best = from_bytes(data, cp_isolation=[c for c in _CANDIDATES if c not in exclude]).best()
     except Exception:  # a detector failure must never stop a message
         return None
@@ -142,8 +234,18 @@ def decode_bytes(data: bytes, label: str | None = None) -> str:
     if not data:
         return ""
     codec = codec_for(label)
-    if data.isascii() and codec not in ("utf-7", "iso2022_jp_ext", "iso2022_kr", "utf-16", "utf-32",
-                                        "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "hz"):
+    if data.isascii() and codec not in (
+        "utf-7",
+        "iso2022_jp_ext",
+        "iso2022_kr",
+        "utf-16",
+        "utf-32",
+        "utf-16-le",
+        "utf-16-be",
+        "utf-32-le",
+        "utf-32-be",
+        "hz",
+    ):
         return data.decode("ascii")
     if codec is None:
         return sniff(data)
@@ -193,7 +295,7 @@ def _iso2022jp_vendor(data: bytes) -> str | None:
     pos = 0
     try:
         for m in [*_JIS_ESC.finditer(data), None]:
-            chunk = data[pos:m.start() if m else len(data)]
+            chunk = data[pos : m.start() if m else len(data)]
             if chunk:
                 if mode in (b"(B", b"(J"):
                     out.append(chunk.decode("ascii"))
@@ -282,7 +384,7 @@ def decode_words(value: str) -> str:
     for m in _EW.finditer(value):
         if m.start() > pos:
             flush()
-            out.append(value[pos:m.start()])
+            out.append(value[pos : m.start()])
         charset, enc, text = m.group(1), m.group(2).lower(), m.group(3)
         data = _b_decode(text) if enc == "b" else _q_decode(text)
         cs = charset.split("*", 1)[0].lower()

@@ -5,6 +5,7 @@ and body is decoded here (charsets.py). email.policy.default was measured at ~10
 message (its header objects are built on every access) and raises on headers that compat32 keeps;
 all it would add is the decoding we do ourselves, more leniently.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -120,8 +121,10 @@ def _emails_only(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(n, e) for n, e in pairs if e]
 
 
-_ADDR_SPEC = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+_ADDR_SPEC = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
 _NAME_JUNK = re.compile(r"[<>\[\]\"()]+")
 
 
@@ -211,7 +214,7 @@ def _fold_base64(raw: bytes) -> bytes:
         run = _B64_RUN.match(raw, blank.end())
         if run is None:
             continue
-        out += [raw[pos:run.start()], run.group(0).replace(b"\r\n", b"").replace(b"\n", b""), b"\r\n"]
+        out += [raw[pos : run.start()], run.group(0).replace(b"\r\n", b"").replace(b"\n", b""), b"\r\n"]
         pos = run.end()
     if not out:
         return raw

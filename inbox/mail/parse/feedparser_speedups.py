@@ -7,12 +7,12 @@ for ordinary HTML+text or attachment mail. This module gives feedparser a ``re``
 recognises exactly that pattern and returns a matcher with the same semantics (same groups, same
 answers for every line; see tests/test_parse_boundary.py); any other pattern goes to the real re.
 """
+
 from __future__ import annotations
 
 import re
 
-_SHAPE = re.compile(r"\(\?P<sep>(.*)\)\(\?P<end>--\)\?\(\?P<ws>\[ \\t\]\*\)\(\?P<linesep>\\r\\n\|\\r\|\\n\)\?\$",
-                    re.S)
+_SHAPE = re.compile(r"\(\?P<sep>(.*)\)\(\?P<end>--\)\?\(\?P<ws>\[ \\t\]\*\)\(\?P<linesep>\\r\\n\|\\r\|\\n\)\?\$", re.S)
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _LINESEPS = ("", "\r\n", "\r", "\n")
 
@@ -44,12 +44,12 @@ class BoundaryMatcher:
     def match(self, line: str) -> BoundaryMatch | None:
         if not line.startswith(self.sep):
             return None
-        rest = line[self.n:]
+        rest = line[self.n :]
         end = None
         if rest.startswith("--"):
             end, rest = "--", rest[2:]
         stripped = rest.lstrip(" \t")
-        ws = rest[:len(rest) - len(stripped)]
+        ws = rest[: len(rest) - len(stripped)]
         if stripped not in _LINESEPS:
             # "$" also matches before a final newline: the separator then excludes it
             if not (stripped.endswith("\n") and stripped[:-1] in _LINESEPS[1:]):

@@ -5,6 +5,7 @@ per KB, which alone would blow the ingest budget on newsletters; this is ~20x fa
 head and similar content never reaches the text; blockquotes become '> ' lines so quote splitting
 works; block elements and <br> become line breaks; source newlines are whitespace, as in a browser.
 """
+
 from __future__ import annotations
 
 import html as htmllib
@@ -17,13 +18,20 @@ def _ci(word: str) -> str:
 
 
 _SKIP_TAGS = ("script", "style", "head", "title", "template", "noscript", "svg", "object", "iframe", "xml")
-_SKIP = re.compile("|".join(rf"<{_ci(t)}\b.*?(?:</{_ci(t)}\s*>|\Z)" for t in _SKIP_TAGS)
-                   + r"|<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)", re.S)
+_SKIP = re.compile(
+    "|".join(rf"<{_ci(t)}\b.*?(?:</{_ci(t)}\s*>|\Z)" for t in _SKIP_TAGS)
+    + r"|<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)",
+    re.S,
+)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
 # Inline tags are most of a newsletter's markup and map to nothing: drop them in C, not in the loop.
-_INLINE = re.compile(r"</?(?:" + "|".join(_ci(t) for t in ("span", "font", "strong", "img", "em", "a", "b", "i", "u",
-                                                          "small", "sup", "sub", "o:p", "wbr"))
-                     + r")(?=[\s/>])[^>]*>")
+_INLINE = re.compile(
+    r"</?(?:"
+    + "|".join(
+        _ci(t) for t in ("span", "font", "strong", "img", "em", "a", "b", "i", "u", "small", "sup", "sub", "o:p", "wbr")
+    )
+    + r")(?=[\s/>])[^>]*>"
+)
 _OTHER_MARKUP = re.compile(r"<[!?][^>]*>")
 _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 _BLANKS = re.compile(r"\n{3,}")
@@ -35,10 +43,40 @@ _LINE = "\x03"  # soft break: several in a row (nested divs, table rows) are one
 # (on open, on close) per tag; tags not listed vanish without a trace.
 _TAGS: dict[str, tuple[str, str]] = {
     **{t: (_PARA, _PARA) for t in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "table")},
-    **{t: (_LINE, _LINE) for t in ("div", "tr", "ul", "ol", "pre", "section", "article", "header", "footer",
-                                   "dl", "dd", "dt", "address", "center", "form", "main", "nav", "aside",
-                                   "figure", "figcaption", "tbody", "thead", "tfoot", "body")},
-    "br": ("\n", "\n"), "hr": (_LINE, _LINE), "li": ("\n- ", ""), "td": ("", " "), "th": ("", " "),
+    **{
+        t: (_LINE, _LINE)
+        for t in (
+            "div",
+            "tr",
+            "ul",
+            "ol",
+            "pre",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "dl",
+            "dd",
+            "dt",
+            "address",
+            "center",
+            "form",
+            "main",
+            "nav",
+            "aside",
+            "figure",
+            "figcaption",
+            "tbody",
+            "thead",
+            "tfoot",
+            "body",
+        )
+    },
+    "br": ("\n", "\n"),
+    "hr": (_LINE, _LINE),
+    "li": ("\n- ", ""),
+    "td": ("", " "),
+    "th": ("", " "),
     "blockquote": (f"\n{_BQ_OPEN}\n", f"\n{_BQ_CLOSE}\n"),
 }
 

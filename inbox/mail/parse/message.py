@@ -2,6 +2,7 @@
 
 Imports no sibling module, like the stdlib's email/message.py: every other parse module may import
 this one, and nothing here can start an import cycle."""
+
 from __future__ import annotations
 
 import hashlib
@@ -61,9 +62,23 @@ class ParsedMessage:
 
 _ID_RE = re.compile(r"<([^<>\s]+)>")
 # Headers that differ between copies of one message (per delivery, per server); excluded from dedup.
-_TRANSPORT = {"received", "return-path", "delivered-to", "x-original-to", "envelope-to", "x-received",
-              "authentication-results", "arc-seal", "arc-message-signature", "arc-authentication-results",
-              "received-spf", "x-spam-status", "x-spam-score", "x-spam-flag", "x-spam-level"}
+_TRANSPORT = {
+    "received",
+    "return-path",
+    "delivered-to",
+    "x-original-to",
+    "envelope-to",
+    "x-received",
+    "authentication-results",
+    "arc-seal",
+    "arc-message-signature",
+    "arc-authentication-results",
+    "received-spf",
+    "x-spam-status",
+    "x-spam-score",
+    "x-spam-flag",
+    "x-spam-level",
+}
 
 
 def dedup_key(raw: bytes, message_id: str | None) -> str:

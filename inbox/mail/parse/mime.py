@@ -1,4 +1,5 @@
 """MIME tree -> body text/HTML and attachments (the walking half of parse_impl)."""
+
 from __future__ import annotations
 
 import binascii
@@ -19,20 +20,46 @@ MAX_DEPTH = 40
 MAX_PARTS = 2000
 MAX_NAME = 255  # what file systems allow; longer names are cut keeping the extension
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
-_EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/jpg": ".jpg", "image/gif": ".gif",
-        "image/webp": ".webp", "image/bmp": ".bmp", "image/svg+xml": ".svg", "image/tiff": ".tif",
-        "application/pdf": ".pdf", "text/plain": ".txt", "text/html": ".html", "text/calendar": ".ics",
-        "text/csv": ".csv", "application/zip": ".zip", "message/rfc822": ".eml", "message/global": ".eml",
-        "application/msword": ".doc", "application/pkcs7-signature": ".p7s",
-        "application/x-pkcs7-signature": ".p7s", "application/pgp-signature": ".asc",
-        "message/delivery-status": ".txt", "text/rfc822-headers": ".txt", "text/x-vcard": ".vcf",
-        "text/vcard": ".vcf", "application/octet-stream": ".bin", "application/json": ".json",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-        "application/vnd.ms-excel": ".xls", "audio/mpeg": ".mp3", "video/mp4": ".mp4"}
+_EXT = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/jpg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "image/bmp": ".bmp",
+    "image/svg+xml": ".svg",
+    "image/tiff": ".tif",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/calendar": ".ics",
+    "text/csv": ".csv",
+    "application/zip": ".zip",
+    "message/rfc822": ".eml",
+    "message/global": ".eml",
+    "application/msword": ".doc",
+    "application/pkcs7-signature": ".p7s",
+    "application/x-pkcs7-signature": ".p7s",
+    "application/pgp-signature": ".asc",
+    "message/delivery-status": ".txt",
+    "text/rfc822-headers": ".txt",
+    "text/x-vcard": ".vcf",
+    "text/vcard": ".vcf",
+    "application/octet-stream": ".bin",
+    "application/json": ".json",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel": ".xls",
+    "audio/mpeg": ".mp3",
+    "video/mp4": ".mp4",
+}
 _BODY_TYPES = ("text/plain", "text/html")
-_STEMS = {"message/delivery-status": "delivery-status", "text/rfc822-headers": "original-headers",
-          "message/disposition-notification": "disposition-notification", "text/calendar": "invite"}
+_STEMS = {
+    "message/delivery-status": "delivery-status",
+    "text/rfc822-headers": "original-headers",
+    "message/disposition-notification": "disposition-notification",
+    "text/calendar": "invite",
+}
 
 
 def raw_header(part: Message, header: str) -> str | None:
@@ -117,7 +144,7 @@ def safe_filename(name: str, ctype: str, stem: str = "attachment", number: int |
     if len(name) > MAX_NAME:
         base, dot, ext = name.rpartition(".")
         if dot and 0 < len(ext) <= 16:
-            name = base[:MAX_NAME - len(ext) - 1].rstrip() + "." + ext
+            name = base[: MAX_NAME - len(ext) - 1].rstrip() + "." + ext
         else:
             name = name[:MAX_NAME].rstrip()
     return name
@@ -218,8 +245,10 @@ class BodyWalker:
                 self._alternative(children, depth, related)
             elif sub == "related":
                 start = parse_ids(str(params(part, "content-type").get("start", "")))
-                root = next((c for c in children if start and parse_ids(raw_header(c, "content-id")) == start),
-                            children[0] if children else None)
+                root = next(
+                    (c for c in children if start and parse_ids(raw_header(c, "content-id")) == start),
+                    children[0] if children else None,
+                )
                 for child in children:
                     self.walk(child, depth + 1, related=child is not root)
             else:
@@ -237,8 +266,12 @@ class BodyWalker:
             sub.attachments, sub._related, sub.count = self.attachments, self._related, self.count
             sub.unnamed = self.unnamed
             ctype = content_type(child)
-            if not child.is_multipart() and ctype.startswith("text/") and ctype not in _BODY_TYPES \
-                    and ctype != "text/calendar":
+            if (
+                not child.is_multipart()
+                and ctype.startswith("text/")
+                and ctype not in _BODY_TYPES
+                and ctype != "text/calendar"
+            ):
                 continue  # text/enriched, text/watch-html ...: a worse copy of the same content
             sub.walk(child, depth + 1, related)
             self.count, self.errors, self.unnamed = sub.count, self.errors + sub.errors, sub.unnamed
@@ -285,15 +318,17 @@ class BodyWalker:
         try:
             if filename is None:
                 filename = self._filename(part)
-            if ctype.startswith("message/") and ctype not in ("message/delivery-status",
-                                                               "message/disposition-notification"):
+            if ctype.startswith("message/") and ctype not in (
+                "message/delivery-status",
+                "message/disposition-notification",
+            ):
                 data = _message_bytes(part)
                 if not filename:  # a name as sent is kept as sent; only a made-up one gets .eml
                     inner = part.get_payload()
                     subject = inner[0].get("subject") if isinstance(inner, list) and inner else None
                     filename = charsets.decode_header(subject) if subject else "forwarded-message"
                     if not filename.lower().endswith(".eml"):
-                        filename = filename[:MAX_NAME - 4] + ".eml"
+                        filename = filename[: MAX_NAME - 4] + ".eml"
             elif ctype.startswith("message/"):
                 data = _message_bytes(part)
             else:
@@ -305,8 +340,12 @@ class BodyWalker:
             if not _clean(filename):
                 self.unnamed += 1
                 number = self.unnamed
-            att = ParsedAttachment(filename=safe_filename(filename, ctype, stem, number), content_type=ctype, data=data,
-                                   content_id=(cids[0][:500] or None) if cids else None)
+            att = ParsedAttachment(
+                filename=safe_filename(filename, ctype, stem, number),
+                content_type=ctype,
+                data=data,
+                content_id=(cids[0][:500] or None) if cids else None,
+            )
         except Exception as exc:  # one broken attachment must not lose the others or the text
             self.errors.append(f"attachment: {type(exc).__name__}: {exc}")
             return

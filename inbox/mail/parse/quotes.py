@@ -6,21 +6,26 @@ Outlook "-----Original Message-----" separators and "From:/Sent:/To:" header blo
 and '>' quoted lines. Forwarded-message blocks are content, not history, and stay in the new text;
 so does a "-- " signature.
 """
+
 from __future__ import annotations
 
 import re
 
 MAX_SCAN_LINES = 4000  # markers are near the top of a reply; do not regex through megabytes
 
-_LEAD = (r"on|am|le|el|il|em|op|den|w dniu|dne|d\.|в|на|el día|il giorno|le \w+\.?")
-_VERB = (r"wrote|writes|schrieb|a écrit|escribió|escribio|ha scritto|scrisse|escreveu|schreef|skrev|"
-         r"napisał\(a\)|napisał|napisala|napsal|kirjoitti|írta|yazdı|έγραψε|пишет|написал\(а\)|написала|"
-         r"написал|a scris")
+_LEAD = r"on|am|le|el|il|em|op|den|w dniu|dne|d\.|в|на|el día|il giorno|le \w+\.?"
+_VERB = (
+    r"wrote|writes|schrieb|a écrit|escribió|escribio|ha scritto|scrisse|escreveu|schreef|skrev|"
+    r"napisał\(a\)|napisał|napisala|napsal|kirjoitti|írta|yazdı|έγραψε|пишет|написал\(а\)|написала|"
+    r"написал|a scris"
+)
 _ATTRIB = [
     re.compile(rf"^(?:{_LEAD})\b.{{0,400}}?\b(?:{_VERB})\b.{{0,200}}[:：]$", re.I | re.S),
     re.compile(rf"^.{{0,400}}\b(?:{_VERB})\s*[:：]$", re.I | re.S),  # checked with extra evidence
     re.compile(r"(?:님이\s*작성.{0,20}|작성)\s*[:：]$", re.S),
-    re.compile(r"(?:のメッセージ|のメール|さんは書きました|さんが書きました|は書きました|写道|寫道|寫了|写了)\s*[:：]$", re.S),
+    re.compile(
+        r"(?:のメッセージ|のメール|さんは書きました|さんが書きました|は書きました|写道|寫道|寫了|写了)\s*[:：]$", re.S
+    ),
     re.compile(r"^-{2,}\s*(?:on\b.{0,300}\bwrote|.{0,300}\b(?:wrote|schrieb))\s*-{2,}$", re.I | re.S),
 ]
 _EVIDENCE = re.compile(r"@|\d")
@@ -31,21 +36,29 @@ _SEPARATOR = re.compile(
     r"mensaje original|messaggio originale|mensagem original|oorspronkelijk bericht|原始邮件|原始郵件|"
     r"원본 메시지|元のメッセージ|исходное сообщение|ursprungligt meddelande|oprindelig meddelelse|"
     r"opprinnelig melding|alkuperäinen viesti|wiadomość oryginalna|reply message|reply above this line)"
-    r"\s*[-_=]{2,}\s*$", re.I)
+    r"\s*[-_=]{2,}\s*$",
+    re.I,
+)
 _UNDERSCORES = re.compile(r"^\s*_{16,}\s*$")
 _FROM_FIELD = re.compile(
     r"^\s*\*?(?:from|von|de|da|van|från|fra|od|от|kimden|feladó|lähettäjä|보낸 사람|差出人|送信者|发件人|寄件者)"
-    r"\s*\*?\s*[:：]", re.I)
+    r"\s*\*?\s*[:：]",
+    re.I,
+)
 _OTHER_FIELD = re.compile(
     r"^\s*\*?(?:sent|date|gesendet|datum|envoyé|enviado|enviada|inviato|data|verzonden|skickat|sendt|"
     r"wysłano|отправлено|дата|보낸 날짜|날짜|送信日時|日付|发送时间|发送日期|寄件日期|時間|"
     r"to|an|à|para|a|aan|till|til|do|кому|받는 사람|宛先|收件人|"
     r"subject|betreff|objet|asunto|oggetto|onderwerp|ämne|emne|temat|тема|제목|件名|主题|主旨|"
-    r"cc|kopie|copie|cc\.)\s*\*?\s*[:：]", re.I)
+    r"cc|kopie|copie|cc\.)\s*\*?\s*[:：]",
+    re.I,
+)
 _FORWARD = re.compile(
     r"forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|messaggio inoltrato|"
     r"mensagem encaminhada|doorgestuurd bericht|begin forwarded message|転送されたメッセージ|"
-    r"전달된 메시지|转发的邮件|轉寄的郵件|пересылаемое сообщение", re.I)
+    r"전달된 메시지|转发的邮件|轉寄的郵件|пересылаемое сообщение",
+    re.I,
+)
 
 
 _ANY_QUOTED = re.compile(r"^ *>", re.M)
@@ -68,9 +81,8 @@ def _attribution(lines: list[str], i: int) -> int:
             break
         if not last.rstrip().endswith((":", "：", "-")):
             continue
-        chunk = " ".join(line.strip() for line in lines[i:i + span])
-        if _ATTRIB[0].search(chunk) or _ATTRIB[2].search(chunk) or _ATTRIB[3].search(chunk) \
-                or _ATTRIB[4].search(chunk):
+        chunk = " ".join(line.strip() for line in lines[i : i + span])
+        if _ATTRIB[0].search(chunk) or _ATTRIB[2].search(chunk) or _ATTRIB[3].search(chunk) or _ATTRIB[4].search(chunk):
             return span
         if _ATTRIB[1].search(chunk) and (_EVIDENCE.search(chunk) or _next_is_quote(lines, i + span)):
             return span
@@ -90,7 +102,7 @@ def _header_block(lines: list[str], i: int) -> bool:
     if not _FROM_FIELD.match(lines[i]):
         return False
     fields = 0
-    for line in lines[i + 1:i + 8]:
+    for line in lines[i + 1 : i + 8]:
         if _OTHER_FIELD.match(line):
             fields += 1
             if fields >= 2:
@@ -135,11 +147,11 @@ def split_quotes(text: str) -> tuple[str, str]:
     marker = find_quote_start(lines)
     if marker is not None:
         start, span = marker
-        after = lines[start + span:]
+        after = lines[start + span :]
         if _next_is_quote(after, 0):
             # "On .. wrote:" + '>' lines: answers may follow (bottom-posting, interleaving).
             new = lines[:start] + [line for line in after if not _is_quoted(line)]
-            quoted = lines[start:start + span] + [line for line in after if _is_quoted(line)]
+            quoted = lines[start : start + span] + [line for line in after if _is_quoted(line)]
         else:
             new, quoted = lines[:start], lines[start:]
     elif _ANY_QUOTED.search(text):

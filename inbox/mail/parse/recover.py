@@ -5,6 +5,7 @@ message that does not start with one as all body: a forwarding banner ("---- Ori
 ----"), a blank first line or a header named "Fro :" hides every header after it. Only mail the
 parser flagged is rebuilt here, so well-formed mail costs nothing.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -14,14 +15,37 @@ _STRICT = re.compile(rb"^[!-9;-~]+:")
 # A name with a stray space or underscore before the colon ("Fro :", "Reply To:", "Subject :")
 _LENIENT = re.compile(rb"^([A-Za-z][A-Za-z0-9_-]{0,40}(?:[ \t]+[A-Za-z0-9_-]{1,40})?)[ \t]*:[ \t]?(.*)$", re.S)
 # A known name followed by its value without the colon ("Subject Hello")
-_NO_COLON = re.compile(rb"^(subject|to|cc|date|reply-to|message-id|in-reply-to|references|from)[ \t]+(\S.*)$",
-                       re.I | re.S)
+_NO_COLON = re.compile(
+    rb"^(subject|to|cc|date|reply-to|message-id|in-reply-to|references|from)[ \t]+(\S.*)$", re.I | re.S
+)
 _MBOX_FROM = re.compile(rb"^>?From \S+.*\d{4}\s*$")
-_BANNER = re.compile(rb"^\s*(?:[-=_*~#>]{2,}.*|.*(?:original|forwarded|weitergeleitete|transf\xe9r\xe9|"
-                     rb"message d'origine|urspr\xfcngliche)[^:]*(?:message|nachricht|e-?mail)?.*)$", re.I)
-KNOWN = ("from", "to", "cc", "bcc", "subject", "date", "reply-to", "sender", "message-id", "in-reply-to",
-         "references", "return-path", "mime-version", "content-type", "content-transfer-encoding",
-         "content-disposition", "received", "delivered-to", "x-mailer", "user-agent")
+_BANNER = re.compile(
+    rb"^\s*(?:[-=_*~#>]{2,}.*|.*(?:original|forwarded|weitergeleitete|transf\xe9r\xe9|"
+    rb"message d'origine|urspr\xfcngliche)[^:]*(?:message|nachricht|e-?mail)?.*)$",
+    re.I,
+)
+KNOWN = (
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "date",
+    "reply-to",
+    "sender",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "return-path",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "content-disposition",
+    "received",
+    "delivered-to",
+    "x-mailer",
+    "user-agent",
+)
 _ESSENTIAL = {"from", "to", "subject", "date", "message-id", "sender", "reply-to"}
 MAX_JUNK = 5
 

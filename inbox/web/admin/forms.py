@@ -1,4 +1,5 @@
 """Form helpers shared by the admin pages: read a trimmed field, a bounded whole number, a list."""
+
 from __future__ import annotations
 
 import re
@@ -8,9 +9,11 @@ from flask import request
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext
 
-POLICY_LABELS = {"reopen": lazy_gettext("Reopen the closed conversation"),
-                 "new": lazy_gettext("Always start a new conversation"),
-                 "new_after_days": lazy_gettext("Start a new one if closed for more than N days")}
+POLICY_LABELS = {
+    "reopen": lazy_gettext("Reopen the closed conversation"),
+    "new": lazy_gettext("Always start a new conversation"),
+    "new_after_days": lazy_gettext("Start a new one if closed for more than N days"),
+}
 
 
 def form_text(name: str) -> str:

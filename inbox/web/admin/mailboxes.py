@@ -2,6 +2,7 @@
 
 Passwords are write-only: the forms never render them back; an empty password field keeps the
 stored one."""
+
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from .forms import POLICY_LABELS, form_int, form_list, form_text
 from .settings import bp
 
 # ---- mailboxes ---------------------------------------------------------------------------------
+
 
 @bp.get("/mailboxes")
 @admin_required
@@ -77,18 +79,30 @@ def fill_mailbox(mb: Mailbox, errors: dict) -> None:
 
 def _unique_mailbox(mb: Mailbox, errors: dict) -> None:
     for field in ("name", "email"):
-        other = db.session.execute(db.select(Mailbox.id).where(getattr(Mailbox, field) == getattr(mb, field),
-                                                               Mailbox.id != (mb.id or -1))).first()
+        other = db.session.execute(
+            db.select(Mailbox.id).where(getattr(Mailbox, field) == getattr(mb, field), Mailbox.id != (mb.id or -1))
+        ).first()
         if other:
-            errors[field] = (_("Another mailbox already uses this name.") if field == "name"
-                             else _("Another mailbox already uses this email address."))
+            errors[field] = (
+                _("Another mailbox already uses this name.")
+                if field == "name"
+                else _("Another mailbox already uses this email address.")
+            )
 
 
 @bp.route("/mailboxes/new", methods=["GET", "POST"])
 @admin_required
 def mailbox_new() -> ResponseReturnValue:
-    mb = Mailbox(folders=["INBOX"], imap_security="ssl", smtp_security="starttls", closed_policy="reopen",
-                 closed_policy_days=30, portal_enabled=True, active=True, aliases=[])
+    mb = Mailbox(
+        folders=["INBOX"],
+        imap_security="ssl",
+        smtp_security="starttls",
+        closed_policy="reopen",
+        closed_policy_days=30,
+        portal_enabled=True,
+        active=True,
+        aliases=[],
+    )
     errors: dict[str, str] = {}
     if request.method == "POST":
         with db.session.no_autoflush:
@@ -101,8 +115,14 @@ def mailbox_new() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Mailbox %(name)s created. Use “Test connection” to check the servers.", name=mb.name), "success")
             return redirect(url_for("admin.mailbox_edit", mailbox_id=mb.id))
-    return render_template("admin/mailbox_form.html", mb=mb, errors=errors, policies=POLICY_LABELS,
-                           securities=SECURITY, subject_number=bool(request.form.get("subject_number"))), 400 if errors else 200
+    return render_template(
+        "admin/mailbox_form.html",
+        mb=mb,
+        errors=errors,
+        policies=POLICY_LABELS,
+        securities=SECURITY,
+        subject_number=bool(request.form.get("subject_number")),
+    ), 400 if errors else 200
 
 
 @bp.route("/mailboxes/<int:mailbox_id>", methods=["GET", "POST"])
@@ -122,16 +142,28 @@ def mailbox_edit(mailbox_id: int) -> ResponseReturnValue:
         db.session.rollback()
         mb = db.get_or_404(Mailbox, mailbox_id)
     subject_number = bool(get_setting(f"mailbox.{mb.id}.subject_number", False))
-    return render_template("admin/mailbox_form.html", mb=mb, errors=errors, policies=POLICY_LABELS,
-                           securities=SECURITY, subject_number=subject_number), 400 if errors else 200
+    return render_template(
+        "admin/mailbox_form.html",
+        mb=mb,
+        errors=errors,
+        policies=POLICY_LABELS,
+        securities=SECURITY,
+        subject_number=subject_number,
+    ), 400 if errors else 200
 
 
 def _same_server(stored: Mailbox, probe: Mailbox, proto: str) -> bool:
     """The form names the server the stored password belongs to (host, port, user and security)."""
+
     def key(mb: Mailbox) -> tuple:
         host = getattr(mb, f"{proto}_host")
-        return ((host or "").strip().lower(), getattr(mb, f"{proto}_port"), getattr(mb, f"{proto}_user"),
-                getattr(mb, f"{proto}_security"))
+        return (
+            (host or "").strip().lower(),
+            getattr(mb, f"{proto}_port"),
+            getattr(mb, f"{proto}_user"),
+            getattr(mb, f"{proto}_security"),
+        )
+
     return key(stored) == key(probe)
 
 
@@ -155,11 +187,18 @@ def mailbox_test(mailbox_id: int | None = None) -> str:
             if _same_server(stored, probe, proto):
                 setattr(probe, f"{proto}_password_enc", getattr(stored, f"{proto}_password_enc"))
             elif getattr(stored, f"{proto}_password_enc"):
-                untested[proto] = CheckResult(proto.upper(), False, _(
-                    "Type the password again to test a changed server, port, user or security."), "")
+                untested[proto] = CheckResult(
+                    proto.upper(),
+                    False,
+                    _("Type the password again to test a changed server, port, user or security."),
+                    "",
+                )
     if probe in db.session:
         db.session.expunge(probe)
     results = [untested.get("imap") or check_imap(probe), untested.get("smtp") or check_smtp(probe)]
-    current_app.logger.info("connection test for mailbox %s: %s", mailbox_id or "(new)",
-                            ", ".join(f"{r.server} {'ok' if r.ok else 'failed'}" for r in results))
+    current_app.logger.info(
+        "connection test for mailbox %s: %s",
+        mailbox_id or "(new)",
+        ", ".join(f"{r.server} {'ok' if r.ok else 'failed'}" for r in results),
+    )
     return render_template("admin/_test_results.html", results=[(r.server, r.ok, r.note) for r in results])

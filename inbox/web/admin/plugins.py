@@ -1,6 +1,7 @@
 """Admin pages for plugins: the list (origin, version, state, errors), the enable switch, and each
 plugin's settings form, generated from its SettingSpec declarations. Reached from the admin menu
 through the core plugin's ``admin_sections`` entry."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -85,11 +86,18 @@ def settings(name: str):
         db.session.rollback()
     fields = [_field(name, spec, mailbox, errors) for spec in shown]
     title, summary = _title_summary(name, host().description(name))
-    return render_template("admin/plugins_settings.html", name=name, title=title, summary=summary,
-                           fields=fields, errors=errors,
-                           mailbox=mailbox, mailboxes=mailboxes,
-                           has_mailbox_scope=any(s.scope == "mailbox" for s in specs),
-                           description=host().description(name)), 400 if errors else 200
+    return render_template(
+        "admin/plugins_settings.html",
+        name=name,
+        title=title,
+        summary=summary,
+        fields=fields,
+        errors=errors,
+        mailbox=mailbox,
+        mailboxes=mailboxes,
+        has_mailbox_scope=any(s.scope == "mailbox" for s in specs),
+        description=host().description(name),
+    ), 400 if errors else 200
 
 
 def _save(name: str, specs, mailbox) -> dict[str, str]:
@@ -124,10 +132,17 @@ def _field(name: str, spec, mailbox, errors) -> dict:
     source = ps.source(name, spec, mailbox)
     if errors and spec.type != "secret" and source != "env":
         # nothing was saved (rolled back), so the form keeps what the admin typed in every field
-        value = bool(request.form.get(f"s_{spec.key}")) if spec.type == "boolean" else request.form.get(f"s_{spec.key}", "")
-    return {"spec": spec, "value": "" if spec.type == "secret" else value, "source": source,
-            "is_set": bool(value) if spec.type == "secret" else value is not None,
-            "error": _field_error(spec, errors.get(spec.key)), "display": ps.display(spec, value)}
+        value = (
+            bool(request.form.get(f"s_{spec.key}")) if spec.type == "boolean" else request.form.get(f"s_{spec.key}", "")
+        )
+    return {
+        "spec": spec,
+        "value": "" if spec.type == "secret" else value,
+        "source": source,
+        "is_set": bool(value) if spec.type == "secret" else value is not None,
+        "error": _field_error(spec, errors.get(spec.key)),
+        "display": ps.display(spec, value),
+    }
 
 
 def _field_error(spec, message: str | None) -> str | None:

@@ -1,5 +1,6 @@
 """Admin pages: the overview and install-wide settings. Mailboxes are in mailboxes.py, people in
 users.py (same blueprint, wired in admin/__init__.py); the form helpers are in forms.py."""
+
 from __future__ import annotations
 
 import re
@@ -22,11 +23,15 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/")
 @admin_required
 def index():
-    counts = {"mailboxes": db.session.query(Mailbox).count(), "users": db.session.query(User).filter(User.active).count()}
+    counts = {
+        "mailboxes": db.session.query(Mailbox).count(),
+        "users": db.session.query(User).filter(User.active).count(),
+    }
     return render_template("admin/index.html", counts=counts)
 
 
 # ---- settings ----------------------------------------------------------------------------------
+
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
@@ -63,10 +68,15 @@ def settings():
             return redirect(url_for("admin.settings"))
         db.session.rollback()
     numbers = {mb.id: bool(get_setting(f"mailbox.{mb.id}.subject_number", False)) for mb in boxes}
-    return render_template("admin/settings.html", mailboxes=boxes, errors=errors, policies=POLICY_LABELS,
-                           system_mailbox=system_mailbox(),
-                           fmt=request.form.get("subject_number_format") or subject_number_format(), numbers=numbers,
-                           default_locale=request.form.get("default_locale") or install_locale(),
-                           default_timezone=request.form.get("default_timezone") or install_timezone(),
-                           timezones=timezone_names())
-
+    return render_template(
+        "admin/settings.html",
+        mailboxes=boxes,
+        errors=errors,
+        policies=POLICY_LABELS,
+        system_mailbox=system_mailbox(),
+        fmt=request.form.get("subject_number_format") or subject_number_format(),
+        numbers=numbers,
+        default_locale=request.form.get("default_locale") or install_locale(),
+        default_timezone=request.form.get("default_timezone") or install_timezone(),
+        timezones=timezone_names(),
+    )

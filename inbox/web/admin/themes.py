@@ -1,4 +1,5 @@
 """Admin: preview and switch portal themes, and set the branding every theme honours."""
+
 from __future__ import annotations
 
 import os
@@ -21,14 +22,21 @@ COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 @bp.get("/")
 @admin_required
 def index():
-    return render_template("admin/themes.html", themes=_themes(), active=active_theme_name(), branding=branding(),
-                           errors={})
+    return render_template(
+        "admin/themes.html", themes=_themes(), active=active_theme_name(), branding=branding(), errors={}
+    )
 
 
 def _themes() -> list[dict]:
-    return [{"name": t.name, "title": t.title, "meta": t.meta,
-             "has_preview": bool(t.meta.get("preview")) and os.path.isfile(os.path.join(t.path, t.meta["preview"]))}
-            for t in discover().values()]
+    return [
+        {
+            "name": t.name,
+            "title": t.title,
+            "meta": t.meta,
+            "has_preview": bool(t.meta.get("preview")) and os.path.isfile(os.path.join(t.path, t.meta["preview"])),
+        }
+        for t in discover().values()
+    ]
 
 
 @bp.post("/active")
@@ -54,9 +62,13 @@ def save_branding():
         errors["name"] = _("The portal needs a name.")
     if not COLOR.match(color):
         errors["brand_color"] = _("Use a colour like #2f6fed.")
-    updated = {**current, "name": name or current["name"], "brand_color": color if COLOR.match(color) else current["brand_color"],
-               "footer_text": request.form.get("footer_text", "").strip()[:500],
-               "custom_css": request.form.get("custom_css", "")[:20000]}
+    updated = {
+        **current,
+        "name": name or current["name"],
+        "brand_color": color if COLOR.match(color) else current["brand_color"],
+        "footer_text": request.form.get("footer_text", "").strip()[:500],
+        "custom_css": request.form.get("custom_css", "")[:20000],
+    }
     upload = request.files.get("logo")
     if upload and upload.filename:
         data = upload.read(2 * 1024 * 1024 + 1)
@@ -69,9 +81,13 @@ def save_branding():
     if request.form.get("remove_logo"):
         updated["logo"] = None
     if errors:
-        return render_template("admin/themes.html", themes=_themes(), active=active_theme_name(),
-                               branding={**updated, **{k: request.form.get(k, "") for k in ("name", "brand_color")}},
-                               errors=errors), 400
+        return render_template(
+            "admin/themes.html",
+            themes=_themes(),
+            active=active_theme_name(),
+            branding={**updated, **{k: request.form.get(k, "") for k in ("name", "brand_color")}},
+            errors=errors,
+        ), 400
     set_setting(BRANDING_SETTING, updated)
     db.session.commit()
     flash(_("Branding saved."), "success")

@@ -1,4 +1,5 @@
 """Admin: people: invite by email or set a password, role, mailbox access, deactivation."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from .forms import form_text
 from .settings import bp
 
 # ---- people ------------------------------------------------------------------------------------
+
 
 @bp.get("/users")
 @admin_required
@@ -71,9 +73,23 @@ def user_new():
                 try:
                     send_reset_mail(user, invited=True)
                     db.session.commit()
-                    flash(_("%(name)s added; an invitation is on its way to %(address)s.", name=user.name, address=user.email), "success")
+                    flash(
+                        _(
+                            "%(name)s added; an invitation is on its way to %(address)s.",
+                            name=user.name,
+                            address=user.email,
+                        ),
+                        "success",
+                    )
                 except Exception as exc:
-                    flash(_("%(name)s added, but the invitation could not be sent: %(reason)s", name=user.name, reason=exc), "error")
+                    flash(
+                        _(
+                            "%(name)s added, but the invitation could not be sent: %(reason)s",
+                            name=user.name,
+                            reason=exc,
+                        ),
+                        "error",
+                    )
             else:
                 flash(_("%(name)s added.", name=user.name), "success")
             return redirect(url_for("admin.users"))

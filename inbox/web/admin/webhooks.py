@@ -1,6 +1,7 @@
 """Admin: webhook subscriptions and their delivery log (subscribe, send a test event, redeliver one,
 redeliver every failure since a time, turn off). The rules are inbox.webhooks'; the API offers the
 same under /api/v1/webhooks."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -28,8 +29,9 @@ def _subscription(webhook_id: int) -> WebhookSubscription:
 def _page(errors=None, status: int = 200, **extra):
     subs = db.session.execute(db.select(WebhookSubscription).order_by(WebhookSubscription.id)).scalars().all()
     mailboxes = db.session.execute(db.select(Mailbox).order_by(Mailbox.name)).scalars().all()
-    return render_template("admin/webhooks.html", subs=subs, events=webhooks.EVENTS, mailboxes=mailboxes,
-                           errors=errors or {}, **extra), status
+    return render_template(
+        "admin/webhooks.html", subs=subs, events=webhooks.EVENTS, mailboxes=mailboxes, errors=errors or {}, **extra
+    ), status
 
 
 @bp.get("/")
@@ -43,8 +45,12 @@ def index():
 def create():
     mailbox_ids = [int(m) for m in request.form.getlist("mailbox_ids") if m.isdigit()]
     try:
-        sub, secret = webhooks.subscribe(request.form.get("url", "").strip(), request.form.getlist("events"),
-                                         mailbox_ids or None, by=current_user._get_current_object())
+        sub, secret = webhooks.subscribe(
+            request.form.get("url", "").strip(),
+            request.form.getlist("events"),
+            mailbox_ids or None,
+            by=current_user._get_current_object(),
+        )
     except (ValueError, net.FetchError) as exc:
         db.session.rollback()
         return _page({"url": _("Not subscribed: %(reason)s", reason=str(exc))}, 400)
@@ -58,10 +64,19 @@ def create():
 @admin_required
 def log(webhook_id: int):
     sub = _subscription(webhook_id)
-    rows = db.session.execute(db.select(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id)
-                              .order_by(WebhookDelivery.id.desc()).limit(LOG_ROWS)).scalars().all()
-    return render_template("admin/webhook_log.html", sub=sub, rows=rows,
-                           since=(utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+    rows = (
+        db.session.execute(
+            db.select(WebhookDelivery)
+            .where(WebhookDelivery.subscription_id == sub.id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(LOG_ROWS)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "admin/webhook_log.html", sub=sub, rows=rows, since=(utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    )
 
 
 @bp.post("/<int:webhook_id>/test")

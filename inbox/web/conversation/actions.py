@@ -1,6 +1,7 @@
 """What an agent does to a conversation from its page: status, assignee, tags, snooze, merge, move,
 and the customer's name and addresses. Each is a CSRF-checked POST that goes through
 inbox.conversations / inbox.customers, commits, and returns to the page."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
@@ -129,7 +130,12 @@ def merge(number: int):
     raw = request.form.get("other", "").strip().lstrip("#")
     other = conversation_by_number(int(raw)) if raw.isdigit() else None
     if other is None or other.merged_into_id:
-        flash(_("There is no conversation #%(number)s you can merge.", number=raw) if raw else _("Enter a conversation number."), "error")
+        flash(
+            _("There is no conversation #%(number)s you can merge.", number=raw)
+            if raw
+            else _("Enter a conversation number."),
+            "error",
+        )
         return _back(conv)
     if other.id == conv.id:
         flash(_("A conversation cannot be merged into itself."), "error")
@@ -196,5 +202,7 @@ def customer_email(number: int):
         return _back(conv)
     conversations.record_event(conv, "customer_email_added", by=current_user, email=email.lower())
     db.session.commit()
-    flash(_("Added %(address)s to %(customer)s.", address=email.lower(), customer=conv.customer.display_name), "success")
+    flash(
+        _("Added %(address)s to %(customer)s.", address=email.lower(), customer=conv.customer.display_name), "success"
+    )
     return _back(conv)

@@ -1,5 +1,6 @@
 """How the items of a conversation read on the page: event sentences, message bodies, collision
 checks. Kept apart from the views so templates stay declarative."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,8 +30,11 @@ def describe_event(item: ThreadItem) -> str:
     who = actor(item)
     if kind == "status":
         status = status_label(ev.get("new") or "")
-        return (_("%(who)s changed the status to %(status)s", who=who, status=status) if item.author
-                else _("Status changed to %(status)s", status=status))
+        return (
+            _("%(who)s changed the status to %(status)s", who=who, status=status)
+            if item.author
+            else _("Status changed to %(status)s", status=status)
+        )
     if kind == "assigned":
         if not ev.get("to"):
             return _("%(who)s unassigned this conversation", who=who)
@@ -53,12 +57,19 @@ def describe_event(item: ThreadItem) -> str:
     if kind == "moved":
         return _("%(who)s moved this from %(old)s to %(new)s", who=who, old=ev.get("old"), new=ev.get("new"))
     if kind == "merged":
-        return _("%(who)s merged #%(number)s (%(subject)s) into this conversation", who=who, number=ev.get("number"),
-                 subject=ev.get("subject") or _("no subject"))
+        return _(
+            "%(who)s merged #%(number)s (%(subject)s) into this conversation",
+            who=who,
+            number=ev.get("number"),
+            subject=ev.get("subject") or _("no subject"),
+        )
     if kind == "number_refused":
-        return _("This message named #%(number)s in its subject, but %(sender)s does not take part in "
-                 "#%(number)s, so it started a new conversation.", number=ev.get("number"),
-                 sender=ev.get("sender") or _("its sender"))
+        return _(
+            "This message named #%(number)s in its subject, but %(sender)s does not take part in "
+            "#%(number)s, so it started a new conversation.",
+            number=ev.get("number"),
+            sender=ev.get("sender") or _("its sender"),
+        )
     if kind == "customer_email_added":
         return _("%(who)s added %(email)s to the customer's addresses", who=who, email=ev.get("email"))
     if kind:
@@ -78,8 +89,12 @@ def text_body(text: str | None) -> Markup:
 
 
 def uses_iframe(item: ThreadItem) -> bool:
-    return (bool(item.html) and item.type in ("customer", "auto_reply") and not item.parse_error
-            and item.html_limit != "too_large")
+    return (
+        bool(item.html)
+        and item.type in ("customer", "auto_reply")
+        and not item.parse_error
+        and item.html_limit != "too_large"
+    )
 
 
 def prepared_html(item: ThreadItem) -> str:
@@ -111,16 +126,21 @@ def visible_attachments(item: ThreadItem) -> list[Attachment]:
 
 
 def last_item_id(conversation_id: int) -> int:
-    return db.session.execute(
-        db.select(db.func.max(ThreadItem.id)).where(ThreadItem.conversation_id == conversation_id)).scalar() or 0
+    return (
+        db.session.execute(
+            db.select(db.func.max(ThreadItem.id)).where(ThreadItem.conversation_id == conversation_id)
+        ).scalar()
+        or 0
+    )
 
 
 def news_since(conversation_id: int, after_id: int, user: User) -> list[ThreadItem]:
     """Messages, replies and notes others added after the agent loaded the page."""
     rows = db.session.execute(
-        db.select(ThreadItem).where(ThreadItem.conversation_id == conversation_id, ThreadItem.id > after_id,
-                                    ThreadItem.type.in_(NEWS_TYPES))
-        .order_by(ThreadItem.id)).scalars()
+        db.select(ThreadItem)
+        .where(ThreadItem.conversation_id == conversation_id, ThreadItem.id > after_id, ThreadItem.type.in_(NEWS_TYPES))
+        .order_by(ThreadItem.id)
+    ).scalars()
     return [i for i in rows if i.author_id != user.id and i.send_status != "cancelled"]
 
 
@@ -149,5 +169,10 @@ def _frame_info(html: str, fold: bool) -> dict:
     fixed = 16 + paragraphs * 10 + images * 140
     # a first guess for a ~700 px wide frame; conversation.js redoes it for the real width
     height = fixed + sum(n // 100 + 1 for n in parts) * 22
-    return {"remote": result.remote_images, "folded": result.quotes_removed, "height": max(90, min(height, 1100)),
-            "parts": parts, "fixed": fixed}
+    return {
+        "remote": result.remote_images,
+        "folded": result.quotes_removed,
+        "height": max(90, min(height, 1100)),
+        "parts": parts,
+        "fixed": fixed,
+    }

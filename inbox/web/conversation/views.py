@@ -5,6 +5,7 @@ the reply/note/forward editor posts to compose.py. Both register on this module'
 their own; every route looks the conversation up through web.access, so another mailbox's
 conversation is a 404.
 """
+
 from __future__ import annotations
 
 import io
@@ -49,36 +50,47 @@ def assignable_agents(conv: Conversation) -> list[User]:
 
 
 def movable_mailboxes() -> list[Mailbox]:
-    return list(db.session.execute(visible(db.select(Mailbox).where(Mailbox.active.is_(True)), Mailbox.id)
-                                   .order_by(Mailbox.name)).scalars())
+    return list(
+        db.session.execute(
+            visible(db.select(Mailbox).where(Mailbox.active.is_(True)), Mailbox.id).order_by(Mailbox.name)
+        ).scalars()
+    )
 
 
 def _drafts(conv: Conversation) -> dict[str, Draft]:
-    rows = db.session.execute(db.select(Draft).where(Draft.conversation_id == conv.id,
-                                                     Draft.user_id == current_user.id)).scalars()
+    rows = db.session.execute(
+        db.select(Draft).where(Draft.conversation_id == conv.id, Draft.user_id == current_user.id)
+    ).scalars()
     return {d.kind: d for d in rows}
 
 
 def _touch_presence(conv: Conversation, state: str) -> None:
-    row = db.session.execute(db.select(Presence).where(Presence.conversation_id == conv.id,
-                                                       Presence.user_id == current_user.id)).scalar_one_or_none()
+    row = db.session.execute(
+        db.select(Presence).where(Presence.conversation_id == conv.id, Presence.user_id == current_user.id)
+    ).scalar_one_or_none()
     if row is None:
         try:
             with db.session.begin_nested():
-                db.session.add(Presence(conversation_id=conv.id, user_id=current_user.id, state=state,
-                                        seen_at=utcnow()))
+                db.session.add(
+                    Presence(conversation_id=conv.id, user_id=current_user.id, state=state, seen_at=utcnow())
+                )
         except IntegrityError:  # the same agent's other tab inserted first
-            row = db.session.execute(db.select(Presence).where(Presence.conversation_id == conv.id,
-                                                               Presence.user_id == current_user.id)).scalar_one()
+            row = db.session.execute(
+                db.select(Presence).where(Presence.conversation_id == conv.id, Presence.user_id == current_user.id)
+            ).scalar_one()
     if row is not None:
         row.state, row.seen_at = state, utcnow()
 
 
 def others_present(conv: Conversation) -> list[Presence]:
     since = utcnow() - timedelta(seconds=PRESENCE_WINDOW)
-    return list(db.session.execute(
-        db.select(Presence).where(Presence.conversation_id == conv.id, Presence.user_id != current_user.id,
-                                  Presence.seen_at >= since).order_by(Presence.state)).scalars())
+    return list(
+        db.session.execute(
+            db.select(Presence)
+            .where(Presence.conversation_id == conv.id, Presence.user_id != current_user.id, Presence.seen_at >= since)
+            .order_by(Presence.state)
+        ).scalars()
+    )
 
 
 def undo_window(conv: Conversation) -> list[tuple[ThreadItem, float]]:
@@ -87,10 +99,17 @@ def undo_window(conv: Conversation) -> list[tuple[ThreadItem, float]]:
 
     now = utcnow()
     rows = db.session.execute(
-        db.select(ThreadItem, OutboxMessage.next_attempt_at).join(OutboxMessage, OutboxMessage.item_id == ThreadItem.id)
-        .where(ThreadItem.conversation_id == conv.id, ThreadItem.author_id == current_user.id,
-               OutboxMessage.status == "queued", OutboxMessage.claimed_by.is_(None),
-               OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at > now)).all()
+        db.select(ThreadItem, OutboxMessage.next_attempt_at)
+        .join(OutboxMessage, OutboxMessage.item_id == ThreadItem.id)
+        .where(
+            ThreadItem.conversation_id == conv.id,
+            ThreadItem.author_id == current_user.id,
+            OutboxMessage.status == "queued",
+            OutboxMessage.claimed_by.is_(None),
+            OutboxMessage.attempts == 0,
+            OutboxMessage.next_attempt_at > now,
+        )
+    ).all()
     return [(item, (due - now).total_seconds()) for item, due in rows]
 
 
@@ -104,15 +123,27 @@ def page_context(conv: Conversation, **extra) -> dict:
 
     targets = reply_targets(conv, reply_anchor(conv))
     reply_to = ", ".join(readable_address(n, e) if n else e for n, e in targets.to)
-    ctx = dict(conv=conv, items=items, order=order, agents=assignable_agents(conv), mailboxes=movable_mailboxes(),
-               drafts=_drafts(conv), last_item_id=thread_view.last_item_id(conv.id),
-               others=others_present(conv), undo=undo_window(conv), tv=thread_view, default_to=reply_to,
-               reply_others=", ".join(readable_address(n, e) if n else e for n, e in targets.others),
-               reply_to_used=targets.reply_to_used,
-               max_attachment=current_app.config.get("MAX_ATTACHMENT_BYTES"),
-               undo_seconds=current_app.config.get("UNDO_SEND_SECONDS", 10),
-               mode=request.args.get("mode") if request.args.get("mode") in ("reply", "note", "forward") else "reply",
-               news=[], form={}, errors={})
+    ctx = dict(
+        conv=conv,
+        items=items,
+        order=order,
+        agents=assignable_agents(conv),
+        mailboxes=movable_mailboxes(),
+        drafts=_drafts(conv),
+        last_item_id=thread_view.last_item_id(conv.id),
+        others=others_present(conv),
+        undo=undo_window(conv),
+        tv=thread_view,
+        default_to=reply_to,
+        reply_others=", ".join(readable_address(n, e) if n else e for n, e in targets.others),
+        reply_to_used=targets.reply_to_used,
+        max_attachment=current_app.config.get("MAX_ATTACHMENT_BYTES"),
+        undo_seconds=current_app.config.get("UNDO_SEND_SECONDS", 10),
+        mode=request.args.get("mode") if request.args.get("mode") in ("reply", "note", "forward") else "reply",
+        news=[],
+        form={},
+        errors={},
+    )
     ctx.update(extra)
     return ctx
 
@@ -156,15 +187,20 @@ def body(number: int, item_id: int):
         att = by_cid.get(cid)
         return url_for("attachments.preview", attachment_id=att.id) if att is not None else None
 
-    result = finish_email_html(thread_view.prepared_html(item), cid_url=cid_url, allow_remote=images,
-                               strip_quotes=request.args.get("quoted") != "1" and bool(item.quoted_text))
+    result = finish_email_html(
+        thread_view.prepared_html(item),
+        cid_url=cid_url,
+        allow_remote=images,
+        strip_quotes=request.args.get("quoted") != "1" and bool(item.quoted_text),
+    )
     resp = make_response(render_template("conversation/body.html", html=result.html))
     origin = request.host_url.rstrip("/")
     img_src = f"{origin} https: http:" if images else origin
     resp.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'none'; img-src {img_src}; style-src 'unsafe-inline'; font-src 'none'; "
         "form-action 'none'; frame-ancestors 'self'; base-uri 'none'; sandbox allow-same-origin allow-popups "
-        "allow-popups-to-escape-sandbox")
+        "allow-popups-to-escape-sandbox"
+    )
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "SAMEORIGIN"
     resp.headers["Referrer-Policy"] = "no-referrer"
@@ -182,8 +218,13 @@ def original(number: int, item_id: int):
     raw = db.session.get(RawMessage, item.raw_message_id) if item.raw_message_id else None
     if raw is None:
         abort(404)
-    resp = send_file(io.BytesIO(raw.data), mimetype="application/octet-stream", as_attachment=True,
-                     download_name=f"message-{number}-{item.id}.eml", max_age=0)
+    resp = send_file(
+        io.BytesIO(raw.data),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=f"message-{number}-{item.id}.eml",
+        max_age=0,
+    )
     return harden(resp)
 
 
@@ -206,8 +247,7 @@ def presence(number: int):
         # the agent's open page shows everything up to now: read (a newer message waits for a reload)
         conv.last_read_at = utcnow()
         db.session.commit()
-    return jsonify(others=[{"name": p.user.name, "state": p.state} for p in others_present(conv)],
-                   new_items=len(news))
+    return jsonify(others=[{"name": p.user.name, "state": p.state} for p in others_present(conv)], new_items=len(news))
 
 
 @bp.post("/conversations/<int:number>/order")
@@ -235,4 +275,3 @@ def retry(number: int, item_id: int):
     else:
         flash(_("That message is not waiting for a retry."), "warning")
     return redirect(url_for("conversation.show", number=conv.number) + f"#item-{item.id}")
-

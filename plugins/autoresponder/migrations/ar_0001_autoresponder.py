@@ -3,6 +3,7 @@
 Revision ID: ar_0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,8 +32,9 @@ def upgrade():
         sa.Column("follow_ups", sa.Boolean(), nullable=False),
         sa.Column("silence_hours", sa.Integer(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["mailbox_id"], ["mailbox.id"], name="fk_autoresponder_config_mailbox_id_mailbox",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"], ["mailbox.id"], name="fk_autoresponder_config_mailbox_id_mailbox", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_autoresponder_config"),
         sa.UniqueConstraint("mailbox_id", name="uq_autoresponder_config_mailbox_id"),
     )
@@ -44,12 +46,18 @@ def upgrade():
         sa.Column("item_id", sa.Integer(), nullable=True),
         sa.Column("recipient", sa.String(length=320), nullable=False),
         sa.Column("sent_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["mailbox_id"], ["mailbox.id"], name="fk_autoresponder_log_mailbox_id_mailbox",
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversation.id"],
-                                name="fk_autoresponder_log_conversation_id_conversation", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["item_id"], ["thread_item.id"], name="fk_autoresponder_log_item_id_thread_item",
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"], ["mailbox.id"], name="fk_autoresponder_log_mailbox_id_mailbox", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversation.id"],
+            name="fk_autoresponder_log_conversation_id_conversation",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["thread_item.id"], name="fk_autoresponder_log_item_id_thread_item", ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_autoresponder_log"),
     )
     op.create_index("ix_autoresponder_log_rcpt", "autoresponder_log", ["recipient", "sent_at"])

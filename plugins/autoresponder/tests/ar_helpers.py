@@ -1,4 +1,5 @@
 """Mail in through Dovecot and the real sync, out through the outbox to an SMTP sink."""
+
 from __future__ import annotations
 
 import email
@@ -17,14 +18,27 @@ from inbox_plugins.autoresponder.models import AutoresponderConfig
 _n = itertools.count(1)
 
 
-def message(frm: str, to: str, subject: str = "Help with my order", body: str = "Hello, where is my parcel?",
-            headers: dict | None = None, msgid: str | None = None, in_reply_to: str | None = None,
-            from_name: str = "Ann Customer") -> tuple[bytes, str]:
+def message(
+    frm: str,
+    to: str,
+    subject: str = "Help with my order",
+    body: str = "Hello, where is my parcel?",
+    headers: dict | None = None,
+    msgid: str | None = None,
+    in_reply_to: str | None = None,
+    from_name: str = "Ann Customer",
+) -> tuple[bytes, str]:
     """RFC 822 bytes and their Message-ID (without <>)."""
     msgid = msgid or make_msgid(idstring=f"t{next(_n)}", domain="customer.test")[1:-1]
-    lines = [f"From: {from_name} <{frm}>", f"To: {to}", f"Subject: {subject}",
-             f"Date: {format_datetime(datetime.now(timezone.utc))}", f"Message-ID: <{msgid}>",
-             "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
+    lines = [
+        f"From: {from_name} <{frm}>",
+        f"To: {to}",
+        f"Subject: {subject}",
+        f"Date: {format_datetime(datetime.now(timezone.utc))}",
+        f"Message-ID: <{msgid}>",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+    ]
     if in_reply_to:
         lines += [f"In-Reply-To: <{in_reply_to}>", f"References: <{in_reply_to}>"]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
@@ -32,8 +46,9 @@ def message(frm: str, to: str, subject: str = "Help with my order", body: str = 
 
 
 def enable(mailbox, **fields) -> AutoresponderConfig:
-    cfg = db.session.execute(db.select(AutoresponderConfig).where(
-        AutoresponderConfig.mailbox_id == mailbox.id)).scalar()
+    cfg = db.session.execute(
+        db.select(AutoresponderConfig).where(AutoresponderConfig.mailbox_id == mailbox.id)
+    ).scalar()
     if cfg is None:
         cfg = AutoresponderConfig(mailbox_id=mailbox.id, enabled=True)
         db.session.add(cfg)

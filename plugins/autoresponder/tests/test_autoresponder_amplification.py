@@ -1,5 +1,6 @@
 """Finding 9 of the security review: one message must not make the auto-responder mail strangers.
 Mail goes in through Dovecot and the real sync, out through the outbox to an SMTP sink."""
+
 from __future__ import annotations
 
 from ar_helpers import auto_replies, conversation_of, cycle, enable, message
@@ -18,8 +19,13 @@ def _reply_to(addresses: list[str]) -> str:
 def test_two_hundred_reply_to_addresses_get_nothing(app, mailbox, dovecot, smtp_sink):
     enable(mailbox)
     victims = [f"victim{n}@outsider{n % 7}.test" for n in range(200)]
-    raw, msgid = message("sender1@evil.test", mailbox.email, subject=SPAM, from_name="Cheap pills at evil.example",
-                         headers={"Reply-To": _reply_to(victims)})
+    raw, msgid = message(
+        "sender1@evil.test",
+        mailbox.email,
+        subject=SPAM,
+        from_name="Cheap pills at evil.example",
+        headers={"Reply-To": _reply_to(victims)},
+    )
     dovecot.append(mailbox.imap_user, raw)
     assert cycle(app, mailbox)["sent"] == 1
     (env,) = smtp_sink.messages
@@ -31,9 +37,11 @@ def test_two_hundred_reply_to_addresses_get_nothing(app, mailbox, dovecot, smtp_
 
 def test_reply_to_in_the_senders_domain_is_answered_alone(app, mailbox, dovecot, smtp_sink):
     enable(mailbox)
-    raw, _ = message("ann@customer.test", mailbox.email,
-                     headers={"Reply-To": _reply_to(["Orders <orders@customer.test>", "x@outsider.test",
-                                                     "y@customer.test"])})
+    raw, _ = message(
+        "ann@customer.test",
+        mailbox.email,
+        headers={"Reply-To": _reply_to(["Orders <orders@customer.test>", "x@outsider.test", "y@customer.test"])},
+    )
     dovecot.append(mailbox.imap_user, raw)
     assert cycle(app, mailbox)["sent"] == 1
     assert smtp_sink.messages[0].rcpt_tos == ["orders@customer.test"]
@@ -67,7 +75,9 @@ def test_daily_cap_per_recipient_counts_the_answered_address(app, mailbox, dovec
     set_value("autoresponder", "daily_cap", 2)
     db.session.commit()
     for n in range(5):
-        dovecot.append(mailbox.imap_user, message(f"s{n}@corp.test", mailbox.email, subject=f"Case {n}",
-                                                  headers={"Reply-To": "target@corp.test"})[0])
+        dovecot.append(
+            mailbox.imap_user,
+            message(f"s{n}@corp.test", mailbox.email, subject=f"Case {n}", headers={"Reply-To": "target@corp.test"})[0],
+        )
     cycle(app, mailbox)
     assert [env.rcpt_tos for env in smtp_sink.messages] == [["target@corp.test"]] * 2

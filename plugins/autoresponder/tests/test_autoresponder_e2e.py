@@ -1,4 +1,5 @@
 """The auto-responder end to end: mail into Dovecot, the real sync, the outbox, an SMTP sink."""
+
 from __future__ import annotations
 
 import types
@@ -53,8 +54,7 @@ def test_new_conversation_gets_exactly_one_auto_reply(app, mailbox, dovecot, smt
     assert item.send_status == "sent" and item.to[0]["email"] == CUSTOMER
 
     # the customer writes again in the same thread: no second auto-reply
-    raw, _ = message(CUSTOMER, mailbox.email, subject="Re: Help with my order", in_reply_to=msgid,
-                     body="Any news?")
+    raw, _ = message(CUSTOMER, mailbox.email, subject="Re: Help with my order", in_reply_to=msgid, body="Any news?")
     dovecot.append(user, raw)
     assert cycle(app, mailbox)["sent"] == 0
     assert len(smtp_sink.messages) == 1 and len(auto_replies()) == 1
@@ -68,16 +68,25 @@ def test_disabled_mailbox_sends_nothing(app, mailbox, dovecot, smtp_sink):
     assert smtp_sink.messages == [] and auto_replies() == []
 
 
-DSN = ("MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=BB\r\n\r\n"
-       "--BB\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
-       "--BB\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.customer.test\r\n\r\n"
-       "Final-Recipient: rfc822; gone@customer.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--BB--\r\n")
+DSN = (
+    "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=BB\r\n\r\n"
+    "--BB\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+    "--BB\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.customer.test\r\n\r\n"
+    "Final-Recipient: rfc822; gone@customer.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--BB--\r\n"
+)
 
 NEVER = {
-    "auto-submitted": dict(frm="ooo@customer.test", headers={"Auto-Submitted": "auto-replied"},
-                           subject="Automatic reply: Out of office"),
-    "bulk-list": dict(frm="news@shop-news.test", headers={"Precedence": "bulk", "List-Id": "<news.shop-news.test>",
-                                                           "List-Unsubscribe": "<mailto:u@shop-news.test>"}),
+    "auto-submitted": dict(
+        frm="ooo@customer.test", headers={"Auto-Submitted": "auto-replied"}, subject="Automatic reply: Out of office"
+    ),
+    "bulk-list": dict(
+        frm="news@shop-news.test",
+        headers={
+            "Precedence": "bulk",
+            "List-Id": "<news.shop-news.test>",
+            "List-Unsubscribe": "<mailto:u@shop-news.test>",
+        },
+    ),
     "noreply": dict(frm="noreply@bank.test"),
     "no-reply-plus": dict(frm="no-reply+123@bank.test"),
     "mailer-daemon": dict(frm="MAILER-DAEMON@mx.customer.test", subject="Undelivered Mail Returned to Sender"),
@@ -108,8 +117,10 @@ def test_never_answered(case, app, mailbox, dovecot, smtp_sink):
 
 def test_bounce_and_own_address_never_answered(app, mailbox, dovecot, smtp_sink):
     enable(mailbox)
-    bounce = (f"From: Mail Delivery System <mailer@mx.customer.test>\r\nTo: {mailbox.email}\r\n"
-              "Subject: Delivery Status Notification (Failure)\r\nMessage-ID: <dsn1@mx.customer.test>\r\n" + DSN)
+    bounce = (
+        f"From: Mail Delivery System <mailer@mx.customer.test>\r\nTo: {mailbox.email}\r\n"
+        "Subject: Delivery Status Notification (Failure)\r\nMessage-ID: <dsn1@mx.customer.test>\r\n" + DSN
+    )
     dovecot.append(mailbox.imap_user, bounce.encode())
     dovecot.append(mailbox.imap_user, message(mailbox.email, mailbox.email, subject="Note to self")[0])
     cycle(app, mailbox)
@@ -163,18 +174,29 @@ def test_follow_ups_after_silence(app, mailbox, dovecot, smtp_sink):
 NY_WEEK = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []}
 
 
-@pytest.mark.parametrize("moment, inside", [
-    (datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc), True),    # Tue 10:00 in New York
-    (datetime(2026, 12, 1, 13, 30, tzinfo=timezone.utc), False),  # Tue 08:30 in New York (office hours in UTC)
-    (datetime(2026, 12, 1, 21, 30, tzinfo=timezone.utc), True),   # Tue 16:30 in New York (closed in UTC terms)
-    (datetime(2026, 12, 2, 0, 30, tzinfo=timezone.utc), False),   # Tue 19:30 in New York (Wednesday in UTC)
-    (datetime(2026, 12, 25, 15, 0, tzinfo=timezone.utc), False),  # Fri 10:00 in New York, but a holiday
-    (datetime(2026, 12, 26, 15, 0, tzinfo=timezone.utc), False),  # Saturday
-])
+@pytest.mark.parametrize(
+    "moment, inside",
+    [
+        (datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc), True),  # Tue 10:00 in New York
+        (datetime(2026, 12, 1, 13, 30, tzinfo=timezone.utc), False),  # Tue 08:30 in New York (office hours in UTC)
+        (datetime(2026, 12, 1, 21, 30, tzinfo=timezone.utc), True),  # Tue 16:30 in New York (closed in UTC terms)
+        (datetime(2026, 12, 2, 0, 30, tzinfo=timezone.utc), False),  # Tue 19:30 in New York (Wednesday in UTC)
+        (datetime(2026, 12, 25, 15, 0, tzinfo=timezone.utc), False),  # Fri 10:00 in New York, but a holiday
+        (datetime(2026, 12, 26, 15, 0, tzinfo=timezone.utc), False),  # Saturday
+    ],
+)
 def test_office_hours_choose_the_message(moment, inside, app, mailbox, dovecot, smtp_sink):
-    enable(mailbox, office_hours=True, timezone="America/New_York", schedule=NY_WEEK, holidays=["2026-12-25"],
-           subject="We got it: {{ conversation.subject }}", body="Inside hours, {{ customer.first_name }}.",
-           outside_subject="Closed: {{ conversation.subject }}", outside_body="We are closed, {{ customer.first_name }}.")
+    enable(
+        mailbox,
+        office_hours=True,
+        timezone="America/New_York",
+        schedule=NY_WEEK,
+        holidays=["2026-12-25"],
+        subject="We got it: {{ conversation.subject }}",
+        body="Inside hours, {{ customer.first_name }}.",
+        outside_subject="Closed: {{ conversation.subject }}",
+        outside_body="We are closed, {{ customer.first_name }}.",
+    )
     app.config["AUTORESPONDER_NOW"] = lambda: moment
     dovecot.append(mailbox.imap_user, message(CUSTOMER, mailbox.email, subject="Hours")[0])
     cycle(app, mailbox)

@@ -1,4 +1,5 @@
 """The auto-responder writes its default texts in the customer's language, never the agent's."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -50,8 +51,9 @@ def test_agent_language_never_leaks_into_the_customers_reply(app, mailbox, dovec
     # a text the admin wrote is sent exactly as written
     cfg.body = "Dear {{ customer.email }}, thanks."
     with force_locale("en"):
-        assert responder.compose(cfg, conv, None, datetime.now(timezone.utc)).text.strip() == \
-            f"Dear {CUSTOMER}, thanks."
+        assert (
+            responder.compose(cfg, conv, None, datetime.now(timezone.utc)).text.strip() == f"Dear {CUSTOMER}, thanks."
+        )
 
 
 def test_admin_sees_the_default_in_their_language_and_saving_keeps_it_following_the_customer(app, client, mailbox):
@@ -68,9 +70,17 @@ def test_admin_sees_the_default_in_their_language_and_saving_keeps_it_following_
 
         shown_body = tr.gettext(DEFAULT_BODY)
         shown_outside = tr.gettext(AutoresponderConfig.__table__.c.outside_body.default.arg)
-    form = {"csrf_token": "", "enabled": "on", "subject": "Re: {{ conversation.subject }}",
-            "body": shown_body.replace("\n", "\r\n"), "outside_subject": "Re: {{ conversation.subject }}",
-            "outside_body": shown_outside, "timezone": "Asia/Seoul", "silence_hours": "72", "action": "save"}
+    form = {
+        "csrf_token": "",
+        "enabled": "on",
+        "subject": "Re: {{ conversation.subject }}",
+        "body": shown_body.replace("\n", "\r\n"),
+        "outside_subject": "Re: {{ conversation.subject }}",
+        "outside_body": shown_outside,
+        "timezone": "Asia/Seoul",
+        "silence_hours": "72",
+        "action": "save",
+    }
     for day in ("mon", "tue", "wed", "thu", "fri"):
         form[f"day_{day}"] = "09:00-18:00"
     app.config["WTF_CSRF_ENABLED"] = False
@@ -89,9 +99,11 @@ def test_form_errors_are_translated(app, client, mailbox):
     db.session.commit()
     login(client, admin)
     app.config["WTF_CSRF_ENABLED"] = False
-    response = client.post(f"/admin/autoresponder/{mailbox.id}", headers={"Accept-Language": "ko"},
-                           data={"body": "hi", "subject": "x", "timezone": "Mars/Base", "day_mon": "9-5",
-                                 "action": "save"})
+    response = client.post(
+        f"/admin/autoresponder/{mailbox.id}",
+        headers={"Accept-Language": "ko"},
+        data={"body": "hi", "subject": "x", "timezone": "Mars/Base", "day_mon": "9-5", "action": "save"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "알 수 없는 시간대 &#39;Mars/Base&#39;" in html

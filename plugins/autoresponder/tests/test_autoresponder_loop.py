@@ -1,5 +1,6 @@
 """Two installs, each with an auto-responder, whose mail reaches each other: each mailbox's SMTP
 server delivers into the other's Dovecot INBOX. They must fall silent after one message each."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,9 +18,17 @@ def installs(app, mailbox, dovecot, tmp_path, _migrated_template):
     dovecot.add_user(user_b, "pw-" + user_b)
     app_b = make_app(str(tmp_path / "install-b"), _migrated_template)
     with app_b.app_context():
-        mb = Mailbox(name="Robots B", email=f"{user_b}@other-shop.test", imap_host=dovecot.host,
-                     imap_port=dovecot.port, imap_user=user_b, imap_security="none", smtp_host="127.0.0.1",
-                     smtp_security="none", folders=["INBOX"])
+        mb = Mailbox(
+            name="Robots B",
+            email=f"{user_b}@other-shop.test",
+            imap_host=dovecot.host,
+            imap_port=dovecot.port,
+            imap_user=user_b,
+            imap_security="none",
+            smtp_host="127.0.0.1",
+            smtp_security="none",
+            folders=["INBOX"],
+        )
         mb.set_imap_password("pw-" + user_b)
         db.session.add(mb)
         db.session.commit()
@@ -59,11 +68,16 @@ def _rounds(installs, mb_a, n=4) -> list[tuple[int, int]]:
 
 def _auto_replies(app) -> int:
     with app.app_context():
-        return db.session.execute(db.select(db.func.count(ThreadItem.id)).where(ThreadItem.type == "auto_reply")).scalar()
+        return db.session.execute(
+            db.select(db.func.count(ThreadItem.id)).where(ThreadItem.type == "auto_reply")
+        ).scalar()
 
 
-@pytest.mark.parametrize("strip", [(), ("Auto-Submitted", "X-Auto-Response-Suppress")],
-                         ids=["honest-headers", "headers-stripped-by-the-other-side"])
+@pytest.mark.parametrize(
+    "strip",
+    [(), ("Auto-Submitted", "X-Auto-Response-Suppress")],
+    ids=["honest-headers", "headers-stripped-by-the-other-side"],
+)
 def test_two_auto_responders_stop_after_one_message_each(installs, dovecot, strip):
     mb_a, addr_b, to_a, to_b = _wire(installs, dovecot, strip)
     try:

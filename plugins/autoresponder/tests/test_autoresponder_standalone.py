@@ -1,5 +1,6 @@
 """The auto-responder renders with the saved_replies plugin's renderer, but does not need that
 plugin enabled: switched off in the admin (database) or at start-up (DISABLE_PLUGINS)."""
+
 from __future__ import annotations
 
 import pytest

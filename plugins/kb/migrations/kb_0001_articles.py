@@ -2,6 +2,7 @@
 
 Revision ID: kb_0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -39,16 +40,30 @@ def upgrade():
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("rank", sa.Integer(), nullable=True),
         sa.Column("created_at", inbox.models._base.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["article_id"], ["kb_article.id"], name=op.f("fk_kb_suggestion_use_article_id_kb_article"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversation.id"], name=op.f("fk_kb_suggestion_use_conversation_id_conversation"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_kb_suggestion_use_user_id_user"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["kb_article.id"],
+            name=op.f("fk_kb_suggestion_use_article_id_kb_article"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversation.id"],
+            name=op.f("fk_kb_suggestion_use_conversation_id_conversation"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_kb_suggestion_use_user_id_user"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_suggestion_use")),
     )
     op.create_index("ix_kb_suggestion_use_article_id", "kb_suggestion_use", ["article_id"])
     if op.get_bind().dialect.name == "sqlite":
         # rowid = article id; the text is pre-split (CJK into bigrams) by kb.search.prepare()
-        op.execute("CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, tags, "
-                   "tokenize = 'porter unicode61 remove_diacritics 2')")
+        op.execute(
+            "CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, tags, "
+            "tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
 
 
 def downgrade():

@@ -1,4 +1,5 @@
 """Knowledge base: CRUD and permissions, sanitising, ranking, CJK search, suggestions, portal pages."""
+
 from __future__ import annotations
 
 import io
@@ -30,14 +31,28 @@ def _publish(title, body, category="General", tags=()):
 @pytest.fixture
 def library(app):
     return {
-        "refund": _publish("How to request a refund", "Refunds are paid back to the original card within "
-                           "5 business days. Open your order and choose *Request refund*.", "Billing", ["refund"]),
-        "shipping": _publish("Shipping times and costs", "We ship worldwide. Standard shipping takes 3-5 days; "
-                             "express shipping arrives the next day.", "Shipping", ["delivery"]),
-        "password": _publish("Reset your password", "Use the forgot password link on the sign-in page.",
-                             "Account", ["login"]),
-        "ko_delivery": _publish("배송 조회 방법", "주문하신 상품의 배송 상태는 마이페이지에서 확인할 수 있습니다. "
-                                "배송은 보통 2~3일 걸립니다.", "배송", ["배송"]),
+        "refund": _publish(
+            "How to request a refund",
+            "Refunds are paid back to the original card within "
+            "5 business days. Open your order and choose *Request refund*.",
+            "Billing",
+            ["refund"],
+        ),
+        "shipping": _publish(
+            "Shipping times and costs",
+            "We ship worldwide. Standard shipping takes 3-5 days; express shipping arrives the next day.",
+            "Shipping",
+            ["delivery"],
+        ),
+        "password": _publish(
+            "Reset your password", "Use the forgot password link on the sign-in page.", "Account", ["login"]
+        ),
+        "ko_delivery": _publish(
+            "배송 조회 방법",
+            "주문하신 상품의 배송 상태는 마이페이지에서 확인할 수 있습니다. 배송은 보통 2~3일 걸립니다.",
+            "배송",
+            ["배송"],
+        ),
         "ko_refund": _publish("환불 규정", "상품 수령 후 7일 이내에 환불을 신청하실 수 있습니다.", "결제", ["환불"]),
         "ja": _publish("配送について", "ご注文の商品は通常3日以内に配送されます。", "配送"),
         "draft": articles.save(None, title="Secret refund loophole", body="refund refund refund", status="draft"),
@@ -45,9 +60,11 @@ def library(app):
 
 
 def test_markdown_is_rendered_and_sanitised(app):
-    html = articles.render("# Hi\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) "
-                           "<img src=x onerror=alert(1)> <a href=\"https://ok.test\" onclick=\"x()\">ok</a>"
-                           "\n\n<style>body{display:none}</style><iframe src=\"https://evil.test\"></iframe>")
+    html = articles.render(
+        "# Hi\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) "
+        '<img src=x onerror=alert(1)> <a href="https://ok.test" onclick="x()">ok</a>'
+        '\n\n<style>body{display:none}</style><iframe src="https://evil.test"></iframe>'
+    )
     assert "<h1>Hi</h1>" in html
     for bad in ("<script", "javascript:", "onerror", "onclick", "<style", "<iframe"):
         assert bad not in html
@@ -78,8 +95,10 @@ def test_ranking_prefers_title_and_all_words(app, library):
     assert "<mark>" in str(search.search("worldwide")[0].snippet)
 
 
-@pytest.mark.parametrize("query,key", [("배송", "ko_delivery"), ("배송이 언제 오나요", "ko_delivery"),
-                                       ("환불하고 싶어요", "ko_refund"), ("配送", "ja")])
+@pytest.mark.parametrize(
+    "query,key",
+    [("배송", "ko_delivery"), ("배송이 언제 오나요", "ko_delivery"), ("환불하고 싶어요", "ko_refund"), ("配送", "ja")],
+)
 def test_cjk_search(app, library, query, key):
     assert search.search(query, any_term=True)[0].article.id == library[key].id
 
@@ -99,8 +118,9 @@ def test_hostile_queries_never_raise(app, library):
 
 
 def test_suggestions_for_a_customer_message(app, library):
-    hits = suggest.for_text("Where is my package?", "Hi, I ordered last week and wonder about shipping times. "
-                            "Thanks, Ann")
+    hits = suggest.for_text(
+        "Where is my package?", "Hi, I ordered last week and wonder about shipping times. Thanks, Ann"
+    )
     assert hits[0].article.id == library["shipping"].id
     ko = suggest.for_text("환불 문의", "지난주에 주문한 상품을 환불하고 싶습니다.")
     assert ko[0].article.id == library["ko_refund"].id
@@ -114,8 +134,10 @@ def test_admin_pages_and_permissions(app, client, library):
     assert app.test_client().get("/kb/").status_code in (302, 401)
     _login(client, "admin")
     assert "How to request a refund" in client.get("/kb/").get_data(as_text=True)
-    created = client.post("/kb/new", data={"title": "Gift cards", "body": "**Yes**", "category": "Billing",
-                                            "tags": "gift", "status": "published"})
+    created = client.post(
+        "/kb/new",
+        data={"title": "Gift cards", "body": "**Yes**", "category": "Billing", "tags": "gift", "status": "published"},
+    )
     assert created.status_code == 302
     article = db.session.execute(db.select(Article).where(Article.slug == "gift-cards")).scalar_one()
     assert article.body_html == "<p><strong>Yes</strong></p>"
@@ -138,8 +160,9 @@ def test_export_import_round_trip(app, client, library):
     for a in db.session.execute(db.select(Article)).scalars():
         articles.delete(a)
     db.session.commit()
-    response = client.post("/kb/import", data={"files": (io.BytesIO(data), "kb.zip")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/kb/import", data={"files": (io.BytesIO(data), "kb.zip")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     restored = db.session.execute(db.select(Article).where(Article.slug == "how-to-request-a-refund")).scalar_one()
     assert restored.category == "Billing" and restored.tags == ["refund"] and restored.status == "published"
@@ -150,8 +173,10 @@ def test_cli_import_and_export(app, tmp_path, library):
     runner = app.test_cli_runner()
     out = runner.invoke(args=["kb", "export", str(tmp_path / "out")])
     assert out.exit_code == 0 and "7 articles written" in out.output
-    (tmp_path / "new.md").write_text("---\ntitle: Opening hours\nstatus: published\ncategory: Contact\n---\n"
-                                     "We answer Monday to Friday.\n", encoding="utf-8")
+    (tmp_path / "new.md").write_text(
+        "---\ntitle: Opening hours\nstatus: published\ncategory: Contact\n---\nWe answer Monday to Friday.\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["kb", "import", str(tmp_path / "new.md"), str(tmp_path / "out")])
     assert result.exit_code == 0 and "1 articles created, 7 updated" in result.output
     assert search.search("opening hours")[0].article.title == "Opening hours"

@@ -1,4 +1,5 @@
 """The knowledge base in Korean: portal pages (theme sandbox) and the admin list use the kb catalogue."""
+
 from __future__ import annotations
 
 from flask_babel import refresh
@@ -10,8 +11,14 @@ from inbox_plugins.kb import articles
 
 
 def test_portal_pages_in_korean_and_english(app, client):
-    articles.save(None, title="배송 조회 방법", body="배송은 보통 2~3일 걸립니다.", category="배송", tags=["배송"],
-                  status="published")
+    articles.save(
+        None,
+        title="배송 조회 방법",
+        body="배송은 보통 2~3일 걸립니다.",
+        category="배송",
+        tags=["배송"],
+        status="published",
+    )
     db.session.commit()
     ko = client.get("/portal/kb/", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert "<h1>도움말</h1>" in ko and "최근 업데이트" in ko and 'placeholder="도움말 검색"' in ko
@@ -33,6 +40,7 @@ def test_admin_list_and_flash_in_korean(app, client):
     html = client.get("/kb/").get_data(as_text=True)
     assert "<h1>도움말</h1>" in html and "아직 도움말 문서가 없습니다." in html and ">새 도움말 문서</a>" in html
     app.config["WTF_CSRF_ENABLED"] = False
-    saved = client.post("/kb/new", data={"title": "환불 안내", "body": "본문", "status": "draft"},
-                        follow_redirects=True)
+    saved = client.post(
+        "/kb/new", data={"title": "환불 안내", "body": "본문", "status": "draft"}, follow_redirects=True
+    )
     assert "“환불 안내”을(를) 저장했습니다." in saved.get_data(as_text=True)

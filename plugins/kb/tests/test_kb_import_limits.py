@@ -1,4 +1,5 @@
 """Finding 16 of the security review: a small zip with a huge member must not unpack into memory."""
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,12 @@ def _bomb(megabytes: int) -> bytes:
 
 
 def _post(client, data: bytes, name: str = "kb.zip"):
-    return client.post("/kb/import", data={"files": (io.BytesIO(data), name)}, content_type="multipart/form-data",
-                       follow_redirects=True)
+    return client.post(
+        "/kb/import",
+        data={"files": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 def _titles() -> list[str]:

@@ -3,6 +3,7 @@
 Revision ID: sr_0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -30,11 +31,13 @@ def upgrade():
         sa.Column("last_used_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["mailbox_id"], ["mailbox.id"], name="fk_saved_reply_mailbox_id_mailbox",
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["mailbox_id"], ["mailbox.id"], name="fk_saved_reply_mailbox_id_mailbox", ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(["owner_id"], ["user.id"], name="fk_saved_reply_owner_id_user", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["created_by_id"], ["user.id"], name="fk_saved_reply_created_by_id_user",
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user.id"], name="fk_saved_reply_created_by_id_user", ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_saved_reply"),
     )
     op.create_index("ix_saved_reply_scope", "saved_reply", ["scope", "mailbox_id", "owner_id"])
@@ -46,8 +49,9 @@ def upgrade():
         sa.Column("content_type", sa.String(length=255), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["reply_id"], ["saved_reply.id"],
-                                name="fk_saved_reply_attachment_reply_id_saved_reply", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["reply_id"], ["saved_reply.id"], name="fk_saved_reply_attachment_reply_id_saved_reply", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_saved_reply_attachment"),
     )
     op.create_index("ix_saved_reply_attachment_reply_id", "saved_reply_attachment", ["reply_id"])

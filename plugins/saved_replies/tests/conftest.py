@@ -1,6 +1,7 @@
 """Shared set-up for the saved-replies tests: users, mailboxes, a conversation, logging in. Test
 modules get each as a fixture (world, make_world, login, make_conversation) and import nothing
 from here."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,16 +25,30 @@ def make_mailbox(name: str, email: str) -> Mailbox:
     return mb
 
 
-def make_conversation(mailbox: Mailbox, number: int, customer_name: str | None = "Ann Lee",
-                      customer_email: str = "ann@example.com", subject: str = "Where is my order?") -> Conversation:
+def make_conversation(
+    mailbox: Mailbox,
+    number: int,
+    customer_name: str | None = "Ann Lee",
+    customer_email: str = "ann@example.com",
+    subject: str = "Where is my order?",
+) -> Conversation:
     customer = Customer(name=customer_name)
     customer.emails.append(CustomerEmail(email=customer_email))
     db.session.add(customer)
     conv = Conversation(number=number, mailbox=mailbox, subject=subject, customer=customer)
     db.session.add(conv)
     db.session.flush()
-    db.session.add(ThreadItem(conversation_id=conv.id, type="customer", from_email=customer_email,
-                              from_name=customer_name, subject=subject, text="Hello?", message_id=f"m{number}@x"))
+    db.session.add(
+        ThreadItem(
+            conversation_id=conv.id,
+            type="customer",
+            from_email=customer_email,
+            from_name=customer_name,
+            subject=subject,
+            text="Hello?",
+            message_id=f"m{number}@x",
+        )
+    )
     db.session.flush()
     return conv
 

@@ -1,5 +1,6 @@
 """The picker in a real browser (Debian chromium through Playwright) on the real conversation
 page: open it from the editor toolbar and with Ctrl+Shift+S, type to search, insert at the cursor."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,11 +33,18 @@ def browser_page(page):
 def world(app, make_world):
     w = make_world()
     w.ann.set_password("secret-pw")
-    service.create(w.ann, ReplyData(title="Shipping delay", folder="Orders",
-                                    body="Hi {{ customer.first_name }}, your order for #{{ conversation.number }} "
-                                         "ships tomorrow. {{ agent.first_name }}"))
-    refund = service.create(w.ann, ReplyData(title="Refund",
-                                             body="Refunds take 5 days, {{ customer.first_name | default('friend') }}."))
+    service.create(
+        w.ann,
+        ReplyData(
+            title="Shipping delay",
+            folder="Orders",
+            body="Hi {{ customer.first_name }}, your order for #{{ conversation.number }} "
+            "ships tomorrow. {{ agent.first_name }}",
+        ),
+    )
+    refund = service.create(
+        w.ann, ReplyData(title="Refund", body="Refunds take 5 days, {{ customer.first_name | default('friend') }}.")
+    )
     service.add_attachment(w.ann, refund, "refund-form.pdf", "application/pdf", b"%PDF-1.4 refund form")
     service.create(w.bob, ReplyData(title="Bob only", body="private to Bob"))
     db.session.commit()
@@ -99,7 +107,10 @@ def test_picker_inserts_at_the_cursor(world, live_url, browser_page, tmp_path):
     files = page.locator("#reply-form input[type=file][name=attachments]")
     page.wait_for_function("() => document.querySelector('#reply-form input[name=attachments]').files.length === 1")
     assert files.evaluate("i => [i.files[0].name, i.files[0].type, i.files[0].size]") == [
-        "refund-form.pdf", "application/pdf", 20]
+        "refund-form.pdf",
+        "application/pdf",
+        20,
+    ]
 
     # and sending the reply sends the text and the file
     page.locator("#reply-form .send-group button[type=submit]").first.click()

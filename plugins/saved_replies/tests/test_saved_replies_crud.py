@@ -1,4 +1,5 @@
 """Saved replies: the rules of who sees and changes what, through the service and the pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,8 +37,13 @@ def test_create_rules(world):
         service.create(world.ann, ReplyData(title="  ", body="y"))
     with pytest.raises(ReplyError, match="line 1"):
         service.create(world.ann, ReplyData(title="bad", body="{% if %}"))
-    for evil in ("{{ ''.__class__ }}", "{{ customer['__class__'] }}", "{{ x|attr('__globals__') }}",
-                 "{{ '{0.__class__}'.format(customer) }}", "{{ _private }}"):
+    for evil in (
+        "{{ ''.__class__ }}",
+        "{{ customer['__class__'] }}",
+        "{{ x|attr('__globals__') }}",
+        "{{ '{0.__class__}'.format(customer) }}",
+        "{{ _private }}",
+    ):
         with pytest.raises(ReplyError, match="not allowed"):
             service.create(world.ann, ReplyData(title="evil", body=evil))
     reply = service.create(world.ann, ReplyData(title="ok", body="y", folder="/Shipping/"))
@@ -82,23 +88,41 @@ def test_pages_enforce_the_rules(world, client, login):
     assert "Ann secret" not in client.get("/saved-replies/export.json").get_data(as_text=True)
     # an agent cannot create a global reply by posting the form by hand
     resp = client.post("/saved-replies/new", data={"title": "Sneaky", "body": "x", "scope": "global"})
-    assert resp.status_code == 400 and db.session.execute(
-        db.select(SavedReply).where(SavedReply.title == "Sneaky")).scalar() is None
+    assert (
+        resp.status_code == 400
+        and db.session.execute(db.select(SavedReply).where(SavedReply.title == "Sneaky")).scalar() is None
+    )
 
 
 def test_create_edit_duplicate_delete_through_pages(world, client, login):
     login(client, world.ann)
-    resp = client.post("/saved-replies/new", data={
-        "title": "Shipping times", "body": "Hi {{ customer.first_name }}, it ships in 2 days.",
-        "body_format": "markdown", "scope": "mailbox", "mailbox_id": str(world.a.id), "folder": "Orders"})
+    resp = client.post(
+        "/saved-replies/new",
+        data={
+            "title": "Shipping times",
+            "body": "Hi {{ customer.first_name }}, it ships in 2 days.",
+            "body_format": "markdown",
+            "scope": "mailbox",
+            "mailbox_id": str(world.a.id),
+            "folder": "Orders",
+        },
+    )
     assert resp.status_code == 302
     reply = db.session.execute(db.select(SavedReply).where(SavedReply.title == "Shipping times")).scalar_one()
     assert (reply.scope, reply.mailbox_id, reply.folder) == ("mailbox", world.a.id, "Orders")
     listing = client.get("/saved-replies/?folder=Orders").get_data(as_text=True)
     assert "Shipping times" in listing and "Sales" in listing
-    resp = client.post(f"/saved-replies/{reply.id}/edit", data={
-        "title": "Shipping times", "body": "Ships in 3 days.", "body_format": "markdown", "scope": "mailbox",
-        "mailbox_id": str(world.a.id), "folder": "Orders"})
+    resp = client.post(
+        f"/saved-replies/{reply.id}/edit",
+        data={
+            "title": "Shipping times",
+            "body": "Ships in 3 days.",
+            "body_format": "markdown",
+            "scope": "mailbox",
+            "mailbox_id": str(world.a.id),
+            "folder": "Orders",
+        },
+    )
     assert resp.status_code == 302
     db.session.refresh(reply)
     assert reply.body == "Ships in 3 days."
@@ -111,8 +135,10 @@ def test_create_edit_duplicate_delete_through_pages(world, client, login):
     assert client.post(f"/saved-replies/{copy.id}/delete").status_code == 302
     assert db.session.get(SavedReply, copy.id) is None
     # a broken template is a clear message on the form, not a 500
-    resp = client.post(f"/saved-replies/{reply.id}/edit", data={
-        "title": "Shipping times", "body": "{{ customer.first_name ", "scope": "personal"})
+    resp = client.post(
+        f"/saved-replies/{reply.id}/edit",
+        data={"title": "Shipping times", "body": "{{ customer.first_name ", "scope": "personal"},
+    )
     assert resp.status_code == 400 and "template error on line 1" in resp.get_data(as_text=True)
 
 
@@ -120,10 +146,16 @@ def test_attachments_stored_and_downloadable(world, client, login):
     from io import BytesIO
 
     login(client, world.ann)
-    resp = client.post("/saved-replies/new", data={
-        "title": "Manual", "body": "See the manual.", "scope": "personal",
-        "attachments": (BytesIO(b"%PDF-1.4 manual"), "manual.pdf", "application/pdf")},
-        content_type="multipart/form-data")
+    resp = client.post(
+        "/saved-replies/new",
+        data={
+            "title": "Manual",
+            "body": "See the manual.",
+            "scope": "personal",
+            "attachments": (BytesIO(b"%PDF-1.4 manual"), "manual.pdf", "application/pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 302
     reply = db.session.execute(db.select(SavedReply).where(SavedReply.title == "Manual")).scalar_one()
     (att,) = reply.attachments
@@ -150,8 +182,14 @@ def test_usage_counts_order_the_picker(world, client, login):
 def test_save_sent_reply_as_saved_reply(world, client, login):
     from inbox.models import ThreadItem
 
-    item = ThreadItem(conversation_id=world.conv.id, type="reply", author_id=world.ann.id, subject="Re: order",
-                      text="Your parcel left today.\n\n> quoted", new_text="Your parcel left today.")
+    item = ThreadItem(
+        conversation_id=world.conv.id,
+        type="reply",
+        author_id=world.ann.id,
+        subject="Re: order",
+        text="Your parcel left today.\n\n> quoted",
+        new_text="Your parcel left today.",
+    )
     db.session.add(item)
     db.session.commit()
     login(client, world.ann)

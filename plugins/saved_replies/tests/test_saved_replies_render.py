@@ -1,4 +1,5 @@
 """Variables, fallbacks, other plugins' variables, and hostile templates refused with a clear error."""
+
 from __future__ import annotations
 
 import types
@@ -29,11 +30,13 @@ def app_config():
     return {"EXTRA_PLUGINS": [_order_plugin]}
 
 
-
 def test_variables_from_the_conversation_and_agent(world):
     ctx = build_context(world.conv, world.ann)
-    out = render_string("Hi {{ customer.first_name }} <{{ customer.email }}>, {{ agent.first_name }} here about "
-                        "#{{ conversation.number }} from {{ mailbox.name }}.", ctx)
+    out = render_string(
+        "Hi {{ customer.first_name }} <{{ customer.email }}>, {{ agent.first_name }} here about "
+        "#{{ conversation.number }} from {{ mailbox.name }}.",
+        ctx,
+    )
     assert out == "Hi Ann <ann@example.com>, Ann here about #101 from Sales."
     # another plugin's variables are merged, but cannot replace the core ones; non-plain values become text
     assert render_string("{{ order.number }} {{ order.total }}", ctx) == "A-17 42.5"
@@ -49,23 +52,26 @@ def test_missing_values_render_empty_or_the_default(world, make_conversation):
     assert render_string('{{ agent.nickname or "the team" }}', ctx) == "the team"
 
 
-@pytest.mark.parametrize("template", [
-    "{{ ''.__class__ }}",
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ cycler.__init__.__globals__ }}",
-    "{{ joiner.__init__.__globals__.os }}",
-    "{{ lipsum.__globals__['os'] }}",
-    "{{ namespace.__init__.__globals__ }}",
-    "{{ customer['__class__'] }}",
-    "{{ customer|attr('__class__') }}",
-    "{{ self._TemplateReference__context }}",
-    "{{ '{0.__class__}'.format(customer) }}",
-    "{{ range(10**9) | list }}",
-    "{{ 'x' * 100000000 }}",
-    "{{ 10 ** 100000 }}",
-    "{% set d = customer %}{{ d.update({'a': 1}) }}",
-    "{{ config }}{{ request.environ }}{{ g.user.password_hash }}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ ''.__class__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__ }}",
+        "{{ joiner.__init__.__globals__.os }}",
+        "{{ lipsum.__globals__['os'] }}",
+        "{{ namespace.__init__.__globals__ }}",
+        "{{ customer['__class__'] }}",
+        "{{ customer|attr('__class__') }}",
+        "{{ self._TemplateReference__context }}",
+        "{{ '{0.__class__}'.format(customer) }}",
+        "{{ range(10**9) | list }}",
+        "{{ 'x' * 100000000 }}",
+        "{{ 10 ** 100000 }}",
+        "{% set d = customer %}{{ d.update({'a': 1}) }}",
+        "{{ config }}{{ request.environ }}{{ g.user.password_hash }}",
+    ],
+)
 def test_hostile_templates_are_refused_or_inert(world, template):
     ctx = build_context(world.conv, world.ann)
     try:
@@ -94,14 +100,17 @@ def test_markdown_and_html_bodies_are_sanitised(world, make_conversation):
     md = render("**Hello** {{ customer.name }}\n\n[site](javascript:alert(2))", "markdown", ctx)
     assert "<strong>Hello</strong>" in md.html and "<script>" not in md.html and "javascript:" not in md.html
     assert "&lt;script&gt;" in md.html
-    html = render('<p onclick="x()">Hi {{ customer.first_name }}</p><img src=x onerror=y><script>z()</script>',
-                  "html", ctx)
+    html = render(
+        '<p onclick="x()">Hi {{ customer.first_name }}</p><img src=x onerror=y><script>z()</script>', "html", ctx
+    )
     assert "onclick" not in html.html and "onerror" not in html.html and "<script" not in html.html
     assert html.text.startswith("Hi")
 
 
 def test_picker_renders_with_the_conversation_and_reports_broken_replies(world, client, login):
-    service.create(world.ann, ReplyData(title="Greeting", body="Hello {{ customer.first_name }}, order {{ order.number }}"))
+    service.create(
+        world.ann, ReplyData(title="Greeting", body="Hello {{ customer.first_name }}, order {{ order.number }}")
+    )
     service.create(world.ann, ReplyData(title="Divides", body="{{ 1 / 0 }}"))
     db.session.commit()
     login(client, world.ann)
@@ -119,5 +128,7 @@ def test_preview_shows_errors_not_500(world, client, login):
     login(client, world.ann)
     resp = client.post("/saved-replies/preview", data={"body": "{{ ''.__class__ }}", "body_format": "markdown"})
     assert resp.status_code == 200 and "not allowed" in resp.get_data(as_text=True)
-    resp = client.post("/saved-replies/preview", data={"body": "Hi {{ customer.first_name }}", "body_format": "markdown"})
+    resp = client.post(
+        "/saved-replies/preview", data={"body": "Hi {{ customer.first_name }}", "body_format": "markdown"}
+    )
     assert "Hi Jane" in resp.get_data(as_text=True)

@@ -7,6 +7,7 @@
 Self-contained set-up (models and inbox.testing.helpers only), so it does not depend on how the
 folder's other tests share theirs.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,17 @@ def world(app):
     conv = Conversation(number=101, mailbox=a, subject="Where is my order?", customer=customer)
     db.session.add_all([a, b, ann, bob, cid, customer, conv])
     db.session.flush()
-    db.session.add(ThreadItem(conversation_id=conv.id, type="customer", from_email="ann@example.com",
-                              from_name="Ann Lee", subject=conv.subject, text="Hello?", message_id="m101@x"))
+    db.session.add(
+        ThreadItem(
+            conversation_id=conv.id,
+            type="customer",
+            from_email="ann@example.com",
+            from_name="Ann Lee",
+            subject=conv.subject,
+            text="Hello?",
+            message_id="m101@x",
+        )
+    )
     db.session.commit()
     return SimpleNamespace(a=a, b=b, ann=ann, bob=bob, cid=cid, conv=conv)
 
@@ -61,8 +71,9 @@ def test_preview_refuses_fast(world, client, body):
 @pytest.mark.parametrize("body", PAYLOADS)
 def test_saving_is_refused_with_a_form_error(world, client, body):
     login(client, world.ann)
-    resp = client.post("/saved-replies/new", data={"title": "Heavy", "body": body, "scope": "mailbox",
-                                                   "mailbox_id": str(world.a.id)})
+    resp = client.post(
+        "/saved-replies/new", data={"title": "Heavy", "body": body, "scope": "mailbox", "mailbox_id": str(world.a.id)}
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "exceeds the rendering limits" in html
     assert db.session.execute(db.select(SavedReply).where(SavedReply.title == "Heavy")).scalar() is None
@@ -71,10 +82,26 @@ def test_saving_is_refused_with_a_form_error(world, client, body):
 def test_a_stored_heavy_reply_does_not_hold_a_colleagues_picker(world, client):
     # As if saved before the bounds existed: straight into the table, scoped to Bob's mailbox.
     for n, body in enumerate(PAYLOADS * 5):
-        db.session.add(SavedReply(title=f"Heavy {n}", body=body, body_format="markdown", scope="mailbox",
-                                  mailbox_id=world.a.id, owner_id=world.ann.id))
-    db.session.add(SavedReply(title="Fine", body="Hello {{ customer.first_name }}", body_format="markdown",
-                              scope="mailbox", mailbox_id=world.a.id, owner_id=world.ann.id))
+        db.session.add(
+            SavedReply(
+                title=f"Heavy {n}",
+                body=body,
+                body_format="markdown",
+                scope="mailbox",
+                mailbox_id=world.a.id,
+                owner_id=world.ann.id,
+            )
+        )
+    db.session.add(
+        SavedReply(
+            title="Fine",
+            body="Hello {{ customer.first_name }}",
+            body_format="markdown",
+            scope="mailbox",
+            mailbox_id=world.a.id,
+            owner_id=world.ann.id,
+        )
+    )
     db.session.commit()
     login(client, world.bob)
     started = time.monotonic()
@@ -92,11 +119,28 @@ def test_the_picker_stops_rendering_when_its_time_budget_is_spent(world, client,
 
     monkeypatch.setattr(picker, "PICKER_BUDGET", 0.2)
     slow = "{{ (('x'*99990)|list)|sort|unique|list|length }}"  # legal, within every bound, ~1 s
-    db.session.add(SavedReply(title="Slow", body=slow, body_format="markdown", scope="mailbox",
-                              mailbox_id=world.a.id, owner_id=world.ann.id, usage_count=100))
+    db.session.add(
+        SavedReply(
+            title="Slow",
+            body=slow,
+            body_format="markdown",
+            scope="mailbox",
+            mailbox_id=world.a.id,
+            owner_id=world.ann.id,
+            usage_count=100,
+        )
+    )
     for n in range(3):
-        db.session.add(SavedReply(title=f"Light {n}", body="Hi {{ customer.first_name }}", body_format="markdown",
-                                  scope="mailbox", mailbox_id=world.a.id, owner_id=world.ann.id))
+        db.session.add(
+            SavedReply(
+                title=f"Light {n}",
+                body="Hi {{ customer.first_name }}",
+                body_format="markdown",
+                scope="mailbox",
+                mailbox_id=world.a.id,
+                owner_id=world.ann.id,
+            )
+        )
     db.session.commit()
     login(client, world.bob)
     started = time.monotonic()
@@ -110,14 +154,19 @@ def test_the_picker_stops_rendering_when_its_time_budget_is_spent(world, client,
 def test_import_reveals_nothing_about_hidden_mailboxes_or_replies(world, client):
     """Finding 18: 'no mailbox' vs 'you may not keep replies there' told an agent which addresses
     other desks use, and 'already here' confirmed the exact text of a reply hidden from them."""
-    hidden = service.create(world.cid, ReplyData(title="Billing secret", body="Refund code 7731",
-                                                 scope="mailbox", mailbox_id=world.b.id))
+    hidden = service.create(
+        world.cid, ReplyData(title="Billing secret", body="Refund code 7731", scope="mailbox", mailbox_id=world.b.id)
+    )
     db.session.commit()
-    document = {"format": transfer.FORMAT, "version": 1, "replies": [
-        {"title": "Probe hidden", "body": "x", "scope": "mailbox", "mailbox": world.b.email},
-        {"title": "Probe missing", "body": "x", "scope": "mailbox", "mailbox": "nope@shop.test"},
-        {"title": hidden.title, "body": hidden.body, "scope": "mailbox", "mailbox": world.b.email},
-    ]}
+    document = {
+        "format": transfer.FORMAT,
+        "version": 1,
+        "replies": [
+            {"title": "Probe hidden", "body": "x", "scope": "mailbox", "mailbox": world.b.email},
+            {"title": "Probe missing", "body": "x", "scope": "mailbox", "mailbox": "nope@shop.test"},
+            {"title": hidden.title, "body": hidden.body, "scope": "mailbox", "mailbox": world.b.email},
+        ],
+    }
     added, skipped, problems = transfer.import_(world.ann, document)
     db.session.rollback()
     assert (added, skipped) == (0, 0)
@@ -126,8 +175,12 @@ def test_import_reveals_nothing_about_hidden_mailboxes_or_replies(world, client)
     assert "may not" not in " ".join(problems)
     # through the page: nothing counted as "already here"
     login(client, world.ann)
-    resp = client.post("/saved-replies/import", data={"file": (BytesIO(json.dumps(document).encode()), "x.json")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    resp = client.post(
+        "/saved-replies/import",
+        data={"file": (BytesIO(json.dumps(document).encode()), "x.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     html = resp.get_data(as_text=True)
     assert "Imported 0 saved replies; 0 were already here." in html
 
@@ -136,8 +189,11 @@ def test_duplicate_check_ignores_replies_the_user_cannot_see(world):
     """A global copy of another agent's personal reply is not "already here" for someone else."""
     service.create(world.bob, ReplyData(title="Bob private", body="mine", scope="personal"))
     db.session.commit()
-    document = {"format": transfer.FORMAT, "version": 1, "replies": [
-        {"title": "Bob private", "body": "mine", "scope": "personal"}]}
+    document = {
+        "format": transfer.FORMAT,
+        "version": 1,
+        "replies": [{"title": "Bob private", "body": "mine", "scope": "personal"}],
+    }
     assert transfer.import_(world.ann, document)[:2] == (1, 0)  # Ann gets her own copy
     db.session.commit()
     assert transfer.import_(world.ann, document)[:2] == (0, 1)  # and now hers is already here

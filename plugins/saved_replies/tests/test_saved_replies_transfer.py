@@ -1,4 +1,5 @@
 """Import/export round trips: JSON over the web, and the CLI against a real instance folder."""
+
 from __future__ import annotations
 
 import json
@@ -12,19 +13,32 @@ from inbox_plugins.saved_replies.service import ReplyData
 
 
 def _library(world):
-    g = service.create(world.admin, ReplyData(title="Refund policy", body="Refunds take **5 days**.",
-                                              scope="global", folder="Billing"))
+    g = service.create(
+        world.admin, ReplyData(title="Refund policy", body="Refunds take **5 days**.", scope="global", folder="Billing")
+    )
     service.add_attachment(world.admin, g, "policy.txt", "text/plain", b"the policy \x00\xff bytes")
-    service.create(world.admin, ReplyData(title="Sales hello", body="Hi {{ customer.first_name }}",
-                                          scope="mailbox", mailbox_id=world.a.id))
+    service.create(
+        world.admin,
+        ReplyData(title="Sales hello", body="Hi {{ customer.first_name }}", scope="mailbox", mailbox_id=world.a.id),
+    )
     service.create(world.admin, ReplyData(title="HTML one", body="<p>Hi</p>", body_format="html"))
     db.session.commit()
 
 
 def _snapshot():
     rows = db.session.execute(db.select(SavedReply).order_by(SavedReply.title)).scalars()
-    return [(r.title, r.folder, r.body, r.body_format, r.scope, r.mailbox_id,
-             [(a.filename, a.content_type, a.sha256) for a in r.attachments]) for r in rows]
+    return [
+        (
+            r.title,
+            r.folder,
+            r.body,
+            r.body_format,
+            r.scope,
+            r.mailbox_id,
+            [(a.filename, a.content_type, a.sha256) for a in r.attachments],
+        )
+        for r in rows
+    ]
 
 
 def test_round_trip_through_the_web(app, client, login, make_world):
@@ -38,25 +52,35 @@ def test_round_trip_through_the_web(app, client, login, make_world):
     assert {r["title"] for r in document["replies"]} == {"Refund policy", "Sales hello", "HTML one"}
     db.session.execute(db.delete(SavedReply))
     db.session.commit()
-    resp = client.post("/saved-replies/import", data={"file": (BytesIO(exported.data), "saved.json")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/saved-replies/import",
+        data={"file": (BytesIO(exported.data), "saved.json")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 302
     assert _snapshot() == before
     # importing the same file again adds nothing
-    client.post("/saved-replies/import", data={"file": (BytesIO(exported.data), "saved.json")},
-                content_type="multipart/form-data")
+    client.post(
+        "/saved-replies/import",
+        data={"file": (BytesIO(exported.data), "saved.json")},
+        content_type="multipart/form-data",
+    )
     assert _snapshot() == before
 
 
 def test_import_respects_permissions_and_reports_problems(app, make_world):
     world = make_world()
-    document = {"format": transfer.FORMAT, "version": 1, "replies": [
-        {"title": "Global by agent", "body": "x", "scope": "global"},
-        {"title": "Other mailbox", "body": "x", "scope": "mailbox", "mailbox": "billing@shop.test"},
-        {"title": "Nowhere", "body": "x", "scope": "mailbox", "mailbox": "nope@shop.test"},
-        {"title": "Evil", "body": "{{ ''.__class__ }}"},
-        {"title": "Fine", "body": "ok", "folder": "Misc"},
-    ]}
+    document = {
+        "format": transfer.FORMAT,
+        "version": 1,
+        "replies": [
+            {"title": "Global by agent", "body": "x", "scope": "global"},
+            {"title": "Other mailbox", "body": "x", "scope": "mailbox", "mailbox": "billing@shop.test"},
+            {"title": "Nowhere", "body": "x", "scope": "mailbox", "mailbox": "nope@shop.test"},
+            {"title": "Evil", "body": "{{ ''.__class__ }}"},
+            {"title": "Fine", "body": "ok", "folder": "Misc"},
+        ],
+    }
     added, skipped, problems = transfer.import_(world.ann, document)
     db.session.commit()
     assert (added, skipped) == (1, 0) and len(problems) == 4

@@ -1,6 +1,7 @@
 """Fixtures for the WooCommerce tests: a fake store on loopback, settings, a customer's conversation,
 and a signed-in admin; `configure` and `panel_html` are fixtures too, so test modules import nothing
 from here."""
+
 from __future__ import annotations
 
 import pytest

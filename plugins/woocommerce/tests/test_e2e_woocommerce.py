@@ -3,6 +3,7 @@ after the page has loaded, and an order's summary goes into the reply from the e
 
 Uses pytest-playwright's page on the system Chromium (inbox.testing.browser).
 """
+
 from __future__ import annotations
 
 import time
@@ -15,6 +16,7 @@ from wc_fakestore import make_customer, make_order
 def app_config():
     """The fake store listens on 127.0.0.1, which inbox.net refuses unless allow-listed (finding 14)."""
     return {"WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32"}
+
 
 @pytest.fixture
 def live(live_server):
@@ -36,17 +38,32 @@ def sign_in(page, live):
     page.wait_for_load_state("load")
 
 
-def test_panel_appears_in_the_sidebar_and_inserts_an_order(app, admin, configured, conversation, live,
-                                                          browser_page, tmp_path):
+def test_panel_appears_in_the_sidebar_and_inserts_an_order(
+    app, admin, configured, conversation, live, browser_page, tmp_path
+):
     from playwright.sync_api import expect
 
     page = browser_page
     configured.customers = [make_customer(7, "john@example.com")]
     configured.orders = [
-        make_order(1234, "john@example.com", customer_id=7, currency="EUR", total="30.00",
-                   items=[("Blue Mug", 2, "30.00")], date="2024-06-01T09:00:00"),
-        make_order(1200, "jd@work.example", status="completed", currency="EUR", total="12.50",
-                   items=[("<script>window.pwned=1</script>", 1, "12.50")], date="2024-05-01T09:00:00"),
+        make_order(
+            1234,
+            "john@example.com",
+            customer_id=7,
+            currency="EUR",
+            total="30.00",
+            items=[("Blue Mug", 2, "30.00")],
+            date="2024-06-01T09:00:00",
+        ),
+        make_order(
+            1200,
+            "jd@work.example",
+            status="completed",
+            currency="EUR",
+            total="12.50",
+            items=[("<script>window.pwned=1</script>", 1, "12.50")],
+            date="2024-05-01T09:00:00",
+        ),
     ]
     sign_in(page, live)
     page.goto(live + f"/conversations/{conversation.number}")
@@ -55,8 +72,10 @@ def test_panel_appears_in_the_sidebar_and_inserts_an_order(app, admin, configure
     expect(panel.locator(".wc-number").first).to_have_text("#1234")
     expect(panel.locator(".wc-status-processing")).to_have_text("Processing")
     # the status colour is WooCommerce's own processing green
-    assert panel.locator(".wc-status-processing").evaluate("e => getComputedStyle(e).backgroundColor") \
+    assert (
+        panel.locator(".wc-status-processing").evaluate("e => getComputedStyle(e).backgroundColor")
         == "rgb(198, 225, 198)"
+    )
     assert page.evaluate("window.pwned") is None  # the product name was shown as text, not run
     expect(panel.locator(".wc-item-name").nth(1)).to_have_text("<script>window.pwned=1</script>")
     page.screenshot(path=str(tmp_path / "panel.png"), full_page=True)
@@ -75,8 +94,8 @@ def test_panel_appears_in_the_sidebar_and_inserts_an_order(app, admin, configure
     choice.click()
     reply = page.locator("#reply-form textarea").first
     expect(reply).to_have_value(
-        "Order #1234 (processing) — 2 × Blue Mug, total €30.00, placed 2024-06-01, shipping: Flat Rate",
-        timeout=3000)
+        "Order #1234 (processing) — 2 × Blue Mug, total €30.00, placed 2024-06-01, shipping: Flat Rate", timeout=3000
+    )
 
 
 def test_hung_store_never_delays_the_conversation(app, admin, configured, conversation, live, browser_page):

@@ -1,4 +1,5 @@
-""""Test connection": each way a store can fail, diagnosed against real sockets on loopback."""
+""" "Test connection": each way a store can fail, diagnosed against real sockets on loopback."""
+
 from __future__ import annotations
 
 import socket
@@ -55,8 +56,26 @@ def test_tls_error_when_certificate_is_not_trusted(tmp_path):
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
     cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
@@ -90,7 +109,9 @@ def test_tls_error_when_certificate_is_not_trusted(tmp_path):
 def test_bad_keys_401(store):
     d = diagnose(Store(url=store.url, key=KEY, secret="cs_not_the_secret"))
     assert (d.ok, d.kind) == (False, "auth")
-    assert "refused the API keys (HTTP 401, woocommerce_rest_cannot_view: Sorry, you cannot list resources.)" in d.message
+    assert (
+        "refused the API keys (HTTP 401, woocommerce_rest_cannot_view: Sorry, you cannot list resources.)" in d.message
+    )
     assert "cs_not_the_secret" not in d.message
 
 

@@ -1,4 +1,5 @@
 """The sidebar panel and the reply popover against a real HTTP store on loopback."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,8 @@ def test_orders_from_every_address_merged_newest_first(signed_in, configured, co
     store.orders = [
         make_order(101, "john@example.com", customer_id=7, date="2024-01-10T10:00:00"),
         make_order(102, "john@example.com", customer_id=7, date="2024-03-01T10:00:00"),
-        make_order(201, "jd@work.example", date="2024-02-15T10:00:00"),            # guest, second address
-        make_order(202, "JOHN@example.com", date="2023-12-01T10:00:00"),           # guest before registering
+        make_order(201, "jd@work.example", date="2024-02-15T10:00:00"),  # guest, second address
+        make_order(202, "JOHN@example.com", date="2023-12-01T10:00:00"),  # guest before registering
         make_order(301, "other@example.com", note="my friend john@example.com recommended you"),
         make_order(401, "someone@else.example", customer_id=8, date="2024-04-01T10:00:00"),
     ]
@@ -61,12 +62,22 @@ def test_orders_from_every_address_merged_newest_first(signed_in, configured, co
 
 def test_order_details_shown(signed_in, configured, conversation, panel_html):
     configured.customers = [make_customer(7, "john@example.com", orders_count=12, total_spent="1234.50")]
-    configured.orders = [make_order(
-        1234, "john@example.com", customer_id=7, status="on-hold", currency="EUR", total="30.00",
-        items=[("Blue Mug", 2, "20.00"), ("Ship Your Idea &ndash; Color: Black", 1, "10.00")],
-        method="DHL Express", refunds=[(55, "Chipped handle", "-5.00")], note="Please gift wrap")]
+    configured.orders = [
+        make_order(
+            1234,
+            "john@example.com",
+            customer_id=7,
+            status="on-hold",
+            currency="EUR",
+            total="30.00",
+            items=[("Blue Mug", 2, "20.00"), ("Ship Your Idea &ndash; Color: Black", 1, "10.00")],
+            method="DHL Express",
+            refunds=[(55, "Chipped handle", "-5.00")],
+            note="Please gift wrap",
+        )
+    ]
     html = panel_html(signed_in, conversation)
-    assert f'{configured.url}/wp-admin/post.php?post=1234&amp;action=edit' in html
+    assert f"{configured.url}/wp-admin/post.php?post=1234&amp;action=edit" in html
     assert 'class="wc-status wc-status-on-hold"' in html and "On hold" in html
     assert "€30.00" in html and "2024-03-22" in html
     assert "Blue Mug</span> × 2" in html
@@ -89,15 +100,17 @@ def test_pagination_follows_total_pages_only_as_far_as_needed(signed_in, configu
     store = configured
     store.max_per_page = 2  # the host caps pages at 2 orders whatever per_page asks
     store.customers = [make_customer(7, "john@example.com")]
-    store.orders = [make_order(500 + n, "john@example.com", customer_id=7, date=f"2024-01-{n + 1:02d}T10:00:00")
-                    for n in range(9)]
+    store.orders = [
+        make_order(500 + n, "john@example.com", customer_id=7, date=f"2024-01-{n + 1:02d}T10:00:00") for n in range(9)
+    ]
     html = panel_html(signed_in, conversation)
     assert order_ids(html) == [508, 507, 506, 505, 504]  # order_count is 5
     pages = [r["query"]["page"] for r in store.requests_to("/orders") if r["query"].get("customer") == "7"]
     assert pages == ["1", "2", "3"]  # 5 orders need 3 pages of 2; pages 4 and 5 are never asked for
     # the guest search also pages until it has 5 matches for john@ (all 9 match; 3 pages)
-    search_pages = [r["query"]["page"] for r in store.requests_to("/orders")
-                    if r["query"].get("search") == "john@example.com"]
+    search_pages = [
+        r["query"]["page"] for r in store.requests_to("/orders") if r["query"].get("search") == "john@example.com"
+    ]
     assert search_pages == ["1", "2", "3"]
 
 
@@ -105,8 +118,10 @@ def test_guest_search_pages_past_non_matching_results(signed_in, configured, con
     store = configured
     store.max_per_page = 3
     # newest 6 orders only mention the address in a note; the customer's own guest order is older
-    store.orders = [make_order(600 + n, "x@example.org", note="forwarded by jd@work.example",
-                               date=f"2024-05-{n + 1:02d}T10:00:00") for n in range(6)]
+    store.orders = [
+        make_order(600 + n, "x@example.org", note="forwarded by jd@work.example", date=f"2024-05-{n + 1:02d}T10:00:00")
+        for n in range(6)
+    ]
     store.orders.append(make_order(700, "jd@work.example", date="2024-01-01T10:00:00"))
     html = panel_html(signed_in, conversation)
     assert order_ids(html) == [700]
@@ -123,8 +138,10 @@ def test_cache_hit_then_refresh(signed_in, configured, conversation, panel_html)
     second = panel_html(signed_in, conversation)
     assert len(store.log) == seen  # served from the cache: the store saw no request
     assert order_ids(second) == [101] and "Cached" in second
-    resp = signed_in.post(f"/plugins/woocommerce/conversations/{conversation.id}/refresh",
-                          headers={"Referer": "http://localhost/conversations/1"})
+    resp = signed_in.post(
+        f"/plugins/woocommerce/conversations/{conversation.id}/refresh",
+        headers={"Referer": "http://localhost/conversations/1"},
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/conversations/1")
     third = panel_html(signed_in, conversation)
     assert len(store.log) > seen and order_ids(third) == [102, 101]
@@ -177,8 +194,16 @@ def test_wrong_keys_explained_without_leaking_them(signed_in, configured, conver
 
 def test_markup_in_store_data_is_escaped(signed_in, configured, conversation, panel_html):
     configured.customers = [make_customer(7, "john@example.com")]
-    configured.orders = [make_order(9, "john@example.com", customer_id=7, note='<img src=x onerror="alert(2)">',
-                                    items=[("<script>alert(1)</script>", 1, "5.00")], method="<b>Fast</b>")]
+    configured.orders = [
+        make_order(
+            9,
+            "john@example.com",
+            customer_id=7,
+            note='<img src=x onerror="alert(2)">',
+            items=[("<script>alert(1)</script>", 1, "5.00")],
+            method="<b>Fast</b>",
+        )
+    ]
     html = panel_html(signed_in, conversation)
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x" in html
@@ -193,10 +218,25 @@ def test_markup_in_store_data_is_escaped(signed_in, configured, conversation, pa
 def test_popover_lists_insertable_summaries(signed_in, configured, conversation):
     configured.customers = [make_customer(7, "john@example.com")]
     configured.orders = [
-        make_order(1234, "john@example.com", customer_id=7, currency="EUR", total="30.00",
-                   items=[("Blue Mug", 2, "30.00")], date="2024-06-01T09:00:00"),
-        make_order(1200, "jd@work.example", status="completed", currency="EUR", total="12.50",
-                   items=[("Tea", 1, "2.50")], refunds=[(3, "", "-2.50")], date="2024-05-01T09:00:00"),
+        make_order(
+            1234,
+            "john@example.com",
+            customer_id=7,
+            currency="EUR",
+            total="30.00",
+            items=[("Blue Mug", 2, "30.00")],
+            date="2024-06-01T09:00:00",
+        ),
+        make_order(
+            1200,
+            "jd@work.example",
+            status="completed",
+            currency="EUR",
+            total="12.50",
+            items=[("Tea", 1, "2.50")],
+            refunds=[(3, "", "-2.50")],
+            date="2024-05-01T09:00:00",
+        ),
     ]
     resp = signed_in.get(f"/plugins/woocommerce/conversations/{conversation.id}/orders")
     assert resp.status_code == 200

@@ -1,5 +1,6 @@
 """Finding 14 of the security review: a store that redirects, or answers with internal text, must
 not turn "Test connection" and the panel into a window on the server's own network."""
+
 from __future__ import annotations
 
 import json
@@ -99,8 +100,16 @@ def test_loopback_store_refused_without_the_allow_list():
     assert store.log == []
 
 
-@pytest.mark.parametrize("url", ["https://169.254.169.254", "https://[::ffff:169.254.169.254]", "https://10.0.0.1",
-                                 "https://127.0.0.2", "https://[fd00::1]"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://169.254.169.254",
+        "https://[::ffff:169.254.169.254]",
+        "https://10.0.0.1",
+        "https://127.0.0.2",
+        "https://[fd00::1]",
+    ],
+)
 def test_metadata_and_private_addresses_refused_before_connecting(url):
     d = diagnose(Store(url=url, key=KEY, secret=SECRET))
     assert (d.ok, d.kind) == (False, "blocked")

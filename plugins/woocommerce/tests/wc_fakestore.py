@@ -5,6 +5,7 @@ Real HTTP (http.server in a thread): Basic or query-string auth, ``/wp-json/wc/v
 ``email`` and ``role``; X-WP-Total / X-WP-TotalPages; error bodies ``{"code", "message", "data":
 {"status"}}``. ``mode`` switches it into the failures the plugin must explain.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,52 +17,137 @@ from urllib.parse import parse_qs, urlsplit
 
 KEY = "ck_" + "a1" * 20
 SECRET = "cs_" + "b2" * 20
-WP_HTML = ("<!DOCTYPE html><html lang=\"en-US\"><head><title>Page not found &#8211; My Shop</title></head>"
-           "<body class=\"error404 wp-theme-storefront\"><h1>Oops! That page can&rsquo;t be found.</h1></body></html>")
+WP_HTML = (
+    '<!DOCTYPE html><html lang="en-US"><head><title>Page not found &#8211; My Shop</title></head>'
+    '<body class="error404 wp-theme-storefront"><h1>Oops! That page can&rsquo;t be found.</h1></body></html>'
+)
 
 
 def address(first="John", last="Doe", email=None, city="San Francisco"):
-    out = {"first_name": first, "last_name": last, "company": "", "address_1": "969 Market", "address_2": "",
-           "city": city, "state": "CA", "postcode": "94103", "country": "US"}
+    out = {
+        "first_name": first,
+        "last_name": last,
+        "company": "",
+        "address_1": "969 Market",
+        "address_2": "",
+        "city": city,
+        "state": "CA",
+        "postcode": "94103",
+        "country": "US",
+    }
     if email is not None:
         out.update(email=email, phone="(555) 555-5555")
     return out
 
 
-def make_order(order_id: int, email: str, *, customer_id: int = 0, status: str = "processing",
-               date: str = "2024-03-22T16:28:02", items=(("Woo Single #1", 2, "6.00"),), total: str = "29.35",
-               currency: str = "USD", method: str = "Flat Rate", refunds=(), note: str = "") -> dict:
+def make_order(
+    order_id: int,
+    email: str,
+    *,
+    customer_id: int = 0,
+    status: str = "processing",
+    date: str = "2024-03-22T16:28:02",
+    items=(("Woo Single #1", 2, "6.00"),),
+    total: str = "29.35",
+    currency: str = "USD",
+    method: str = "Flat Rate",
+    refunds=(),
+    note: str = "",
+) -> dict:
     """An order shaped like the documented GET /orders/<id> response."""
     return {
-        "id": order_id, "parent_id": 0, "number": str(order_id), "order_key": f"wc_order_{order_id:x}",
-        "created_via": "checkout", "version": "8.5.0", "status": status, "currency": currency,
-        "date_created": date, "date_created_gmt": date, "date_modified": date, "date_modified_gmt": date,
-        "discount_total": "0.00", "discount_tax": "0.00", "shipping_total": "10.00", "shipping_tax": "0.00",
-        "cart_tax": "0.00", "total": total, "total_tax": "0.00", "prices_include_tax": False,
-        "customer_id": customer_id, "customer_ip_address": "", "customer_user_agent": "", "customer_note": note,
-        "billing": address(email=email), "shipping": address(),
-        "payment_method": "bacs", "payment_method_title": "Direct Bank Transfer", "transaction_id": "",
-        "date_paid": date, "date_paid_gmt": date, "date_completed": None, "date_completed_gmt": None,
-        "cart_hash": "", "meta_data": [],
-        "line_items": [{"id": order_id * 10 + n, "name": name, "product_id": 90 + n, "variation_id": 0,
-                        "quantity": qty, "tax_class": "", "subtotal": line_total, "subtotal_tax": "0.00",
-                        "total": line_total, "total_tax": "0.00", "taxes": [], "meta_data": [], "sku": "",
-                        "price": float(line_total) / max(qty, 1)} for n, (name, qty, line_total) in enumerate(items)],
+        "id": order_id,
+        "parent_id": 0,
+        "number": str(order_id),
+        "order_key": f"wc_order_{order_id:x}",
+        "created_via": "checkout",
+        "version": "8.5.0",
+        "status": status,
+        "currency": currency,
+        "date_created": date,
+        "date_created_gmt": date,
+        "date_modified": date,
+        "date_modified_gmt": date,
+        "discount_total": "0.00",
+        "discount_tax": "0.00",
+        "shipping_total": "10.00",
+        "shipping_tax": "0.00",
+        "cart_tax": "0.00",
+        "total": total,
+        "total_tax": "0.00",
+        "prices_include_tax": False,
+        "customer_id": customer_id,
+        "customer_ip_address": "",
+        "customer_user_agent": "",
+        "customer_note": note,
+        "billing": address(email=email),
+        "shipping": address(),
+        "payment_method": "bacs",
+        "payment_method_title": "Direct Bank Transfer",
+        "transaction_id": "",
+        "date_paid": date,
+        "date_paid_gmt": date,
+        "date_completed": None,
+        "date_completed_gmt": None,
+        "cart_hash": "",
+        "meta_data": [],
+        "line_items": [
+            {
+                "id": order_id * 10 + n,
+                "name": name,
+                "product_id": 90 + n,
+                "variation_id": 0,
+                "quantity": qty,
+                "tax_class": "",
+                "subtotal": line_total,
+                "subtotal_tax": "0.00",
+                "total": line_total,
+                "total_tax": "0.00",
+                "taxes": [],
+                "meta_data": [],
+                "sku": "",
+                "price": float(line_total) / max(qty, 1),
+            }
+            for n, (name, qty, line_total) in enumerate(items)
+        ],
         "tax_lines": [],
-        "shipping_lines": [{"id": order_id * 10 + 9, "method_title": method, "method_id": "flat_rate",
-                            "total": "10.00", "total_tax": "0.00", "taxes": [], "meta_data": []}],
-        "fee_lines": [], "coupon_lines": [],
+        "shipping_lines": [
+            {
+                "id": order_id * 10 + 9,
+                "method_title": method,
+                "method_id": "flat_rate",
+                "total": "10.00",
+                "total_tax": "0.00",
+                "taxes": [],
+                "meta_data": [],
+            }
+        ],
+        "fee_lines": [],
+        "coupon_lines": [],
         "refunds": [{"id": rid, "reason": reason, "total": amount} for rid, reason, amount in refunds],
         "_links": {"self": [{"href": f"https://example.com/wp-json/wc/v3/orders/{order_id}"}]},
     }
 
 
 def make_customer(customer_id: int, email: str, role: str = "customer", **extra) -> dict:
-    return {"id": customer_id, "date_created": "2017-03-21T16:09:28", "date_created_gmt": "2017-03-21T19:09:28",
-            "date_modified": "2017-03-21T16:09:30", "date_modified_gmt": "2017-03-21T19:09:30",
-            "email": email, "first_name": "John", "last_name": "Doe", "role": role, "username": email.split("@")[0],
-            "billing": address(email=email), "shipping": address(), "is_paying_customer": True,
-            "avatar_url": "https://secure.gravatar.com/avatar/x?s=96", "meta_data": [], **extra}
+    return {
+        "id": customer_id,
+        "date_created": "2017-03-21T16:09:28",
+        "date_created_gmt": "2017-03-21T19:09:28",
+        "date_modified": "2017-03-21T16:09:30",
+        "date_modified_gmt": "2017-03-21T19:09:30",
+        "email": email,
+        "first_name": "John",
+        "last_name": "Doe",
+        "role": role,
+        "username": email.split("@")[0],
+        "billing": address(email=email),
+        "shipping": address(),
+        "is_paying_customer": True,
+        "avatar_url": "https://secure.gravatar.com/avatar/x?s=96",
+        "meta_data": [],
+        **extra,
+    }
 
 
 def _error(code: str, message: str, status: int) -> tuple[int, dict]:
@@ -116,9 +202,11 @@ class FakeStore:
             return self._send(h, 200, WP_HTML.encode(), "text/html; charset=UTF-8")
         if not parts.path.startswith("/wp-json/"):
             return self._send(h, 404, WP_HTML.encode(), "text/html; charset=UTF-8")
-        route = parts.path[len("/wp-json/wc/v3/"):] if parts.path.startswith("/wp-json/wc/v3/") else None
+        route = parts.path[len("/wp-json/wc/v3/") :] if parts.path.startswith("/wp-json/wc/v3/") else None
         if self.mode == "no_route" or route not in ("orders", "customers"):
-            return self._json(h, *_error("rest_no_route", "No route was found matching the URL and request method.", 404))
+            return self._json(
+                h, *_error("rest_no_route", "No route was found matching the URL and request method.", 404)
+            )
         if self.mode == "unauthorized" or not self._authorised(h, query):
             return self._json(h, *_error("woocommerce_rest_cannot_view", "Sorry, you cannot list resources.", 401))
         try:
@@ -131,7 +219,7 @@ class FakeStore:
         items = self._orders(query) if route == "orders" else self._customers(query)
         per_page = min(per_page, self.max_per_page)
         pages = max(1, math.ceil(len(items) / per_page)) if items else 0
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         self._json(h, 200, chunk, {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(pages)})
 
     def _authorised(self, h, query) -> bool:

@@ -1,4 +1,5 @@
 """Bad migration: a sample plugin whose migration fails, so init-db must mark it broken."""
+
 import os
 
 from inbox import Link, hookimpl

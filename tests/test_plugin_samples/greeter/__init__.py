@@ -2,6 +2,7 @@
 
 Used by the plugin host's tests the way a third-party plugin would be written.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,10 +19,17 @@ PLUGIN_NAME = "greeter"
 __version__ = "1.2.3"
 HERE = os.path.dirname(__file__)
 # its own MetaData: a test plugin must not add tables to the core's metadata
-visits = sa.Table("greeter_visit", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
-                  sa.Column("source", sa.String(20)))
-bp = Blueprint("greeter", __name__, url_prefix="/greeter", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+visits = sa.Table(
+    "greeter_visit", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("source", sa.String(20))
+)
+bp = Blueprint(
+    "greeter",
+    __name__,
+    url_prefix="/greeter",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 @bp.get("/")
@@ -46,13 +54,23 @@ def register_migrations():
 def register_settings():
     return [
         SettingSpec(key="greeting", label="Greeting", default="Hello", help="First word of every greeting."),
-        SettingSpec(key="api_key", label="API key", type="secret", env="GREETER_TEST_API_KEY",
-                    help="Given by the greeting service."),
+        SettingSpec(
+            key="api_key",
+            label="API key",
+            type="secret",
+            env="GREETER_TEST_API_KEY",
+            help="Given by the greeting service.",
+        ),
         SettingSpec(key="limit", label="Limit", type="number", default=3, min=1, max=10),
         SettingSpec(key="loud", label="Shout", type="boolean", default=False),
         SettingSpec(key="tone", label="Tone", type="choice", choices=["warm", "dry"], default="warm"),
-        SettingSpec(key="signature", label="Signature", scope="mailbox", default="",
-                    help="Per mailbox; falls back to the global value."),
+        SettingSpec(
+            key="signature",
+            label="Signature",
+            scope="mailbox",
+            default="",
+            help="Per mailbox; falls back to the global value.",
+        ),
     ]
 
 

@@ -2,6 +2,7 @@
 
 Used by tests/test_plugin_i18n.py the way a third-party plugin would use the translation API.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, render_template

@@ -2,6 +2,7 @@
 
 Revision ID: bm_0001
 """
+
 from alembic import op
 
 revision = "bm_0001"

@@ -2,6 +2,7 @@
 
 Revision ID: gr_0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -12,8 +13,9 @@ depends_on = "0001"
 
 
 def upgrade():
-    op.create_table("greeter_visit", sa.Column("id", sa.Integer(), primary_key=True),
-                    sa.Column("source", sa.String(20)))
+    op.create_table(
+        "greeter_visit", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("source", sa.String(20))
+    )
 
 
 def downgrade():
