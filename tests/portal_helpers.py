@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from inbox.testing.helpers import mail_in  # noqa: F401
+from inbox.testing.helpers import mail_in
+from inbox.testing.helpers import portal_sign_in as sign_in_as
+
+__all__ = ["link_from", "mail_in", "sign_in_as"]  # the portal tests import these from here
 
 
 def link_from(message) -> str:
