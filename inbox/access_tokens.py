@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from .extensions import db
+from .i18n import gettext as _
 from .models import ApiToken, User, utcnow
 
 PREFIX = "inbox_pat_"
@@ -27,15 +28,17 @@ def create(user: User, name: str, scopes=None, expires_days: int | None = None) 
     The caller commits. ValueError for an unknown scope, `admin` for a non-admin, or no name."""
     name = (name or "").strip()
     if not name:
-        raise ValueError("a token needs a name")
+        raise ValueError(_("a token needs a name"))
     scopes = sorted(set(scopes or DEFAULT_SCOPES))
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:
-        raise ValueError(f"unknown scope {unknown[0]!r}; choose from {', '.join(SCOPES)}")
+        raise ValueError(
+            _("unknown scope %(scope)s; choose from %(choices)s", scope=repr(unknown[0]), choices=", ".join(SCOPES))
+        )
     if "admin" in scopes and not user.is_admin:
-        raise ValueError("only an admin's token can have the admin scope")
+        raise ValueError(_("only an admin's token can have the admin scope"))
     if expires_days is not None and expires_days <= 0:
-        raise ValueError("a token must live at least one day")
+        raise ValueError(_("a token must live at least one day"))
     raw = PREFIX + secrets.token_urlsafe(32)  # 32 random bytes
     token = ApiToken(
         user_id=user.id,

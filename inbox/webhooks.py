@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 from . import crypto, net
 from .extensions import db
+from .i18n import gettext as _
 from .models import Conversation, ThreadItem, User, WebhookDelivery, WebhookSubscription, utcnow
 
 log = logging.getLogger("inbox.webhooks")
@@ -69,7 +70,9 @@ def subscribe(url: str, events, mailbox_ids=None, by: User | None = None) -> tup
     net.check_url(url)  # raises FetchError for anything but http(s)
     unknown = [e for e in events if e not in EVENTS]
     if unknown or not events:
-        raise ValueError(f"unknown event {unknown[0]!r}" if unknown else "choose at least one event")
+        raise ValueError(
+            _("unknown event %(event)s", event=repr(unknown[0])) if unknown else _("choose at least one event")
+        )
     secret = new_secret()
     sub = WebhookSubscription(
         url=url,

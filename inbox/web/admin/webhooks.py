@@ -13,10 +13,17 @@ from ... import net, webhooks
 from ...access import admin_required
 from ...extensions import db
 from ...i18n import gettext as _
+from ...i18n import lazy_pgettext, ngettext
 from ...models import Mailbox, WebhookDelivery, WebhookSubscription, utcnow
 
 bp = Blueprint("webhooks_admin", __name__, url_prefix="/admin/webhooks")
 LOG_ROWS = 100
+# a delivery's state as the log shows it
+DELIVERY_STATES = {
+    "pending": lazy_pgettext("webhook delivery", "pending"),
+    "succeeded": lazy_pgettext("webhook delivery", "delivered"),
+    "failed": lazy_pgettext("webhook delivery", "failed"),
+}
 
 
 def _subscription(webhook_id: int) -> WebhookSubscription:
@@ -75,7 +82,11 @@ def log(webhook_id: int):
         .all()
     )
     return render_template(
-        "admin/webhook_log.html", sub=sub, rows=rows, since=(utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        "admin/webhook_log.html",
+        sub=sub,
+        rows=rows,
+        since=(utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        delivery_states=DELIVERY_STATES,
     )
 
 
@@ -110,7 +121,9 @@ def redeliver_failed(webhook_id: int):
         return redirect(url_for(".log", webhook_id=webhook_id))
     count = webhooks.redeliver_failed(_subscription(webhook_id), since)
     db.session.commit()
-    flash(_("%(n)s failed deliveries queued again.", n=count), "success")
+    flash(
+        ngettext("%(num)d failed delivery queued again.", "%(num)d failed deliveries queued again.", count), "success"
+    )
     return redirect(url_for(".log", webhook_id=webhook_id))
 
 
