@@ -70,13 +70,22 @@ def _conversation_url(conv) -> str:
 # --- webhooks: each hook below queues its event in the transaction of the change (inbox.webhooks)
 
 
+def skips_history(func):
+    """Marks an implementation that does nothing for history imports, so the importer need not build
+    the call's arguments then (inbox.mail.inbound.ingest: Ingestor._hooked)."""
+    func.skips_history = True
+    return func
+
+
 @hookimpl
+@skips_history
 def conversation_created(conversation, item, history):
     if not history:
         webhooks.record("conversation.created", conversation)
 
 
 @hookimpl
+@skips_history
 def customer_replied(conversation, item, history):
     if not history:
         webhooks.record("message.customer_reply", conversation, item_id=item.id)

@@ -14,6 +14,8 @@ import queue
 import threading
 from typing import Callable, Iterable
 
+from flask import current_app
+
 from ...extensions import db
 from .ingest import Fetched, Ingestor, prepare
 from .pool import ParsePool
@@ -64,7 +66,8 @@ def store_pipelined(
     gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
     checkpoint = _wal_autocheckpoint(20_000)
     # attachment bytes come back from the workers only for message_received plugins to read
-    with ParsePool(workers, attachments_dir, keep_data=ingestor.received_hooked) as pool:
+    max_html = int(current_app.config.get("MAX_HTML_CHARS") or 1_500_000)
+    with ParsePool(workers, attachments_dir, keep_data=ingestor.received_hooked, max_html_chars=max_html) as pool:
         thread = threading.Thread(target=fetcher, name="inbox-fetch", daemon=True)
         thread.start()
         try:

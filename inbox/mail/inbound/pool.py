@@ -21,13 +21,16 @@ import multiprocessing
 import os
 import threading
 
+from ...sanitize import prepare_email_html
 from ..parse import ParsedMessage, dedup_key, parse_message
 from ..parse.feedparser_speedups import install as install_speedups
 
 log = logging.getLogger("inbox.parse_pool")
 
 
-def _serve(conn, attachments_dir: str | None, inherited=(), keep_data: bool = True) -> None:
+def _serve(
+    conn, attachments_dir: str | None, inherited=(), keep_data: bool = True, max_html_chars: int | None = None
+) -> None:
     for other in inherited:  # a forked child got the parent's ends too: EOF needs them closed
         other.close()
     install_speedups()  # a forkserver child did not inherit the parent's (create_app installs it there)
@@ -52,6 +55,8 @@ def _serve(conn, attachments_dir: str | None, inherited=(), keep_data: bool = Tr
         for raw in raws:
             try:
                 parsed = parse_message(raw)
+                if parsed.html and max_html_chars:  # sanitised here, in parallel, not in the one writer
+                    parsed.html_prepared = prepare_email_html(parsed.html, max_html_chars)
                 if ctx is not None:
                     for att in parsed.attachments:
                         att.sha256 = store(att.data)
@@ -69,7 +74,13 @@ def _serve(conn, attachments_dir: str | None, inherited=(), keep_data: bool = Tr
 class ParsePool:
     """`submit(raws)` then `collect()` (in submission order); at most one batch in flight."""
 
-    def __init__(self, workers: int, attachments_dir: str | None = None, keep_data: bool = True):
+    def __init__(
+        self,
+        workers: int,
+        attachments_dir: str | None = None,
+        keep_data: bool = True,
+        max_html_chars: int | None = None,
+    ):
         fork = threading.active_count() == 1
         ctx = multiprocessing.get_context("fork" if fork else "forkserver")
         if not fork:
@@ -80,7 +91,10 @@ class ParsePool:
             mine, theirs = ctx.Pipe(duplex=True)
             inherited = [*self.conns, mine] if fork else []
             proc = ctx.Process(
-                target=_serve, args=(theirs, attachments_dir, inherited, keep_data), daemon=True, name="inbox-parse"
+                target=_serve,
+                args=(theirs, attachments_dir, inherited, keep_data, max_html_chars),
+                daemon=True,
+                name="inbox-parse",
             )
             proc.start()
             theirs.close()

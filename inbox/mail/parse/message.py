@@ -40,6 +40,9 @@ class ParsedMessage:
     date: datetime | None = None  # aware UTC
     text: str = ""  # whole plain text (derived from HTML for HTML-only mail)
     html: str | None = None  # raw HTML as received, decoded to str
+    # (sanitised HTML, truncated?) when a parse worker already ran inbox.sanitize.prepare_email_html
+    # on `html`, so the single importing process does not pay for it; None: the importer does it
+    html_prepared: tuple[str, bool] | None = None
     new_text: str = ""  # the reply without quoted history
     quoted_text: str = ""
     attachments: list[ParsedAttachment] = field(default_factory=list)
