@@ -9,11 +9,14 @@
   var T = function (text, vars) { return window.inbox && window.inbox.t ? window.inbox.t(text, vars) : text; };
   var NT = function (one, many, n) { return window.inbox && window.inbox.nt ? window.inbox.nt(one, many, n) : (n === 1 ? one : many).replace("%(num)d", n); };
 
+  // the page renders the idle label in the viewer's language; the JS catalogue may arrive later
+  var idleLabel = bulk.querySelector(".bulk-count") ? bulk.querySelector(".bulk-count").textContent : "";
+
   function boxes() { return Array.prototype.slice.call(list.querySelectorAll('input[name="ids"]')); }
   function syncBulk() {
     var picked = boxes().filter(function (b) { return b.checked; });
     bulk.classList.toggle("has-selection", picked.length > 0);
-    bulk.querySelector(".bulk-count").textContent = picked.length ? NT("%(num)d selected", "%(num)d selected", picked.length) : T("Select");
+    bulk.querySelector(".bulk-count").textContent = picked.length ? NT("%(num)d selected", "%(num)d selected", picked.length) : (idleLabel || T("Select"));
     if (all) { all.checked = picked.length > 0 && picked.length === boxes().length; all.indeterminate = picked.length > 0 && !all.checked; }
     boxes().forEach(function (b) { b.closest(".conv-row").classList.toggle("is-selected", b.checked); });
   }
