@@ -17,9 +17,9 @@ import json
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
+from .. import ratelimit
 from ..extensions import db
 from ..models import ApiToken, IdempotentResponse, RateEvent, utcnow
 
@@ -42,12 +42,8 @@ def charge(token: ApiToken) -> dict:
     window = timedelta(seconds=int(current_app.config.get("API_RATE_WINDOW") or 60))
     cost = 2 if request.method in WRITES else 1
     key = f"token:{token.id}"
-    used, oldest = db.session.execute(
-        db.select(func.count(), func.min(RateEvent.created_at)).where(
-            RateEvent.kind == KIND, RateEvent.key == key, RateEvent.created_at >= utcnow() - window
-        )
-    ).one()
-    reset = max(1, int(((oldest + window) - utcnow()).total_seconds()) + 1) if oldest else int(window.total_seconds())
+    used, oldest = ratelimit.recent(KIND, key, window)  # the one ledger every limit counts in
+    reset = ratelimit.retry_after(oldest, window) if oldest else int(window.total_seconds())
     policy = {"RateLimit-Policy": f"{limit};w={int(window.total_seconds())}"}
     if used + cost > limit:
         raise Limited(
@@ -59,7 +55,7 @@ def charge(token: ApiToken) -> dict:
             },
         )
     for _ in range(cost):
-        db.session.add(RateEvent(kind=KIND, key=key))
+        ratelimit.hit(KIND, key)
     db.session.commit()
     return {**policy, "RateLimit": f"limit={limit}, remaining={limit - used - cost}, reset={reset}"}
 
